@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import yaml
@@ -96,7 +97,9 @@ class ObjectivesFromJiraConfig(_Strict):
     jql: str = Field(min_length=1)
     align_by: Literal["parent", "link", "field"] = "parent"
     link_type: str | None = Field(None, description="Issue link type name when align_by is link")
-    field: str | None = Field(None, description="Field holding the parent objective key when align_by is field")
+    field: str | None = Field(
+        None, description="Field holding the parent objective key when align_by is field"
+    )
     level: Level = Level.TEAM
 
 
@@ -178,7 +181,7 @@ class DaemonConfig(_Strict):
     port: int = Field(8000, ge=1, le=65535)
 
 
-_yaml_data: ContextVar[Mapping[str, Any]] = ContextVar("okrsync_yaml_data", default={})
+_yaml_data: ContextVar[Mapping[str, Any]] = ContextVar("okrsync_yaml_data", default=MappingProxyType({}))
 
 
 class _YamlSource(PydanticBaseSettingsSource):
@@ -257,18 +260,20 @@ def load_config(path: str | Path, *, use_env: bool = True) -> Settings:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError(["the file must be a mapping of keys (jira:, period:, objectives:, ...)"], str(path))
+        raise ConfigError(
+            ["the file must be a mapping of keys (jira:, period:, objectives:, ...)"], str(path)
+        )
     return config_from_mapping(raw, source=str(path), use_env=use_env)
 
 
-def config_from_mapping(raw: Mapping[str, Any], *, source: str = "configuration", use_env: bool = False) -> Settings:
+def config_from_mapping(
+    raw: Mapping[str, Any], *, source: str = "configuration", use_env: bool = False
+) -> Settings:
     """Validate an already-parsed configuration mapping (the YAML file's content)."""
     token = _yaml_data.set(raw)
     try:
-        if use_env:
-            settings = Settings()  # type: ignore[call-arg]  # period comes from the YAML source
-        else:
-            settings = Settings.model_validate(dict(raw))
+        # With the environment, the YAML file is the lowest-priority source (period comes from it).
+        settings = Settings() if use_env else Settings.model_validate(dict(raw))
     except ValidationError as exc:
         raise ConfigError(_describe_validation_errors(exc), source) from None
     finally:
@@ -324,7 +329,7 @@ def _describe_validation_errors(exc: ValidationError) -> list[str]:
             key = str(loc[-1])
             known = _known_keys(loc)
             close = difflib.get_close_matches(key, known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}"
+            hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}."
             problems.append(f"{path}: unknown key; {hint} Remove or rename it.")
         elif kind == "missing":
             problems.append(f"{path}: required but missing. Add it (see config/okrsync.example.yaml).")
@@ -359,7 +364,9 @@ def cross_check(cfg: Settings) -> list[str]:
         if obj.aligns_to is None:
             continue
         if obj.aligns_to == obj.id:
-            problems.append(f"objectives[{i}].aligns_to: '{obj.id}' aligns to itself. Align it to its parent.")
+            problems.append(
+                f"objectives[{i}].aligns_to: '{obj.id}' aligns to itself. Align it to its parent."
+            )
         elif obj.aligns_to not in ids and not jira_objectives:
             problems.append(
                 f"objectives[{i}].aligns_to: unknown objective id '{obj.aligns_to}'"
@@ -375,7 +382,9 @@ def cross_check(cfg: Settings) -> list[str]:
     if cfg.objectives_from_jira is not None:
         ofj = cfg.objectives_from_jira
         if ofj.align_by == "link" and not ofj.link_type:
-            problems.append("objectives_from_jira.link_type: required when align_by is link. Name the link type.")
+            problems.append(
+                "objectives_from_jira.link_type: required when align_by is link. Name the link type."
+            )
         if ofj.align_by == "field" and not ofj.field:
             problems.append("objectives_from_jira.field: required when align_by is field. Name the field.")
 
@@ -387,28 +396,42 @@ def cross_check(cfg: Settings) -> list[str]:
                 f"Use one of: {', '.join(ids) or '(none defined)'}."
             )
         if kr.epic and kr.jql:
-            problems.append(f"{where}: has both epic and jql. Keep one: epic for one KR, jql for each matching epic.")
+            problems.append(
+                f"{where}: has both epic and jql. Keep one: epic for one KR, jql for each matching epic."
+            )
         elif not kr.epic and not kr.jql:
-            problems.append(f"{where}: has no source. Add epic: KEY-1 (one KR) or jql: \"...\" (each matching epic).")
+            problems.append(
+                f'{where}: has no source. Add epic: KEY-1 (one KR) or jql: "..." (each matching epic).'
+            )
         if kr.measure == Measure.METRIC:
             if kr.metric is None:
                 problems.append(
-                    f"{where}.metric: required for measure metric. Add metric: {{field: ..., start: ..., target: ...}}."
+                    f"{where}.metric: required for measure metric. "
+                    "Add metric: {field: ..., start: ..., target: ...}."
                 )
             elif kr.metric.start == kr.metric.target:
                 problems.append(
-                    f"{where}.metric: start and target are both {kr.metric.start}, so progress cannot be measured. "
+                    f"{where}.metric: start and target are both {kr.metric.start}, "
+                    "so progress cannot be measured. "
                     "Set the target to the value you aim for."
                 )
         elif kr.metric is not None:
-            problems.append(f"{where}.metric: only used with measure metric. Remove it or set measure: metric.")
+            problems.append(
+                f"{where}.metric: only used with measure metric. Remove it or set measure: metric."
+            )
         if kr.manual is not None and kr.measure != Measure.MANUAL:
-            problems.append(f"{where}.manual: only used with measure manual. Remove it or set measure: manual.")
+            problems.append(
+                f"{where}.manual: only used with measure manual. Remove it or set measure: manual."
+            )
         if kr.due is not None and not (period.start <= kr.due <= period.end):
-            problems.append(f"{where}.due: {kr.due} is outside the period {period.name}. Move it into the period.")
+            problems.append(
+                f"{where}.due: {kr.due} is outside the period {period.name}. Move it into the period."
+            )
 
     if cfg.writeback.enabled and cfg.jira.url and not cfg.jira.url.startswith(("http://", "https://")):
-        problems.append(f"jira.url: '{cfg.jira.url}' is not an http(s) URL. Use e.g. https://acme.atlassian.net.")
+        problems.append(
+            f"jira.url: '{cfg.jira.url}' is not an http(s) URL. Use e.g. https://acme.atlassian.net."
+        )
     return problems
 
 
@@ -428,7 +451,7 @@ def _cycles(cfg: Settings) -> list[str]:
             path.append(node)
             node = parent.get(node)
         if node is not None and node in path:
-            cycle = path[path.index(node):]
+            cycle = path[path.index(node) :]
             key = frozenset(cycle)
             if key not in reported:
                 reported.add(key)

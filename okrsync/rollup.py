@@ -11,7 +11,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, TypedDict
 
 from okrsync.model import (
     ActionPlan,
@@ -69,7 +69,8 @@ class Explanation:
             "method": self.method,
             "summary": self.summary,
             "contributions": [
-                {"id": c.id, "kind": c.kind, "progress": c.progress, "weight": c.weight} for c in self.contributions
+                {"id": c.id, "kind": c.kind, "progress": c.progress, "weight": c.weight}
+                for c in self.contributions
             ],
             "counts": {
                 "done": self.done,
@@ -123,6 +124,13 @@ class ScoredTree:
 # ---------------------------------------------------------------------------------- action plans
 
 
+class _Counts(TypedDict):
+    done: int
+    in_progress: int
+    todo: int
+    cancelled: int
+
+
 def action_plan_credit(plan: ActionPlan, in_progress_credit: float) -> float | None:
     """Credit of one action plan: done 1, in progress the policy's credit, to do 0, cancelled None."""
     if plan.cancelled:
@@ -151,10 +159,12 @@ def _counts(plans: Iterable[ActionPlan]) -> tuple[int, int, int, int]:
 # ---------------------------------------------------------------------------------- key results
 
 
-def kr_progress(kr: KeyResult, policy: RollupPolicy) -> tuple[float | None, float, Explanation, tuple[str, ...]]:
+def kr_progress(
+    kr: KeyResult, policy: RollupPolicy
+) -> tuple[float | None, float, Explanation, tuple[str, ...]]:
     """Progress of one KR by its measure: (progress, overachievement, explanation, warnings)."""
     done, in_progress, todo, cancelled = _counts(kr.action_plans)
-    counts = {"done": done, "in_progress": in_progress, "todo": todo, "cancelled": cancelled}
+    counts = _Counts(done=done, in_progress=in_progress, todo=todo, cancelled=cancelled)
     if kr.measure == Measure.ISSUES:
         return _by_issues(kr, policy, counts)
     if kr.measure == Measure.POINTS:
@@ -165,9 +175,11 @@ def kr_progress(kr: KeyResult, policy: RollupPolicy) -> tuple[float | None, floa
 
 
 def _by_issues(
-    kr: KeyResult, policy: RollupPolicy, counts: dict[str, int]
+    kr: KeyResult, policy: RollupPolicy, counts: _Counts
 ) -> tuple[float | None, float, Explanation, tuple[str, ...]]:
-    credits = [c for p in kr.action_plans if (c := action_plan_credit(p, policy.in_progress_credit)) is not None]
+    credits = [
+        c for p in kr.action_plans if (c := action_plan_credit(p, policy.in_progress_credit)) is not None
+    ]
     if not credits:
         why = "no action plans" if not kr.action_plans else "every action plan is cancelled"
         return None, 0.0, Explanation("issues", f"nothing to measure: {why}", **counts), (f"{kr.id}: {why}",)
@@ -181,7 +193,7 @@ def _by_issues(
 
 
 def _by_points(
-    kr: KeyResult, policy: RollupPolicy, counts: dict[str, int]
+    kr: KeyResult, policy: RollupPolicy, counts: _Counts
 ) -> tuple[float | None, float, Explanation, tuple[str, ...]]:
     live = [p for p in kr.action_plans if not p.cancelled]
     if not live:
@@ -209,7 +221,12 @@ def _by_points(
         progress, _, _, _ = _by_issues(kr, policy, counts)
         warnings.append(f"{kr.id}: every estimate is 0 points; progress counted by issues instead")
         summary = "all estimates are 0; counted by issues"
-        return progress, 0.0, Explanation("points", summary, **counts, unestimated=unestimated), tuple(warnings)
+        return (
+            progress,
+            0.0,
+            Explanation("points", summary, **counts, unestimated=unestimated),
+            tuple(warnings),
+        )
     summary = f"{done_points:g} of {total:g} points done"
     if unestimated:
         summary += f" ({len(unestimated)} unestimated counted as {assumed:g})"
@@ -225,15 +242,24 @@ def _by_points(
     return done_points / total, 0.0, expl, tuple(warnings)
 
 
-def _by_metric(kr: KeyResult, counts: dict[str, int]) -> tuple[float | None, float, Explanation, tuple[str, ...]]:
+def _by_metric(kr: KeyResult, counts: _Counts) -> tuple[float | None, float, Explanation, tuple[str, ...]]:
     m = kr.metric
     if m is None or m.start == m.target:
-        return None, 0.0, Explanation("metric", "no usable target", **counts), (f"{kr.id}: metric has no target",)
+        return (
+            None,
+            0.0,
+            Explanation("metric", "no usable target", **counts),
+            (f"{kr.id}: metric has no target",),
+        )
     if m.current is None:
         return (
             None,
             0.0,
-            Explanation("metric", f"no current value in '{m.field}' (start {m.start:g}, target {m.target:g})", **counts),
+            Explanation(
+                "metric",
+                f"no current value in '{m.field}' (start {m.start:g}, target {m.target:g})",
+                **counts,
+            ),
             (f"{kr.id}: metric field '{m.field}' has no value",),
         )
     raw = (m.current - m.start) / (m.target - m.start)
@@ -246,12 +272,22 @@ def _by_metric(kr: KeyResult, counts: dict[str, int]) -> tuple[float | None, flo
     return progress, over, Explanation("metric", summary, **counts), ()
 
 
-def _by_manual(kr: KeyResult, counts: dict[str, int]) -> tuple[float | None, float, Explanation, tuple[str, ...]]:
+def _by_manual(kr: KeyResult, counts: _Counts) -> tuple[float | None, float, Explanation, tuple[str, ...]]:
     if kr.manual_value is None:
-        return None, 0.0, Explanation("manual", "no value entered", **counts), (f"{kr.id}: no manual progress entered",)
+        return (
+            None,
+            0.0,
+            Explanation("manual", "no value entered", **counts),
+            (f"{kr.id}: no manual progress entered",),
+        )
     raw = kr.manual_value / 100.0
     progress = min(1.0, max(0.0, raw))
-    return progress, max(0.0, raw - 1.0), Explanation("manual", f"entered as {kr.manual_value:g} %", **counts), ()
+    return (
+        progress,
+        max(0.0, raw - 1.0),
+        Explanation("manual", f"entered as {kr.manual_value:g} %", **counts),
+        (),
+    )
 
 
 # --------------------------------------------------------------------------------------- health
@@ -302,7 +338,9 @@ def weighted_mean(parts: Sequence[Contribution]) -> float | None:
     return min(max(values), max(min(values), mean))
 
 
-def score_key_result(kr: KeyResult, expected: float, policy: RollupPolicy, period: Period, as_of: date) -> Score:
+def score_key_result(
+    kr: KeyResult, expected: float, policy: RollupPolicy, period: Period, as_of: date
+) -> Score:
     progress, over, expl, warnings = kr_progress(kr, policy)
     started = any(
         not p.cancelled and p.status_category in (StatusCategory.IN_PROGRESS, StatusCategory.DONE)

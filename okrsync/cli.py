@@ -1,0 +1,218 @@
+"""The ``okrsync`` command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from okrsync import __version__
+from okrsync.config import DEFAULT_CONFIG_PATH, Settings, load_config
+from okrsync.model import OkrsyncError
+
+app = typer.Typer(
+    name="okrsync",
+    help="OKRs that live inside Jira: roll Jira work up to key results and objectives, and write it back.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class State:
+    config_path: Path
+
+    def settings(self) -> Settings:
+        return load_config(self.config_path)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"okrsync {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path,
+        typer.Option(
+            "--config",
+            "-c",
+            envvar="OKRSYNC_CONFIG",
+            help="The OKR configuration file (YAML).",
+            show_default=True,
+        ),
+    ] = DEFAULT_CONFIG_PATH,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    ctx.obj = State(config_path=config)
+
+
+def _state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State)
+    return obj
+
+
+def not_built(command: str, issue: str) -> NoReturn:
+    err_console.print(f"[yellow]okrsync {command} is not built yet[/] ({issue}).")
+    raise typer.Exit(2)
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the planned changes; write nothing.")
+    ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Full reconcile instead of an incremental fetch.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
+) -> None:
+    """Run one sync cycle: read Jira, roll up, write progress, health and comments back."""
+    not_built("sync", "the sync engine issue")
+
+
+@app.command()
+def daemon(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address of the HTTP endpoints.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port of the HTTP endpoints.")] = None,
+) -> None:
+    """Run as a service: sync on a schedule, receive Jira webhooks, serve health and metrics."""
+    not_built("daemon", "the production issue")
+
+
+@app.command()
+def backfill(
+    ctx: typer.Context,
+    period: Annotated[str | None, typer.Option(help="Period to backfill, e.g. 2026-Q3.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only issues updated since this date.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; write nothing.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted backfill.")] = False,
+) -> None:
+    """One-off: write OKR fields on every in-scope issue and rebuild progress history."""
+    not_built("backfill", "the production issue")
+
+
+@app.command()
+def setup(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be created.")] = False,
+) -> None:
+    """Create the OKR custom fields, filters and dashboard in Jira (idempotent)."""
+    not_built("setup", "the setup/report issue")
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="tree, markdown, html, json or csv.")] = "tree",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Render the OKRs from the state store: tree, Markdown, HTML, JSON or CSV."""
+    not_built("report", "the setup/report issue")
+
+
+@app.command()
+def check(ctx: typer.Context) -> None:
+    """Validate the configuration and connectivity, then coach: findings with a fix for each."""
+    settings = _state(ctx).settings()
+    console.print(
+        f"[green]Configuration OK[/]: {len(settings.objectives)} objectives, "
+        f"{len(settings.key_results)} key result sources, period {settings.period.name}."
+    )
+    not_built("check's Jira connectivity and coaching", "the setup/report issue")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Score as of this day (YYYY-MM-DD).")] = None,
+) -> None:
+    """Run the whole job on the bundled Jira simulator: no Jira or configuration needed."""
+    from okrsync.demo import run_demo
+
+    day = date.fromisoformat(as_of) if as_of else None
+    raise typer.Exit(run_demo(console, as_of=day))
+
+
+@app.command()
+def sim(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 8080,
+    dataset: Annotated[str, typer.Option(help="demo, generated or empty.")] = "demo",
+    flavor: Annotated[str, typer.Option(help="cloud or datacenter.")] = "cloud",
+    epics: Annotated[int, typer.Option(help="generated: number of epics.")] = 200,
+    issues_per_epic: Annotated[int, typer.Option(help="generated: issues per epic.")] = 50,
+    seed: Annotated[int, typer.Option(help="generated: random seed.")] = 1,
+    load: Annotated[Path | None, typer.Option(help="Load the state from this JSON file.")] = None,
+    save: Annotated[Path | None, typer.Option(help="Save the state to this JSON file on exit.")] = None,
+    latency_ms: Annotated[int, typer.Option(help="Latency added to every request.")] = 0,
+    rate_limit: Annotated[
+        float | None, typer.Option(help="Answer 429 beyond this many requests a second.")
+    ] = None,
+    error_rate: Annotated[float, typer.Option(help="Share of requests answered 500/503.")] = 0.0,
+    drop_rate: Annotated[float, typer.Option(help="Share of connections dropped.")] = 0.0,
+    webhook: Annotated[str | None, typer.Option(help="Register a webhook to this URL.")] = None,
+    webhook_secret: Annotated[
+        str | None, typer.Option(help="Secret for the webhook's HMAC signature.")
+    ] = None,
+    okr_fields: Annotated[
+        bool, typer.Option("--okr-fields", help="Pre-create okrsync's custom fields.")
+    ] = False,
+) -> None:
+    """Start the bundled Jira simulator (Cloud or Data Center dialect) until interrupted."""
+    from okrsync.jira_sim.cli import run_sim
+
+    raise typer.Exit(
+        run_sim(
+            host=host,
+            port=port,
+            dataset=dataset,
+            flavor=flavor,
+            epics=epics,
+            issues_per_epic=issues_per_epic,
+            seed=seed,
+            load=load,
+            save=save,
+            latency_ms=latency_ms,
+            rate_limit=rate_limit,
+            error_rate=error_rate,
+            drop_rate=drop_rate,
+            webhook=webhook,
+            webhook_secret=webhook_secret,
+            okr_fields=okr_fields,
+        )
+    )
+
+
+def main() -> None:
+    """Console entry point: user errors print their message, never a traceback."""
+    try:
+        app()  # standalone: typer prints usage errors and exits with click's codes
+    except OkrsyncError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Renderings of a scored OKR tree for people and tools."""

@@ -1,0 +1,73 @@
+"""The command line as a user sees it: help, version, unbuilt commands, config errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = ["sync", "daemon", "backfill", "setup", "report", "check", "demo", "sim"]
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "okrsync.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_help_lists_every_command_with_a_line() -> None:
+    out = run("--help")
+    assert out.returncode == 0
+    for command in COMMANDS:
+        assert f" {command} " in out.stdout, command
+    assert "--config" in out.stdout
+    assert "OKRSYNC_CONFIG" in out.stdout
+    assert "--version" in out.stdout
+
+
+def test_version() -> None:
+    from okrsync import __version__
+
+    out = run("--version")
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"okrsync {__version__}"
+
+
+@pytest.mark.parametrize("command", ["daemon", "backfill", "setup", "report"])
+def test_unbuilt_commands_say_so_and_exit_2(command: str) -> None:
+    out = run(command)
+    assert out.returncode == 2
+    assert "not built yet" in out.stderr
+
+
+def test_missing_config_is_a_clear_error_without_traceback(tmp_path: Path) -> None:
+    out = run("--config", str(tmp_path / "missing.yaml"), "check")
+    assert out.returncode == 2
+    assert "no such file" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_config_from_env_variable_and_bad_config(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("period: {name: Q, start: 2026-10-01, end: 2026-09-01}\nkey_results: [{objective: X}]\n")
+    out = run("check", env={"OKRSYNC_CONFIG": str(bad)})
+    assert out.returncode == 2
+    assert "period.end" in out.stderr
+    assert "key_results[0]" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_demo_runs() -> None:
+    out = run("demo")
+    assert out.returncode == 0, out.stderr
+    assert "OKRs 2026-Q4" in out.stdout

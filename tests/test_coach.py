@@ -1,0 +1,166 @@
+"""The coach: each finding appears exactly when it should, with an owner and a fix."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from okrsync.coach import CoachPolicy, Severity, coach, last_progress_change
+from okrsync.model import (
+    ActionPlan,
+    KeyResult,
+    Level,
+    Measure,
+    MetricTarget,
+    Objective,
+    OkrTree,
+    Period,
+    StatusCategory,
+)
+from okrsync.rollup import roll_up
+
+Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))
+AS_OF = date(2026, 11, 20)
+RECENT = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+
+
+def good_kr(**kw: object) -> KeyResult:
+    fields: dict[str, object] = {
+        "id": "PLAT-1",
+        "objective_id": "T",
+        "title": "t",
+        "measure": Measure.ISSUES,
+        "action_plans": (
+            ActionPlan("PLAT-2", status_category=StatusCategory.DONE, status_changed=RECENT),
+            ActionPlan("PLAT-3"),
+        ),
+        "owner": "ana",
+        "due": date(2026, 12, 15),
+        "jira_key": "PLAT-1",
+    }
+    fields.update(kw)
+    return KeyResult(**fields)  # type: ignore[arg-type]
+
+
+OBJECTIVES = (
+    Objective("CO", "company", Level.COMPANY, owner="ceo"),
+    Objective("T", "team", Level.TEAM, owner="lead", aligns_to="CO"),
+)
+
+
+def codes(tree: OkrTree, **kw: object) -> set[tuple[str, str]]:
+    return {(f.code, f.subject) for f in coach(tree, AS_OF, **kw)}  # type: ignore[arg-type]
+
+
+def test_a_good_tree_has_no_findings() -> None:
+    tree = OkrTree(Q4, OBJECTIVES, (good_kr(),))
+    assert coach(tree, AS_OF) == []
+
+
+CASES = [
+    ("no owner", {"owner": None}, "no_owner"),
+    ("no due date", {"due": None}, "no_due_date"),
+    ("due outside period", {"due": date(2027, 2, 1)}, "due_outside_period"),
+    ("empty epic", {"action_plans": ()}, "not_measurable"),
+    ("all cancelled", {"action_plans": (ActionPlan("X", cancelled=True),)}, "not_measurable"),
+    (
+        "metric without target",
+        {"measure": Measure.METRIC, "metric": MetricTarget("m", 3, 3, 1)},
+        "not_measurable",
+    ),
+    ("unaligned", {"objective_id": "LONE"}, "unaligned"),
+    (
+        "stale",
+        {
+            "action_plans": (
+                ActionPlan(
+                    "A",
+                    status_category=StatusCategory.DONE,
+                    status_changed=datetime(2026, 10, 20, tzinfo=UTC),
+                ),
+                ActionPlan("B"),
+            )
+        },
+        "stale",
+    ),
+    ("never moved", {"action_plans": (ActionPlan("A"),)}, "stale"),
+]
+
+
+@pytest.mark.parametrize(("changes", "code"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_kr_findings(changes: dict[str, object], code: str) -> None:
+    objectives = (*OBJECTIVES, Objective("LONE", "lonely", owner="x"))
+    tree = OkrTree(Q4, objectives, (good_kr(**changes),))
+    findings = [f for f in coach(tree, AS_OF) if f.subject == "PLAT-1"]
+    assert [f.code for f in findings] == [code]
+    assert findings[0].fix
+    assert findings[0].owner in ("ana", "lead")
+
+
+def test_stale_boundary_and_history_override() -> None:
+    changed = datetime(2026, 11, 6, tzinfo=UTC)  # 14 days before AS_OF
+    tree = OkrTree(
+        Q4,
+        OBJECTIVES,
+        (
+            good_kr(
+                action_plans=(
+                    ActionPlan("A", status_category=StatusCategory.DONE, status_changed=changed),
+                    ActionPlan("B"),
+                )
+            ),
+        ),
+    )
+    assert ("stale", "PLAT-1") in codes(tree)
+    assert ("stale", "PLAT-1") not in codes(tree, policy=CoachPolicy(stale_after_days=15))
+    # the progress history knows of a later change (e.g. a metric moved)
+    assert ("stale", "PLAT-1") not in codes(tree, last_change={"PLAT-1": date(2026, 11, 19)})
+
+
+def test_done_kr_is_never_stale() -> None:
+    old = datetime(2026, 10, 2, tzinfo=UTC)
+    k = good_kr(action_plans=(ActionPlan("A", status_category=StatusCategory.DONE, status_changed=old),))
+    tree = OkrTree(Q4, OBJECTIVES, (k,))
+    assert ("stale", "PLAT-1") not in codes(tree)
+    assert ("stale", "PLAT-1") not in codes(tree, scored=roll_up(tree, AS_OF))
+    unfinished = OkrTree(Q4, OBJECTIVES, (good_kr(action_plans=(*k.action_plans, ActionPlan("B"))),))
+    assert ("stale", "PLAT-1") in codes(unfinished, scored=roll_up(unfinished, AS_OF))
+    assert last_progress_change(k) == date(2026, 10, 2)
+
+
+def test_objective_findings() -> None:
+    krs = tuple(good_kr(id=f"K{i}") for i in range(6))
+    objectives = (
+        *OBJECTIVES,
+        Objective("EMPTY", "nothing", aligns_to="CO"),
+        Objective("ORPHAN", "o", owner="z"),
+    )
+    found = {(f.code, f.subject, f.severity) for f in coach(OkrTree(Q4, objectives, krs), AS_OF)}
+    assert ("too_many_krs", "T", Severity.WARNING) in found
+    assert ("not_measurable", "EMPTY", Severity.ERROR) in found
+    assert ("no_owner", "EMPTY", Severity.WARNING) in found
+    assert ("unaligned", "ORPHAN", Severity.ERROR) in found
+    assert not any(f[1] == "CO" for f in found)
+    # errors first
+    ordered = coach(OkrTree(Q4, objectives, krs), AS_OF)
+    assert ordered[0].severity == Severity.ERROR
+
+
+def test_deep_alignment_reaches_company() -> None:
+    objectives = (
+        Objective("CO", "c", Level.COMPANY, owner="a"),
+        Objective("DEP", "d", Level.DEPARTMENT, owner="b", aligns_to="CO"),
+        Objective("T", "t", owner="c", aligns_to="DEP"),
+    )
+    assert coach(OkrTree(Q4, objectives, (good_kr(),)), AS_OF) == []
+
+
+def test_cycle_is_unaligned_not_a_hang() -> None:
+    objectives = (
+        Objective("A", "a", owner="x", aligns_to="B"),
+        Objective("B", "b", owner="y", aligns_to="A"),
+    )
+    found = codes(OkrTree(Q4, objectives, (good_kr(objective_id="A"),)))
+    assert ("unaligned", "A") in found
+    assert ("unaligned", "PLAT-1") in found
