@@ -1,0 +1,68 @@
+"""Safe JQL building: quoting of values and batching of long value lists into bounded queries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Bounds for one `clause in (...)` query. Jira has no documented JQL length limit for POSTed
+# searches, but very long queries are slow to parse and some proxies cap request bodies; 500
+# values and 6,000 characters keep each query well inside every limit we know of, and still cut
+# 1,000 keys into two searches.
+MAX_IN_VALUES = 500
+MAX_JQL_CHARS = 6000
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ORDER_BY = re.compile(r"\s+order\s+by\s+(?=[^\"']*$)(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def jql_quote(value: str) -> str:
+    """A JQL string literal: double-quoted, with ``\\``, ``"`` and control characters escaped."""
+    return '"' + "".join(_ESCAPES.get(ch, ch) for ch in value) + '"'
+
+
+def split_order_by(jql: str) -> tuple[str, str]:
+    """``("where part", "ORDER BY ...")``; the second is empty when the query has no ORDER BY."""
+    m = _ORDER_BY.search(jql)
+    if not m:
+        return jql.strip(), ""
+    return jql[: m.start()].strip(), "ORDER BY " + m.group(1).strip()
+
+
+def batch_in_clauses(
+    clause: str,
+    values: Iterable[str],
+    *,
+    extra_jql: str = "",
+    max_values: int = MAX_IN_VALUES,
+    max_chars: int = MAX_JQL_CHARS,
+) -> list[str]:
+    """JQL queries ``clause in ("v1", "v2", ...) AND (extra)`` covering every value once.
+
+    Values are de-duplicated (first occurrence kept, order kept) and quoted; each query has at
+    most ``max_values`` values and at most ``max_chars`` characters (a single value longer than
+    that still gets a query of its own).
+    """
+    where, order = split_order_by(extra_jql) if extra_jql else ("", "")
+    suffix = (f" AND ({where})" if where else "") + (f" {order}" if order else "")
+    head = f"{clause} in ("
+    fixed = len(head) + 1 + len(suffix)
+    queries: list[str] = []
+    batch: list[str] = []
+    length = fixed
+    seen: set[str] = set()
+    for value in values:
+        if not value or value in seen:
+            continue
+        seen.add(value)
+        quoted = jql_quote(value)
+        extra = len(quoted) + (2 if batch else 0)
+        if batch and (len(batch) >= max_values or length + extra > max_chars):
+            queries.append(head + ", ".join(batch) + ")" + suffix)
+            batch, length = [], fixed
+            extra = len(quoted)
+        batch.append(quoted)
+        length += extra
+    if batch:
+        queries.append(head + ", ".join(batch) + ")" + suffix)
+    return queries

@@ -1,0 +1,284 @@
+"""Retry policy (on tenacity) and the client-side pacer of the Jira gateway.
+
+Rules, after Atlassian's rate-limiting guide
+(https://developer.atlassian.com/cloud/jira/platform/rate-limiting/):
+
+* **429** is always retried (the request was refused, not executed), after ``Retry-After``
+  seconds or until ``X-RateLimit-Reset`` (an ISO-8601 timestamp such as ``2026-10-05T09:31Z``),
+  the later of the two when both are given. Reissuing earlier "will fail and return the same or
+  longer Retry-After period", so when Jira asks for a wait longer than what is left of
+  ``max_retry_seconds`` we give up at once instead of waiting for a doomed retry.
+* **500/502/503/504**, connection errors and timeouts: exponential backoff with full jitter
+  (``uniform(0, min(cap, base·2^n))``, the tenacity ``wait_random_exponential`` scheme), or the
+  ``Retry-After`` a 5xx carries. Only for *idempotent* requests (GET, PUT, DELETE, and the search
+  POSTs, which only read).
+* **Non-idempotent requests** (POST of a new comment, field, filter...) are retried only when Jira
+  certainly did not act: on 429, and on errors raised before the request left this machine
+  (DNS failure, connection refused, connect timeout). Never on a read timeout or a 5xx after
+  sending, which could otherwise create a second comment; the sync engine notices a comment
+  that did land (by its comment property) on the next run.
+* 400/401/403/404/409 and every other status are returned at once, never retried.
+* Bounds: at most ``max_retries`` retries and ``max_retry_seconds`` in total (each backoff wait is
+  cut to what is left of the total).
+
+The pacer is a token bucket: requests leave at most ``requests_per_second`` per second (bucket
+size 1 by default, so evenly spaced). Clock and sleep are injected, so tests never really wait.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tenacity
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+RATE_LIMITED = 429
+RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
+
+
+class Pacer:
+    """Token bucket keeping the request rate at or under ``rate`` per second."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        burst: float = 1.0,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.burst = max(1.0, burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = self.burst
+        self._last: float | None = None
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Block until a request may leave; return the seconds waited."""
+        with self._lock:
+            now = self._clock()
+            if self._last is None:
+                self._last = now
+            waited = 0.0
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens < 1.0:
+                need = (1.0 - self._tokens) / self.rate
+                waited += need
+                now += need
+                self._tokens = 1.0
+                self._last = now
+            self._tokens -= 1.0
+            if waited > 0:
+                self._sleep(waited)
+                # A real clock has moved on by now; a fake one may not have: never go back.
+                self._last = max(self._last, self._clock())
+            return waited
+
+
+def server_wait(response: requests.Response, wall_clock: Callable[[], datetime]) -> float | None:
+    """Seconds Jira asks us to wait (``Retry-After`` / ``X-RateLimit-Reset``), or ``None``."""
+    waits: list[float] = []
+    retry_after = response.headers.get("Retry-After")
+    if retry_after:
+        value = retry_after.strip()
+        try:
+            waits.append(max(0.0, float(value)))
+        except ValueError:
+            try:  # the HTTP-date form (RFC 9110 §10.2.3)
+                when = email.utils.parsedate_to_datetime(value)
+                waits.append(max(0.0, (_aware(when) - wall_clock()).total_seconds()))
+            except (TypeError, ValueError):
+                pass
+    reset = response.headers.get("X-RateLimit-Reset")
+    if reset:
+        when_reset = parse_reset(reset.strip())
+        if when_reset is not None:
+            waits.append(max(0.0, (when_reset - wall_clock()).total_seconds()))
+    return max(waits) if waits else None
+
+
+def parse_reset(value: str) -> datetime | None:
+    """``X-RateLimit-Reset``: ISO-8601 on Jira Cloud; epoch seconds from some proxies."""
+    if value.isdigit():
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    try:
+        return _aware(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def failed_before_sending(exc: BaseException) -> bool:
+    """True when the request certainly never reached Jira (DNS, refused, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.exceptions.ProxyError):
+        return False
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        cur = todo.pop()
+        if cur is None or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if isinstance(cur, NewConnectionError | ConnectTimeoutError):
+            return True
+        todo.extend([getattr(cur, "reason", None), cur.__cause__ if isinstance(cur, BaseException) else None])
+        todo.extend(a for a in getattr(cur, "args", ()) if isinstance(a, BaseException))
+    return False
+
+
+@dataclass
+class RetriesExhausted(Exception):
+    """Raised by :meth:`RetryPolicy.run` when it gives up; the gateway turns it into JiraUnavailable."""
+
+    attempts: int
+    waited_seconds: float
+    reason: str
+    response: requests.Response | None = None
+    error: BaseException | None = None
+
+
+@dataclass
+class _RunState:
+    start: float
+    waited: float = 0.0
+    server_mandated: bool = False
+    why_stop: str = ""
+
+
+class RetryPolicy:
+    """Runs one logical request with retries; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        *,
+        max_retries: int,
+        max_seconds: float,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+        wall_clock: Callable[[], datetime],
+        rng: random.Random | None = None,
+        backoff_base: float = 0.5,
+        backoff_max: float = 30.0,
+        on_retry: Callable[[float], None] | None = None,
+    ) -> None:
+        self.max_retries = max_retries
+        self.max_seconds = max_seconds
+        self._sleep = sleep
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._rng = rng or random.Random()  # noqa: S311  (jitter, not cryptography)
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._on_retry = on_retry
+
+    # ------------------------------------------------------------------ decisions
+    @staticmethod
+    def should_retry_response(response: requests.Response, *, idempotent: bool) -> bool:
+        status = response.status_code
+        return status == RATE_LIMITED or (idempotent and status in RETRYABLE_SERVER_STATUSES)
+
+    @staticmethod
+    def should_retry_error(exc: BaseException, *, idempotent: bool) -> bool:
+        if not isinstance(
+            exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError
+        ):
+            return False
+        return idempotent or failed_before_sending(exc)
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff for the retry after ``attempt`` failed attempts."""
+        ceiling = min(self.backoff_max, self.backoff_base * (2 ** max(0, attempt - 1)))
+        return self._rng.uniform(0.0, ceiling)
+
+    # ------------------------------------------------------------------ running
+    def run(self, send: Callable[[], requests.Response], *, idempotent: bool) -> requests.Response:
+        """Call ``send`` until it returns a final response; raise :class:`RetriesExhausted` if bounds run out.
+
+        Exceptions that must not be retried propagate unchanged.
+        """
+        state = _RunState(start=self._clock())
+
+        def retry_pred(rs: tenacity.RetryCallState) -> bool:
+            outcome = rs.outcome
+            assert outcome is not None
+            if outcome.failed:
+                exc = outcome.exception()
+                return exc is not None and self.should_retry_error(exc, idempotent=idempotent)
+            return self.should_retry_response(outcome.result(), idempotent=idempotent)
+
+        def wait(rs: tenacity.RetryCallState) -> float:
+            outcome = rs.outcome
+            assert outcome is not None
+            state.server_mandated = False
+            if not outcome.failed:
+                response: requests.Response = outcome.result()
+                asked = server_wait(response, self._wall_clock)
+                if asked is not None:
+                    state.server_mandated = True
+                    return asked
+            remaining = self.max_seconds - (self._clock() - state.start)
+            return max(0.0, min(self.backoff(rs.attempt_number), remaining))
+
+        def stop(rs: tenacity.RetryCallState) -> bool:
+            if rs.attempt_number > self.max_retries:
+                state.why_stop = f"{rs.attempt_number} attempts (jira.max_retries is {self.max_retries})"
+                return True
+            elapsed = self._clock() - state.start
+            remaining = self.max_seconds - elapsed
+            if remaining <= 0:
+                state.why_stop = (
+                    f"{rs.attempt_number} attempts in {elapsed:.0f} s "
+                    f"(jira.max_retry_seconds is {self.max_seconds:g})"
+                )
+                return True
+            if state.server_mandated and rs.upcoming_sleep > remaining:
+                state.why_stop = (
+                    f"{rs.attempt_number} attempts; Jira asked to wait {rs.upcoming_sleep:.0f} s more, "
+                    f"beyond jira.max_retry_seconds ({self.max_seconds:g} s, {remaining:.0f} s left)"
+                )
+                return True
+            return False
+
+        def do_sleep(seconds: float) -> None:
+            state.waited += seconds
+            if self._on_retry is not None:
+                self._on_retry(seconds)
+            if seconds > 0:
+                self._sleep(seconds)
+
+        def give_up(rs: tenacity.RetryCallState) -> Any:
+            outcome = rs.outcome
+            assert outcome is not None
+            if outcome.failed:
+                raise RetriesExhausted(
+                    rs.attempt_number, state.waited, state.why_stop, error=outcome.exception()
+                )
+            raise RetriesExhausted(rs.attempt_number, state.waited, state.why_stop, response=outcome.result())
+
+        retrying = tenacity.Retrying(
+            sleep=do_sleep,
+            stop=stop,
+            wait=wait,
+            retry=retry_pred,
+            retry_error_callback=give_up,
+            reraise=True,
+        )
+        result: requests.Response = retrying(send)
+        return result
