@@ -390,7 +390,12 @@ def cross_check(cfg: Settings) -> list[str]:
 
     for i, kr in enumerate(cfg.key_results):
         where = f"key_results[{i}]"
-        if kr.objective not in ids and not jira_objectives:
+        if kr.objective == "@parent" and not jira_objectives:
+            problems.append(
+                f"{where}.objective: '@parent' needs objectives_from_jira (objectives kept in Jira). "
+                "Configure objectives_from_jira or name an objective id."
+            )
+        elif kr.objective not in ids and not jira_objectives:
             problems.append(
                 f"{where}.objective: unknown objective id '{kr.objective}'{_suggest(kr.objective, ids)}. "
                 f"Use one of: {', '.join(ids) or '(none defined)'}."

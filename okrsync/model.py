@@ -103,6 +103,8 @@ class ActionPlan:
     cancelled: bool = False
     points: float | None = None
     owner: str | None = None
+    owner_id: str | None = None
+    """Jira's id for the owner: the accountId (Cloud) or user name (Data Center), for mentions."""
     due: date | None = None
     updated: datetime | None = None
     status_changed: datetime | None = None
@@ -133,6 +135,7 @@ class KeyResult:
     manual_value: float | None = None
     weight: float = 1.0
     owner: str | None = None
+    owner_id: str | None = None
     due: date | None = None
     jira_key: str | None = None
     warnings: tuple[str, ...] = ()
