@@ -51,7 +51,7 @@ from okrsync.jira.errors import (
 from okrsync.jira.fields import FieldRegistry
 from okrsync.jira.jql import MAX_IN_VALUES, MAX_JQL_CHARS, batch_in_clauses
 from okrsync.jira.markup import Doc, to_adf, to_wiki
-from okrsync.jira.retry import Pacer, RetriesExhausted, RetryPolicy
+from okrsync.jira.retry import RETRYABLE_SERVER_STATUSES, Pacer, RetriesExhausted, RetryPolicy
 from okrsync.jira.stats import RequestStats
 from okrsync.model import OkrsyncError
 
@@ -322,7 +322,7 @@ class JiraGateway:
             )
             yield from data.get("issues") or []
             token = data.get("nextPageToken")
-            if data.get("isLast", True) or not token or token in seen_tokens:
+            if data.get("isLast") is True or not token or token in seen_tokens:
                 return
             seen_tokens.add(token)
 
@@ -700,7 +700,8 @@ class JiraGateway:
                 )
                 raise MissingCredentialError(
                     f"Jira Cloud needs an account email and an API token; {missing} not set. "
-                    f"Create a token at https://id.atlassian.com/manage-profile/security/api-tokens and set {ENV_API_TOKEN}."
+                    "Create a token at https://id.atlassian.com/manage-profile/security/api-tokens "
+                    f"and set {ENV_API_TOKEN}."
                 )
             return {}, HTTPBasicAuth(cfg.email, token)
         if pat:
@@ -798,6 +799,10 @@ class JiraGateway:
             return resp
         if resp.status_code == 404 and none_on_404:
             return None
+        if resp.status_code == 429 or resp.status_code in RETRYABLE_SERVER_STATUSES:
+            # Only reached for a non-idempotent request that we must not repeat.
+            why = "not retried: repeating it could apply it twice"
+            raise self._unavailable(operation, attempts, 0.0, why, resp, None, context)
         raise self._error_for(resp, operation, permission, context)
 
     def _unavailable(
