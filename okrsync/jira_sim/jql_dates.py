@@ -134,7 +134,10 @@ def date_function_minutes(name: str, args: tuple[str, ...], now: datetime) -> in
         start = day.replace(day=1)
     else:
         start = day.replace(month=1, day=1)
-    if inc_unit == unit:  # whole periods: move the period, then take its start/end
-        start, amount = _shift(start, amount, unit), 0
-    point = _shift(start, 1, unit) - timedelta(minutes=1) if is_end else start
-    return to_minutes(_shift(point, amount, inc_unit))
+    try:
+        if inc_unit == unit:  # whole periods: move the period, then take its start/end
+            start, amount = _shift(start, amount, unit), 0
+        point = _shift(start, 1, unit) - timedelta(minutes=1) if is_end else start
+        return to_minutes(_shift(point, amount, inc_unit))
+    except (OverflowError, ValueError):
+        raise JqlError(f"The increment '{args[0]}' of function '{name}' is out of range.") from None

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from okrsync.jira_sim.jql_dates import stored_minutes
@@ -373,6 +374,7 @@ _KEY_RE = re.compile(r"^(.*)-(\d+)$")
 _CATEGORY_ORDER = {"new": 0, "indeterminate": 1, "done": 2}
 
 
+@lru_cache(maxsize=65536)
 def key_tuple(key: str) -> tuple[str, int]:
     """Sort key for an issue key: project first, then number (PLAT-10 after PLAT-9)."""
     m = _KEY_RE.match(key)

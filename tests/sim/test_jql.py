@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from okrsync.jira_sim.jql import JqlError, Query, compile_jql
+from okrsync.jira_sim.jql_dates import date_function_minutes, to_minutes
 
 NOW = datetime(2026, 10, 7, 12, 0, tzinfo=UTC)  # a Wednesday
 
@@ -239,6 +240,7 @@ P2 = issue(
     customfield_10050={"value": "Perf", "id": "2"},
     customfield_10054=_ts("2026-10-05", "15:45"),
     customfield_10055=ALICE,
+    statuscategorychangedate=_ts("2026-10-05", "14:30"),
 )
 P3 = issue(
     "PLAT-3",
@@ -416,6 +418,9 @@ CLOUD_CASES: list[tuple[str, set[str]]] = [
     ('assignee = "Carol Diaz"', {"MOB-2"}),
     ("assignee in (acc-bob, acc-carol)", {"PLAT-2", "PLAT-10", "MOB-2"}),
     ("assignee is EMPTY", {"PLAT-3", "MOB-1"}),
+    ("assignee is null", {"PLAT-3", "MOB-1"}),
+    ("assignee = NULL", {"PLAT-3", "MOB-1"}),
+    ("assignee is not Null AND project = MOB", {"MOB-2"}),
     ("assignee != currentUser()", {"PLAT-2", "PLAT-10", "MOB-2"}),
     ("assignee not in (currentUser(), EMPTY)", {"PLAT-2", "PLAT-10", "MOB-2"}),
     ("reporter = currentUser()", {"PLAT-2", "MOB-1"}),
@@ -488,6 +493,10 @@ CLOUD_CASES: list[tuple[str, set[str]]] = [
     ("created < startOfYear()", set()),
     ("created > endOfMonth(-1)", {"PLAT-3", "PLAT-9", "PLAT-10"}),
     ("resolutiondate >= 2026-10-01", {"PLAT-2"}),
+    ("statusCategoryChangedDate >= 2026-10-05", {"PLAT-2"}),
+    ("statusCategoryChangedDate is EMPTY AND project = MOB", {"MOB-1", "MOB-2"}),
+    ("duedate <= 1d", {"PLAT-2", "MOB-1"}),
+    ('duedate < "+90d"', {"PLAT-1", "PLAT-2", "MOB-1"}),
     ("resolved is EMPTY AND project = MOB", {"MOB-2"}),
     ('"Target start" = 2026-10-01', {"PLAT-1"}),
     ('"Approved at" > "2026-10-05 15:44"', {"PLAT-2"}),
@@ -916,6 +925,60 @@ def test_arbitrary_input_either_compiles_or_raises_jql_error(jql: str) -> None:
     else:
         for i in CLOUD:
             assert isinstance(query.matches(i), bool)
+
+
+DATE_FUNCTION_CASES: list[tuple[str, tuple[str, ...], datetime]] = [
+    ("now", (), datetime(2026, 10, 7, 12, 0, tzinfo=UTC)),
+    ("startOfDay", (), datetime(2026, 10, 7, tzinfo=UTC)),
+    ("startOfDay", ("-1",), datetime(2026, 10, 6, tzinfo=UTC)),
+    ("startOfDay", ("+2h",), datetime(2026, 10, 7, 2, 0, tzinfo=UTC)),
+    ("endOfDay", (), datetime(2026, 10, 7, 23, 59, tzinfo=UTC)),
+    ("endOfDay", ("1",), datetime(2026, 10, 8, 23, 59, tzinfo=UTC)),
+    ("startOfWeek", (), datetime(2026, 10, 4, tzinfo=UTC)),  # Sunday, Jira's default locale
+    ("startOfWeek", ("1d",), datetime(2026, 10, 5, tzinfo=UTC)),  # the usual Monday idiom
+    ("startOfWeek", ("-1",), datetime(2026, 9, 27, tzinfo=UTC)),
+    ("endOfWeek", (), datetime(2026, 10, 10, 23, 59, tzinfo=UTC)),
+    ("startOfMonth", (), datetime(2026, 10, 1, tzinfo=UTC)),
+    ("startOfMonth", ("-1",), datetime(2026, 9, 1, tzinfo=UTC)),
+    ("startOfMonth", ("+14d",), datetime(2026, 10, 15, tzinfo=UTC)),
+    ("endOfMonth", (), datetime(2026, 10, 31, 23, 59, tzinfo=UTC)),
+    ("endOfMonth", ("1M",), datetime(2026, 11, 30, 23, 59, tzinfo=UTC)),
+    ("endOfMonth", ("-8",), datetime(2026, 2, 28, 23, 59, tzinfo=UTC)),
+    ("startOfYear", (), datetime(2026, 1, 1, tzinfo=UTC)),
+    ("startOfYear", ("1",), datetime(2027, 1, 1, tzinfo=UTC)),
+    ("endOfYear", ("-1y",), datetime(2025, 12, 31, 23, 59, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "expected"), DATE_FUNCTION_CASES)
+def test_date_functions(name: str, args: tuple[str, ...], expected: datetime) -> None:
+    assert date_function_minutes(name, args, NOW) == to_minutes(expected)
+
+
+def test_date_function_out_of_range() -> None:
+    with pytest.raises(JqlError, match="out of range"):
+        compile_jql("created > startOfYear(+100000)", CLOUD_FIELDS, now=NOW)
+
+
+JQL_VOCABULARY = [
+    "project", "status", "labels", "created", "summary", "key", '"Epic Link"', "cf[10016]", "assignee",
+    "=", "!=", "~", "!~", "<", ">=", "in", "not", "is", "empty", "null", "and", "or", "!", "(", ")", ",",
+    "PLAT", "Done", "q4", "-7d", "2026-10-05", '"In Progress"', "'x y'", "currentUser()", "startOfDay(-1)",
+    "order", "by", "asc", "desc", "PLAT-1", "5", "-3", "foo", "\\u0041", '"unterminated',
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(JQL_VOCABULARY), max_size=12))
+def test_token_soup_either_compiles_or_raises_jql_error(tokens: list[str]) -> None:
+    jql = " ".join(tokens)
+    try:
+        query = compile_jql(jql, CLOUD_FIELDS, current_user=ALICE, now=NOW)
+    except JqlError as exc:
+        assert exc.messages
+    else:
+        query.sort(i for i in CLOUD if query.matches(i))
+        query.key_candidates()
 
 
 # --------------------------------------------------------------------------------- performance
