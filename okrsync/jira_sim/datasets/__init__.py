@@ -1,0 +1,1 @@
+"""Deterministic datasets: ``demo`` (a small believable company) and ``generated`` (any size)."""

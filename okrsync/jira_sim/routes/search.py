@@ -1,0 +1,163 @@
+"""JQL search in both dialects.
+
+Cloud: ``GET|POST /rest/api/{2,3}/search/jql`` (``nextPageToken``, ``isLast``, no ``total``; default
+fields ``id`` only; up to 5000 per page when only id/key are requested, else 100) and
+``POST /search/approximate-count``; the old ``/search`` answers 410 Gone. Data Center:
+``GET|POST /rest/api/2/search`` (``startAt``/``maxResults``/``total``, default ``*navigable``,
+``maxResults`` capped at 1000 and echoed).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from okrsync.jira_sim import render
+from okrsync.jira_sim.errors import ApiError
+from okrsync.jira_sim.fields import FieldSelection, split_params
+from okrsync.jira_sim.routing import Request, Response, route
+from okrsync.jira_sim.store import Json
+
+CLOUD_DEFAULT_PAGE = 50
+CLOUD_MAX_PAGE = 100
+CLOUD_MAX_PAGE_IDS = 5000
+DC_DEFAULT_PAGE = 50
+DC_MAX_PAGE = 1000  # jira.search.views.default.max
+
+
+def _keys(req: Request, jql: str) -> list[str]:
+    from okrsync.jira_sim.jql import JqlError  # noqa: PLC0415
+
+    try:
+        return req.store.search_keys(jql, req.user)
+    except JqlError as exc:
+        raise ApiError(400, list(exc.messages) or [str(exc)]) from None
+
+
+def _params(req: Request) -> dict[str, Any]:
+    """Search parameters from the query string (GET) or the JSON body (POST)."""
+    if req.method == "POST":
+        body = req.json_object()
+        return body
+    out: dict[str, Any] = {}
+    for name in ("jql", "nextPageToken", "maxResults", "startAt", "validateQuery", "fieldsByKeys"):
+        value = req.q(name)
+        if value is not None:
+            out[name] = value
+    for name in ("fields", "expand", "properties", "reconcileIssues"):
+        if name in req.query:
+            out[name] = req.q_all(name)
+    return out
+
+
+def _int(params: dict[str, Any], name: str, default: int) -> int:
+    value = params.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, f"The value '{value}' is invalid for the '{name}' parameter.") from None
+
+
+def _list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return split_params([value])
+    return split_params(value)
+
+
+def _encode_token(offset: int, jql: str) -> str:
+    raw = json.dumps({"o": offset, "q": jql}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_token(token: str, jql: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        offset = int(data["o"])
+    except (ValueError, KeyError, TypeError):
+        raise ApiError(400, "The provided next page token is invalid or expired.") from None
+    if data.get("q") != jql:
+        raise ApiError(400, "The provided next page token is invalid or expired.")
+    return offset
+
+
+def _render_page(req: Request, keys: list[str], selection: FieldSelection, expand: list[str],
+                 properties: list[str], *, id_only: bool) -> list[Json]:
+    store = req.store
+    return [render.issue(store, store.issues[k], req.base, req.version, selection, expand=expand,
+                         properties=properties, id_only_when_empty=id_only) for k in keys]
+
+
+@route("GET|POST", "/rest/api/{ver}/search/jql", flavors=("cloud",))
+def search_jql(req: Request) -> Response:
+    params = _params(req)
+    jql = str(params.get("jql") or "").strip()
+    if not jql or jql.lower().startswith("order by"):
+        raise ApiError(400, "Unbounded JQL queries are not allowed here. Please add a search restriction to "
+                            "your query.")
+    selection = FieldSelection.parse(_list(params.get("fields")), default="")
+    expand = _list(params.get("expand"))
+    properties = _list(params.get("properties"))
+    cap = CLOUD_MAX_PAGE_IDS if selection.ids_only and not expand and not properties else CLOUD_MAX_PAGE
+    max_results = max(0, min(_int(params, "maxResults", CLOUD_DEFAULT_PAGE), cap))
+    token = params.get("nextPageToken")
+    offset = _decode_token(str(token), jql) if token else 0
+    keys = _keys(req, jql)
+    page = keys[offset:offset + max_results]
+    body: Json = {"issues": _render_page(req, page, selection, expand, properties, id_only=True)}
+    end = offset + len(page)
+    if end < len(keys) and max_results > 0:
+        body["nextPageToken"] = _encode_token(end, jql)
+        body["isLast"] = False
+    else:
+        body["isLast"] = True
+    if "names" in expand:
+        body["names"] = {str(f["id"]): f["name"] for f in req.store.fields}
+    return Response(200, body)
+
+
+@route("POST", "/rest/api/{ver}/search/approximate-count", flavors=("cloud",))
+def approximate_count(req: Request) -> Response:
+    body = req.json_object()
+    jql = str(body.get("jql") or "").strip()
+    if not jql:
+        raise ApiError(400, "Unbounded JQL queries are not allowed here. Please add a search restriction to "
+                            "your query.")
+    return Response(200, {"count": len(_keys(req, jql))})
+
+
+@route("GET|POST", "/rest/api/{ver}/search", flavors=("cloud",))
+def search_gone(req: Request) -> Response:
+    raise ApiError(410, "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+                        "A full migration guideline is available at "
+                        "https://developer.atlassian.com/changelog/#CHANGE-2046")
+
+
+@route("GET|POST", "/rest/api/{ver}/search", flavors=("datacenter",))
+def search_dc(req: Request) -> Response:
+    params = _params(req)
+    jql = str(params.get("jql") or "")
+    selection = FieldSelection.parse(_list(params.get("fields")), default="*navigable")
+    expand = _list(params.get("expand"))
+    properties = _list(params.get("properties"))
+    start_at = max(0, _int(params, "startAt", 0))
+    max_results = _int(params, "maxResults", DC_DEFAULT_PAGE)
+    if max_results < 0:
+        max_results = DC_DEFAULT_PAGE
+    max_results = min(max_results, DC_MAX_PAGE)
+    keys = _keys(req, jql)
+    page = keys[start_at:start_at + max_results]
+    body: Json = {
+        "expand": "schema,names",
+        "startAt": start_at,
+        "maxResults": max_results,
+        "total": len(keys),
+        "issues": _render_page(req, page, selection, expand, properties, id_only=False),
+    }
+    if "names" in expand:
+        body["names"] = {str(f["id"]): f["name"] for f in req.store.fields}
+    return Response(200, body)

@@ -1,0 +1,219 @@
+"""``JiraSimulator``: the store, the HTTP server, faults and webhook delivery, as one object.
+
+    with JiraSimulator(flavor="cloud", dataset="demo") as sim:
+        requests.get(sim.url + "/rest/api/3/myself", auth=("demo@example.com", "demo-token"))
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from okrsync.jira_sim import catalog
+from okrsync.jira_sim.catalog import Flavor
+from okrsync.jira_sim.faults import FaultConfig, Faults
+from okrsync.jira_sim.server import RequestLog, SimHTTPServer, make_server
+from okrsync.jira_sim.store import Json, Store
+from okrsync.jira_sim.webhooks import WebhookDispatcher
+
+DATASETS = ("demo", "generated", "empty")
+
+
+def build_store(
+    flavor: Flavor,
+    dataset: str = "demo",
+    *,
+    epics: int = 20,
+    issues_per_epic: int = 10,
+    seed: int = 1,
+    okr_fields: bool = False,
+    clock: Callable[[], datetime] | None = None,
+) -> Store:
+    """A fresh store holding ``dataset`` (``demo``, ``generated`` or ``empty``) in ``flavor``."""
+    from okrsync.jira_sim.datasets import common, demo, generated  # noqa: PLC0415
+
+    store = Store(flavor, clock=clock)
+    common.add_standard_users(store)
+    if dataset == "demo":
+        demo.build(store)
+    elif dataset == "generated":
+        generated.build(store, epics=epics, issues_per_epic=issues_per_epic, seed=seed)
+    elif dataset != "empty":
+        raise ValueError(f"unknown dataset {dataset!r}; use one of {', '.join(DATASETS)}")
+    if okr_fields:
+        common.add_okr_fields(store)
+    store.version = 0
+    return store
+
+
+class JiraSimulator:
+    """A Jira Cloud or Data Center stand-in serving real HTTP on ``host:port`` (0 = a free port)."""
+
+    def __init__(
+        self,
+        flavor: Flavor = "cloud",
+        dataset: str = "demo",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        epics: int = 20,
+        issues_per_epic: int = 10,
+        seed: int = 1,
+        okr_fields: bool = False,
+        load: Path | str | None = None,
+        faults: FaultConfig | Mapping[str, Any] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        webhook_backoff_seconds: float = 0.05,
+    ) -> None:
+        if flavor not in catalog.FLAVORS:
+            raise ValueError(f"flavor must be 'cloud' or 'datacenter', not {flavor!r}")
+        self.flavor: Flavor = flavor
+        self.host = host
+        self.port = port
+        if load is not None:
+            self.store = Store(flavor, clock=clock)
+            self.store.load_json(json.loads(Path(load).read_text(encoding="utf-8")))
+        else:
+            self.store = build_store(flavor, dataset, epics=epics, issues_per_epic=issues_per_epic, seed=seed,
+                                     okr_fields=okr_fields, clock=clock)
+        self.faults = Faults()
+        if isinstance(faults, FaultConfig):
+            self.faults.config = faults
+        elif faults:
+            self.faults.update(faults)
+        self.request_log = RequestLog()
+        self.webhooks = WebhookDispatcher(self, backoff_seconds=webhook_backoff_seconds)
+        self.store.listeners.append(self.webhooks.on_event)
+        self._server: SimHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------------------ lifecycle
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> JiraSimulator:
+        import okrsync.jira_sim.routes  # noqa: F401, PLC0415 - registers the routes
+
+        self._server = make_server(self, self.host, self.port)
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"jira-sim-{self.port}", daemon=True)
+        self._thread.start()
+        self.webhooks.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.webhooks.stop()
+
+    def serve_forever(self) -> None:
+        """Block until the server is shut down (``stop`` from another thread)."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> JiraSimulator:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------------- test helpers
+
+    @property
+    def credentials(self) -> tuple[str, str]:
+        """Basic-auth credentials of the demo admin (email, API token)."""
+        return catalog.DEMO_EMAIL, catalog.DEMO_TOKEN
+
+    def set_faults(self, **changes: Any) -> FaultConfig:
+        return self.faults.update(changes)
+
+    def clear_faults(self) -> None:
+        self.faults.update(FaultConfig().to_json())
+
+    def set_off_screen(self, project: str, fields: list[str]) -> None:
+        with self.store.lock:
+            self.store.off_screen[project] = list(fields)
+
+    def requests(self) -> dict[str, Any]:
+        """What ``GET /_sim/requests`` answers."""
+        out = self.request_log.snapshot()
+        out["retry_after_violations"] = list(self.faults.retry_after_violations)
+        return out
+
+    def reset_counters(self) -> None:
+        self.request_log.reset()
+        self.faults.reset_measurements()
+
+    def _actor(self, who: str | None) -> Json | None:
+        with self.store.lock:
+            if who is None:
+                return self.store.users.get(catalog_demo_account())
+            user = self.store.user_by_ref(who)
+            if user is None:
+                raise ValueError(f"no user {who!r}")
+            return user
+
+    def transition(self, key: str, status: str, *, resolution: str | None = None, by: str | None = None) -> None:
+        """Move ``key`` to ``status`` as a user would (changelog, webhooks, status category date)."""
+        actor = self._actor(by)
+        with self.store.lock:
+            self.store.transition(key, status, actor, resolution=resolution)
+
+    def set_fields(self, key: str, values: Mapping[str, Any], *, by: str | None = None) -> None:
+        """Change fields (by id or name) as a user would: no screen checks, changelog, webhooks."""
+        actor = self._actor(by)
+        with self.store.lock:
+            self.store.set_fields_as_user(key, values, actor)
+
+    def add_field_options(self, field: str, values: list[str]) -> list[Json]:
+        with self.store.lock:
+            fdef = self.store.field(field) or self.store.field_by_name(field)
+            if fdef is None:
+                raise ValueError(f"no field {field!r}")
+            return self.store.add_field_options(str(fdef["id"]), values)
+
+    def issue(self, key: str) -> Json:
+        """The stored issue (a deep copy)."""
+        with self.store.lock:
+            return json.loads(json.dumps(self.store.get_issue(key)))
+
+    def field_id(self, name: str) -> str:
+        with self.store.lock:
+            fdef = self.store.field_by_name(name)
+            if fdef is None:
+                raise KeyError(name)
+            return str(fdef["id"])
+
+    def comments(self, key: str) -> list[Json]:
+        with self.store.lock:
+            return json.loads(json.dumps(self.store.comments.get(key, [])))
+
+    def save(self, path: Path | str) -> None:
+        Path(path).write_text(json.dumps(self.store.to_json()), encoding="utf-8")
+
+    def load(self, path: Path | str) -> None:
+        self.store.load_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def webhook_deliveries(self, wait: float = 10.0) -> list[dict[str, Any]]:
+        self.webhooks.wait_idle(wait)
+        return list(self.webhooks.deliveries)
+
+
+def catalog_demo_account() -> str:
+    from okrsync.jira_sim.datasets.common import DEMO_ACCOUNT  # noqa: PLC0415
+
+    return DEMO_ACCOUNT
