@@ -194,9 +194,9 @@ def to_adf(doc: Doc) -> dict[str, Any]:
 _WIKI_SPECIAL = frozenset("*_-+^~{}[]|!#?")
 # A backslash cannot be escaped with a backslash ("\\" is a line break), so it becomes an HTML
 # entity, as pandoc's Jira writer does.
-_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_ENTITY_LIKE = re.compile(r"&#?[A-Za-z0-9]+;")
 # Emoticons: (y) (n) (i) (/) (x) (!) (?) (+) (-) (*) (on) (off) (*r) and :) :( :P :D ;)
-_EMOTICON = re.compile(r"\((?=(?:[ynix/!?+\-*]|on|off|\*[rgby])\))|[:;](?=[()PpDd])", re.IGNORECASE)
+_EMOTICON = re.compile(r"\((?:[ynix/!?+\-*]|on|off|\*[rgby])\)|[:;][()PpDd]", re.IGNORECASE)
 # Line starts with a block meaning that survive character escaping: "h1." ... "h6.", "bq.".
 _BLOCK_START = re.compile(r"^([ \t]*)(h[1-6]|bq)\.", re.IGNORECASE | re.MULTILINE)
 
@@ -204,14 +204,16 @@ _BLOCK_START = re.compile(r"^([ \t]*)(h[1-6]|bq)\.", re.IGNORECASE | re.MULTILIN
 def escape_wiki(text: str) -> str:
     """Jira wiki markup showing exactly ``text``: no formatting, link, image, macro or block start."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ENTITY_LIKE.sub("&amp;", text)
-    text = _EMOTICON.sub(lambda m: f"&#{ord(m.group(0))};", text)
     out: list[str] = []
-    for ch in text:
+    for i, ch in enumerate(text):
         if ch == "\\":
             out.append("&#92;")
         elif ch in _WIKI_SPECIAL:
             out.append("\\" + ch)
+        elif ch == "&" and _ENTITY_LIKE.match(text, i):
+            out.append("&amp;")  # so that user text like "&lt;" is not decoded
+        elif ch in "(:;" and _EMOTICON.match(text, i):
+            out.append(f"&#{ord(ch)};")
         else:
             out.append(ch)
     return _BLOCK_START.sub(r"\1\2&#46;", "".join(out))
@@ -318,11 +320,13 @@ def from_adf_text(adf: Mapping[str, Any] | Any) -> str:
     """Plain text of an ADF document (comment bodies read back from Cloud)."""
     lines: list[str] = []
     current: list[str] = []
+    pending_prefix: list[str] = []  # the bullet of the list item whose paragraph comes next
 
     def flush() -> None:
         if current:
-            lines.append("".join(current))
+            lines.append("".join(pending_prefix) + "".join(current))
             current.clear()
+            pending_prefix.clear()
 
     def walk(node: Any, prefix: str = "") -> None:
         if not isinstance(node, Mapping):
@@ -344,7 +348,7 @@ def from_adf_text(adf: Mapping[str, Any] | Any) -> str:
             return
         if kind == "listItem":
             flush()
-            current.append(prefix)
+            pending_prefix[:] = [prefix]
             for child in node.get("content") or []:
                 walk(child, prefix)
             flush()
