@@ -252,10 +252,10 @@ def custom_field(num: int, name: str, type_key: str, description: str | None = N
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_TOKEN = "demo-token"  # noqa: S105 - documented demo credential
-DEMO_PAT = "demo-pat"  # noqa: S105
+DEMO_PAT = "demo-pat"
 VIEWER_EMAIL = "viewer@example.com"
 VIEWER_TOKEN = "viewer-token"  # noqa: S105
-VIEWER_PAT = "viewer-pat"  # noqa: S105
+VIEWER_PAT = "viewer-pat"
 
 
 def make_user(flavor: Flavor, account_id: str, name: str, display: str, email: str) -> dict[str, Any]:

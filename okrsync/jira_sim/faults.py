@@ -60,7 +60,7 @@ class Faults:
     def __init__(self, config: FaultConfig | None = None) -> None:
         self._lock = threading.Lock()
         self.config = config or FaultConfig()
-        self._rng = random.Random(self.config.seed)
+        self._rng = random.Random(self.config.seed)  # noqa: S311 - fault sampling
         self._window: deque[float] = deque()
         self._blocked_until: dict[str, tuple[float, float]] = {}  # client -> (until, retry_after)
         self.retry_after_violations: list[dict[str, Any]] = []
@@ -79,7 +79,7 @@ class Faults:
                 raise ValueError("rate_limit_per_second must be positive (or null to switch it off)")
             self.config = cfg
             if "seed" in changes:
-                self._rng = random.Random(cfg.seed)
+                self._rng = random.Random(cfg.seed)  # noqa: S311
             self._window.clear()
             return cfg
 

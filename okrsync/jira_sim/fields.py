@@ -102,7 +102,7 @@ def coerce_custom(
         return None
     if stype == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return _raise(_err(fid, f"Operation value must be a number"))
+            return _raise(_err(fid, "Operation value must be a number"))
         return value
     if ctype == catalog.SELECT:
         if not isinstance(value, dict) or not ({"value", "id"} & value.keys()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import socket
 import threading
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from okrsync.jira_sim.errors import ApiError
-from okrsync.jira_sim.routing import ROUTER, Request, Response
+from okrsync.jira_sim.routing import ROUTER, Request, Response, Route
 from okrsync.jira_sim.timeutil import iso_z
 
 if TYPE_CHECKING:
@@ -33,8 +34,15 @@ class RequestLog:
         self.log: deque[dict[str, Any]] = deque(maxlen=max_entries)
 
     def record(self, method: str, template: str, path: str, query: str, status: int, client: str) -> None:
-        entry = {"method": method, "path": path, "query": query, "status": status,
-                 "at": iso_z(datetime.now(UTC)), "template": template, "client": client}
+        entry = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "at": iso_z(datetime.now(UTC)),
+            "template": template,
+            "client": client,
+        }
         with self._lock:
             self.counts[f"{method} {template}"] += 1
             self.log.append(entry)
@@ -86,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "JiraSim/1.0"
     sim: JiraSimulator  # set on the subclass made per server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_GET(self) -> None:
@@ -128,14 +136,15 @@ class _Handler(BaseHTTPRequestHandler):
             if decision.drop:
                 sim.request_log.record(self.command, template, path, split.query, 0, client)
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 return
             if decision.status is not None:
-                resp = Response(decision.status, {"errorMessages": [decision.message], "errors": {}},
-                                dict(decision.headers))
+                resp = Response(
+                    decision.status,
+                    {"errorMessages": [decision.message], "errors": {}},
+                    dict(decision.headers),
+                )
                 self._send(resp)
                 sim.request_log.record(self.command, template, path, split.query, resp.status, client)
                 return
@@ -145,23 +154,45 @@ class _Handler(BaseHTTPRequestHandler):
         if not admin:
             sim.request_log.record(self.command, template, path, split.query, resp.status, client)
 
-    def _dispatch(self, route: Any, params: dict[str, str], path_known: bool, path: str,
-                  query: dict[str, list[str]], body: bytes) -> Response:
+    def _dispatch(
+        self,
+        route: Route | None,
+        params: dict[str, str],
+        path_known: bool,
+        path: str,
+        query: dict[str, list[str]],
+        body: bytes,
+    ) -> Response:
         sim = self.sim
         if route is None:
             if path_known:
                 return Response(405, None)
-            return Response(404, {"message": f"null for uri: {sim.url}{self.path}", "status-code": 404}
-                            if path.startswith("/rest/") else {"errorMessages": ["Not found"], "errors": {}})
+            return Response(
+                404,
+                {"message": f"null for uri: {sim.url}{self.path}", "status-code": 404}
+                if path.startswith("/rest/")
+                else {"errorMessages": ["Not found"], "errors": {}},
+            )
         version = params.get("ver", "")
-        req = Request(method=self.command, path=path, query=query, headers=dict(self.headers.items()),
-                      body=body, params=params, version="2" if version == "latest" else version, sim=sim)
+        req = Request(
+            method=self.command,
+            path=path,
+            query=query,
+            headers=dict(self.headers.items()),
+            body=body,
+            params=params,
+            version="2" if version == "latest" else version,
+            sim=sim,
+        )
         try:
             if route.auth:
                 req.user = authenticate(sim, self.headers.get("Authorization"))
                 if req.user is None:
-                    return Response(401, {"errorMessages": [UNAUTHORIZED], "errors": {}},
-                                    {"WWW-Authenticate": 'Basic realm="protected-area"'})
+                    return Response(
+                        401,
+                        {"errorMessages": [UNAUTHORIZED], "errors": {}},
+                        {"WWW-Authenticate": 'Basic realm="protected-area"'},
+                    )
             key = params.get("key")
             if key and route.template.startswith("/rest/api/{ver}/issue/"):
                 with sim.store.lock:

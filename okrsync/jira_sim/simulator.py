@@ -1,7 +1,7 @@
 """``JiraSimulator``: the store, the HTTP server, faults and webhook delivery, as one object.
 
-    with JiraSimulator(flavor="cloud", dataset="demo") as sim:
-        requests.get(sim.url + "/rest/api/3/myself", auth=("demo@example.com", "demo-token"))
+with JiraSimulator(flavor="cloud", dataset="demo") as sim:
+    requests.get(sim.url + "/rest/api/3/myself", auth=("demo@example.com", "demo-token"))
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.catalog import Flavor
@@ -35,7 +35,7 @@ def build_store(
     clock: Callable[[], datetime] | None = None,
 ) -> Store:
     """A fresh store holding ``dataset`` (``demo``, ``generated`` or ``empty``) in ``flavor``."""
-    from okrsync.jira_sim.datasets import common, demo, generated  # noqa: PLC0415
+    from okrsync.jira_sim.datasets import common, demo, generated
 
     store = Store(flavor, clock=clock)
     common.add_standard_users(store)
@@ -79,8 +79,15 @@ class JiraSimulator:
             self.store = Store(flavor, clock=clock)
             self.store.load_json(json.loads(Path(load).read_text(encoding="utf-8")))
         else:
-            self.store = build_store(flavor, dataset, epics=epics, issues_per_epic=issues_per_epic, seed=seed,
-                                     okr_fields=okr_fields, clock=clock)
+            self.store = build_store(
+                flavor,
+                dataset,
+                epics=epics,
+                issues_per_epic=issues_per_epic,
+                seed=seed,
+                okr_fields=okr_fields,
+                clock=clock,
+            )
         self.faults = Faults()
         if isinstance(faults, FaultConfig):
             self.faults.config = faults
@@ -99,12 +106,16 @@ class JiraSimulator:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> JiraSimulator:
-        import okrsync.jira_sim.routes  # noqa: F401, PLC0415 - registers the routes
+        import okrsync.jira_sim.routes  # noqa: F401 - registers the routes
 
         self._server = make_server(self, self.host, self.port)
         self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"jira-sim-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"jira-sim-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         self.webhooks.start()
         return self
@@ -127,8 +138,9 @@ class JiraSimulator:
     def __enter__(self) -> JiraSimulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # ------------------------------------------------------------------------- test helpers
@@ -167,7 +179,9 @@ class JiraSimulator:
                 raise ValueError(f"no user {who!r}")
             return user
 
-    def transition(self, key: str, status: str, *, resolution: str | None = None, by: str | None = None) -> None:
+    def transition(
+        self, key: str, status: str, *, resolution: str | None = None, by: str | None = None
+    ) -> None:
         """Move ``key`` to ``status`` as a user would (changelog, webhooks, status category date)."""
         actor = self._actor(by)
         with self.store.lock:
@@ -189,7 +203,7 @@ class JiraSimulator:
     def issue(self, key: str) -> Json:
         """The stored issue (a deep copy)."""
         with self.store.lock:
-            return json.loads(json.dumps(self.store.get_issue(key)))
+            return cast(Json, json.loads(json.dumps(self.store.get_issue(key))))
 
     def field_id(self, name: str) -> str:
         with self.store.lock:
@@ -200,7 +214,7 @@ class JiraSimulator:
 
     def comments(self, key: str) -> list[Json]:
         with self.store.lock:
-            return json.loads(json.dumps(self.store.comments.get(key, [])))
+            return cast(list[Json], json.loads(json.dumps(self.store.comments.get(key, []))))
 
     def save(self, path: Path | str) -> None:
         Path(path).write_text(json.dumps(self.store.to_json()), encoding="utf-8")
@@ -214,6 +228,6 @@ class JiraSimulator:
 
 
 def catalog_demo_account() -> str:
-    from okrsync.jira_sim.datasets.common import DEMO_ACCOUNT  # noqa: PLC0415
+    from okrsync.jira_sim.datasets.common import DEMO_ACCOUNT
 
     return DEMO_ACCOUNT

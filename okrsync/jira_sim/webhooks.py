@@ -41,8 +41,14 @@ def webhook_json(wh: Json, base: str) -> Json:
 class WebhookDispatcher:
     """Delivers store events to matching webhooks in order, on one daemon thread."""
 
-    def __init__(self, sim: JiraSimulator, *, max_attempts: int = 4, backoff_seconds: float = 0.05,
-                 timeout_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        sim: JiraSimulator,
+        *,
+        max_attempts: int = 4,
+        backoff_seconds: float = 0.05,
+        timeout_seconds: float = 5.0,
+    ) -> None:
         self.sim = sim
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
@@ -97,7 +103,7 @@ class WebhookDispatcher:
                     self._cond.notify_all()
 
     def _payloads(self, event: Event, ts: int) -> list[tuple[Json, bytes]]:
-        from okrsync.jira_sim.jql import JqlError, compile_jql  # noqa: PLC0415
+        from okrsync.jira_sim.jql import JqlError, compile_jql
 
         sim = self.sim
         store = sim.store
@@ -141,12 +147,17 @@ class WebhookDispatcher:
     def _deliver(self, wh: Json, body: bytes, event: Event) -> None:
         identifier = str(uuid.uuid4())
         url = str(wh["url"])
-        for var, value in (("${issue.key}", event["issue_key"]),
-                           ("${project.key}", str(event["issue_key"]).split("-")[0])):
+        for var, value in (
+            ("${issue.key}", event["issue_key"]),
+            ("${project.key}", str(event["issue_key"]).split("-")[0]),
+        ):
             url = url.replace(var, value)
         for attempt in range(self.max_attempts):
-            headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Atlassian Webhook HTTP Client",
-                       "X-Atlassian-Webhook-Identifier": identifier}
+            headers = {
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "Atlassian Webhook HTTP Client",
+                "X-Atlassian-Webhook-Identifier": identifier,
+            }
             if attempt:
                 headers["X-Atlassian-Webhook-Retry"] = str(attempt)
             if wh.get("secret"):
@@ -162,11 +173,20 @@ class WebhookDispatcher:
             except (OSError, ValueError) as exc:
                 error = f"{type(exc).__name__}: {exc}"
             ok = status is not None and 200 <= status < 300
-            self.deliveries.append({
-                "webhook": wh["id"], "url": url, "event": event["webhookEvent"], "issue": event["issue_key"],
-                "identifier": identifier, "attempt": attempt + 1, "status": status, "error": error,
-                "ok": ok, "at": iso_z(datetime.now(UTC)),
-            })
+            self.deliveries.append(
+                {
+                    "webhook": wh["id"],
+                    "url": url,
+                    "event": event["webhookEvent"],
+                    "issue": event["issue_key"],
+                    "identifier": identifier,
+                    "attempt": attempt + 1,
+                    "status": status,
+                    "error": error,
+                    "ok": ok,
+                    "at": iso_z(datetime.now(UTC)),
+                }
+            )
             if ok:
                 return
             time.sleep(self.backoff_seconds * (2**attempt))

@@ -37,10 +37,25 @@ OKR_FIELDS: list[tuple[str, str, str]] = [
 
 def add_standard_users(store: Store) -> None:
     """The demo admin, the read-mostly viewer, and eight people of the demo company."""
-    store.add_user(DEMO_ACCOUNT, "demo", "Demo Admin", catalog.DEMO_EMAIL, token=catalog.DEMO_TOKEN,
-                   password="demo", pat=catalog.DEMO_PAT, admin=True)
-    store.add_user(VIEWER_ACCOUNT, "viewer", "Vera Viewer", catalog.VIEWER_EMAIL, token=catalog.VIEWER_TOKEN,
-                   password="viewer", pat=catalog.VIEWER_PAT)
+    store.add_user(
+        DEMO_ACCOUNT,
+        "demo",
+        "Demo Admin",
+        catalog.DEMO_EMAIL,
+        token=catalog.DEMO_TOKEN,
+        password="demo",  # noqa: S106 - documented demo credential
+        pat=catalog.DEMO_PAT,
+        admin=True,
+    )
+    store.add_user(
+        VIEWER_ACCOUNT,
+        "viewer",
+        "Vera Viewer",
+        catalog.VIEWER_EMAIL,
+        token=catalog.VIEWER_TOKEN,
+        password="viewer",  # noqa: S106
+        pat=catalog.VIEWER_PAT,
+    )
     for account, name, display, email in PEOPLE:
         store.add_user(account, name, display, email)
 
@@ -99,8 +114,11 @@ class Builder:
             "summary": summary,
             "description": description,
             "issuetype": catalog.issue_type(itype),
-            "project": {"id": self.store.projects[project]["id"], "key": project,
-                        "name": self.store.projects[project]["name"]},
+            "project": {
+                "id": self.store.projects[project]["id"],
+                "key": project,
+                "name": self.store.projects[project]["name"],
+            },
             "status": st,
             "resolution": None,
             "resolutiondate": None,
@@ -131,8 +149,9 @@ class Builder:
             fields.update(extra)
         return self.store.insert_issue({"fields": fields})
 
-    def move(self, issue: Json, status: str, at: datetime, by: str | None,
-             resolution: str | None = None) -> None:
+    def move(
+        self, issue: Json, status: str, at: datetime, by: str | None, resolution: str | None = None
+    ) -> None:
         """Record a workflow transition at ``at`` (history, status category date, resolution)."""
         f = issue["fields"]
         new = catalog.status(status)
@@ -156,7 +175,9 @@ class Builder:
     def change(self, issue: Json, fid: str, value: Any, at: datetime, by: str | None) -> None:
         f = issue["fields"]
         ts = fmt(at)
-        self.store.add_history(issue["key"], self.user(by), ts, [self.store.change_item(fid, f.get(fid), value)])
+        self.store.add_history(
+            issue["key"], self.user(by), ts, [self.store.change_item(fid, f.get(fid), value)]
+        )
         f[fid] = value
         f["updated"] = ts
 

@@ -19,7 +19,7 @@ POINTS = [1.0, 2.0, 3.0, 5.0, 8.0]
 
 
 def build(store: Store, *, epics: int, issues_per_epic: int, seed: int) -> None:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - deterministic data
     for key, name in PROJECTS:
         store.add_project(key, name, PEOPLE[0][0])
     b = Builder(store)
@@ -28,8 +28,16 @@ def build(store: Store, *, epics: int, issues_per_epic: int, seed: int) -> None:
     for e in range(epics):
         project = PROJECTS[e % len(PROJECTS)][0]
         owner = accounts[e % len(accounts)]
-        epic = b.issue(project, "Epic", f"Generated key result {e + 1}", created=START - timedelta(days=5),
-                       reporter=owner, assignee=owner, labels=["okr"], duedate="2026-12-18")
+        epic = b.issue(
+            project,
+            "Epic",
+            f"Generated key result {e + 1}",
+            created=START - timedelta(days=5),
+            reporter=owner,
+            assignee=owner,
+            labels=["okr"],
+            duedate="2026-12-18",
+        )
         epic_issues.append(epic)
     for epic in epic_issues:
         project = epic["fields"]["project"]["key"]
@@ -38,9 +46,16 @@ def build(store: Store, *, epics: int, issues_per_epic: int, seed: int) -> None:
         for i in range(issues_per_epic):
             created = START + timedelta(days=rng.randrange(20), hours=rng.randrange(24))
             assignee = accounts[rng.randrange(len(accounts))]
-            child = b.issue(project, "Story" if i % 4 else "Task", f"Work item {i + 1} of {epic['key']}",
-                            created=created, reporter=owner, assignee=assignee, epic=epic,
-                            points=POINTS[rng.randrange(len(POINTS))] if rng.random() > 0.05 else None)
+            child = b.issue(
+                project,
+                "Story" if i % 4 else "Task",
+                f"Work item {i + 1} of {epic['key']}",
+                created=created,
+                reporter=owner,
+                assignee=assignee,
+                epic=epic,
+                points=POINTS[rng.randrange(len(POINTS))] if rng.random() > 0.05 else None,
+            )
             roll = rng.random()
             if roll < progress:
                 started = created + timedelta(days=1 + rng.randrange(10))

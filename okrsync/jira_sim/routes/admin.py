@@ -24,16 +24,21 @@ def create_field(req: Request) -> Response:
 def _custom_field(req: Request) -> Json:
     fdef = req.store.field(req.params["fieldId"])
     if fdef is None or not fdef.get("custom"):
-        raise ApiError(404, f"The custom field was not found.")
+        raise ApiError(404, "The custom field was not found.")
     return fdef
 
 
 def _page(values: list[Any], req: Request) -> Json:
     start = req.q_int("startAt", 0)
     size = req.q_int("maxResults", 50)
-    page = values[start:start + size]
-    return {"maxResults": size, "startAt": start, "total": len(values),
-            "isLast": start + len(page) >= len(values), "values": page}
+    page = values[start : start + size]
+    return {
+        "maxResults": size,
+        "startAt": start,
+        "total": len(values),
+        "isLast": start + len(page) >= len(values),
+        "values": page,
+    }
 
 
 @route("GET", "/rest/api/{ver}/field/{fieldId}/context", flavors=("cloud",))
@@ -41,8 +46,12 @@ def field_contexts(req: Request) -> Response:
     fdef = _custom_field(req)
     ctx = req.store.field_contexts.get(str(fdef["id"]))
     if ctx is None:
-        ctx = {"id": str(10000 + int(str(fdef["id"]).split("_")[1]) % 1000), "name": "Default Configuration "
-               f"Scheme for {fdef['name']}", "isGlobalContext": True, "isAnyIssueType": True}
+        ctx = {
+            "id": str(10000 + int(str(fdef["id"]).split("_")[1]) % 1000),
+            "name": f"Default Configuration Scheme for {fdef['name']}",
+            "isGlobalContext": True,
+            "isAnyIssueType": True,
+        }
         req.store.field_contexts[str(fdef["id"])] = ctx
     return Response(200, _page([ctx], req))
 
@@ -50,7 +59,7 @@ def field_contexts(req: Request) -> Response:
 def _check_context(req: Request, fdef: Json) -> None:
     ctx = req.store.field_contexts.get(str(fdef["id"]))
     if ctx is None or ctx["id"] != req.params["contextId"]:
-        raise ApiError(404, f"The context was not found.")
+        raise ApiError(404, "The context was not found.")
 
 
 @route("GET", "/rest/api/{ver}/field/{fieldId}/context/{contextId}/option", flavors=("cloud",))
@@ -89,9 +98,15 @@ def _screen_project(req: Request) -> str:
 @route("GET", "/rest/api/{ver}/screens", flavors=("cloud",))
 def screens(req: Request) -> Response:
     req.store.require_admin(req.me, "Only Jira administrators can access screens.")
-    values = [{"id": int(p["id"]), "name": f"{p['key']}: Scrum Default Issue Screen",
-               "description": "", "scope": {"type": "PROJECT", "project": {"id": p["id"]}}}
-              for p in req.store.projects.values()]
+    values = [
+        {
+            "id": int(p["id"]),
+            "name": f"{p['key']}: Scrum Default Issue Screen",
+            "description": "",
+            "scope": {"type": "PROJECT", "project": {"id": p["id"]}},
+        }
+        for p in req.store.projects.values()
+    ]
     return Response(200, _page(values, req))
 
 
@@ -105,9 +120,13 @@ def screen_tabs(req: Request) -> Response:
 def screen_fields(req: Request) -> Response:
     project = _screen_project(req)
     hidden = req.store.off_screen.get(project, [])
-    out = [{"id": f["id"], "name": f["name"]} for f in req.store.fields
-           if (f.get("custom") or f["id"] in ("summary", "description", "assignee", "labels", "duedate"))
-           and f["id"] not in hidden and f["name"] not in hidden]
+    out = [
+        {"id": f["id"], "name": f["name"]}
+        for f in req.store.fields
+        if (f.get("custom") or f["id"] in ("summary", "description", "assignee", "labels", "duedate"))
+        and f["id"] not in hidden
+        and f["name"] not in hidden
+    ]
     return Response(200, out)
 
 
@@ -130,20 +149,30 @@ def add_screen_field(req: Request) -> Response:
 # ---------------------------------------------------------------------------------- webhooks
 
 WEBHOOK_EVENTS = {
-    "jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "comment_created", "comment_updated",
-    "comment_deleted", "issue_property_set", "issue_property_deleted",
+    "jira:issue_created",
+    "jira:issue_updated",
+    "jira:issue_deleted",
+    "comment_created",
+    "comment_updated",
+    "comment_deleted",
+    "issue_property_set",
+    "issue_property_deleted",
 }
 
 
 @route("GET", "/rest/webhooks/1.0/webhook")
 def list_webhooks(req: Request) -> Response:
-    req.store.require_admin(req.me, "You are not authorized to perform this operation. Log in as an administrator.")
+    req.store.require_admin(
+        req.me, "You are not authorized to perform this operation. Log in as an administrator."
+    )
     return Response(200, [webhook_json(w, req.base) for w in req.store.webhooks.values()])
 
 
 @route("POST", "/rest/webhooks/1.0/webhook")
 def create_webhook(req: Request) -> Response:
-    req.store.require_admin(req.me, "You are not authorized to perform this operation. Log in as an administrator.")
+    req.store.require_admin(
+        req.me, "You are not authorized to perform this operation. Log in as an administrator."
+    )
     body = req.json_object()
     url = body.get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
@@ -157,7 +186,7 @@ def create_webhook(req: Request) -> Response:
     filters = body.get("filters") or {}
     jql = filters.get(ISSUE_SECTION) if isinstance(filters, dict) else None
     if jql:
-        from okrsync.jira_sim.jql import JqlError, compile_jql  # noqa: PLC0415
+        from okrsync.jira_sim.jql import JqlError, compile_jql
 
         try:
             compile_jql(str(jql), req.store.fields)
@@ -165,9 +194,16 @@ def create_webhook(req: Request) -> Response:
             raise bad_request(errors={"filters": "; ".join(exc.messages) or str(exc)}) from None
     wid = str(req.store.next_webhook_id)
     req.store.next_webhook_id += 1
-    wh = {"id": wid, "name": str(body.get("name") or f"webhook {wid}"), "url": url, "events": events,
-          "filters": {ISSUE_SECTION: jql or ""}, "excludeBody": bool(body.get("excludeBody", False)),
-          "enabled": bool(body.get("enabled", True)), "lastUpdatedUser": req.me["accountId"]}
+    wh = {
+        "id": wid,
+        "name": str(body.get("name") or f"webhook {wid}"),
+        "url": url,
+        "events": events,
+        "filters": {ISSUE_SECTION: jql or ""},
+        "excludeBody": bool(body.get("excludeBody", False)),
+        "enabled": bool(body.get("enabled", True)),
+        "lastUpdatedUser": req.me["accountId"],
+    }
     if body.get("secret"):
         wh["secret"] = str(body["secret"])
     req.store.webhooks[wid] = wh
@@ -177,7 +213,9 @@ def create_webhook(req: Request) -> Response:
 
 @route("GET", "/rest/webhooks/1.0/webhook/{webhookId}")
 def get_webhook(req: Request) -> Response:
-    req.store.require_admin(req.me, "You are not authorized to perform this operation. Log in as an administrator.")
+    req.store.require_admin(
+        req.me, "You are not authorized to perform this operation. Log in as an administrator."
+    )
     wh = req.store.webhooks.get(req.params["webhookId"])
     if wh is None:
         raise ApiError(404, "Webhook not found.")
@@ -186,7 +224,9 @@ def get_webhook(req: Request) -> Response:
 
 @route("DELETE", "/rest/webhooks/1.0/webhook/{webhookId}")
 def delete_webhook(req: Request) -> Response:
-    req.store.require_admin(req.me, "You are not authorized to perform this operation. Log in as an administrator.")
+    req.store.require_admin(
+        req.me, "You are not authorized to perform this operation. Log in as an administrator."
+    )
     if req.store.webhooks.pop(req.params["webhookId"], None) is None:
         raise ApiError(404, "Webhook not found.")
     req.store.touch()

@@ -23,8 +23,14 @@ def add_comment(req: Request) -> Response:
     if "body" not in body:
         raise bad_request(errors={"comment": "Comment body can not be empty!"})
     issue = req.store.get_issue(req.params["key"])
-    comment = req.store.add_comment(issue["key"], body["body"], req.me, api_version=req.version,
-                                    properties=body.get("properties"), visibility=body.get("visibility"))
+    comment = req.store.add_comment(
+        issue["key"],
+        body["body"],
+        req.me,
+        api_version=req.version,
+        properties=body.get("properties"),
+        visibility=body.get("visibility"),
+    )
     return Response(201, render.comment(req.store, comment, req.base, req.version, issue["id"]))
 
 
@@ -38,8 +44,14 @@ def get_comment(req: Request) -> Response:
 @route("PUT", "/rest/api/{ver}/issue/{key}/comment/{id}")
 def update_comment(req: Request) -> Response:
     issue = req.store.get_issue(req.params["key"])
-    comment = req.store.update_comment(issue["key"], req.params["id"], req.json_object(), req.me,
-                                       api_version=req.version, notify_users=req.q_bool("notifyUsers", True))
+    comment = req.store.update_comment(
+        issue["key"],
+        req.params["id"],
+        req.json_object(),
+        req.me,
+        api_version=req.version,
+        notify_users=req.q_bool("notifyUsers", True),
+    )
     return Response(200, render.comment(req.store, comment, req.base, req.version, issue["id"]))
 
 
@@ -54,8 +66,15 @@ def delete_comment(req: Request) -> Response:
 def list_comment_properties(req: Request) -> Response:
     comment = req.store.comment_by_id(req.params["id"])
     api = render.api(req.base, req.version)
-    return Response(200, {"keys": [{"self": f"{api}/comment/{comment['id']}/properties/{k}", "key": k}
-                                   for k in comment["properties"]]})
+    return Response(
+        200,
+        {
+            "keys": [
+                {"self": f"{api}/comment/{comment['id']}/properties/{k}", "key": k}
+                for k in comment["properties"]
+            ]
+        },
+    )
 
 
 @route("GET", "/rest/api/{ver}/comment/{id}/properties/{propertyKey}")

@@ -12,8 +12,18 @@ from okrsync.jira_sim.routing import Request, Response, route
 def get_issue(req: Request) -> Response:
     issue = req.store.get_issue(req.params["key"])
     selection = FieldSelection.parse(req.q_all("fields"), default="*all")
-    return Response(200, render.issue(req.store, issue, req.base, req.version, selection,
-                                      expand=req.q_all("expand"), properties=req.q_all("properties")))
+    return Response(
+        200,
+        render.issue(
+            req.store,
+            issue,
+            req.base,
+            req.version,
+            selection,
+            expand=req.q_all("expand"),
+            properties=req.q_all("properties"),
+        ),
+    )
 
 
 @route("PUT", "/rest/api/{ver}/issue/{key}")
@@ -25,8 +35,9 @@ def edit_issue(req: Request) -> Response:
     req.store.edit_issue(req.params["key"], body, req.me, api_version=req.version, notify_users=notify)
     if req.q_bool("returnIssue", False):
         issue = req.store.get_issue(req.params["key"])
-        return Response(200, render.issue(req.store, issue, req.base, req.version,
-                                          FieldSelection(all_fields=True)))
+        return Response(
+            200, render.issue(req.store, issue, req.base, req.version, FieldSelection(all_fields=True))
+        )
     return Response(204)
 
 
@@ -36,13 +47,19 @@ def changelog(req: Request) -> Response:
     histories = render.changelog(req.store, issue["key"], req.base, req.version)["histories"]
     start = req.q_int("startAt", 0)
     size = min(req.q_int("maxResults", 100), 100)
-    page = histories[start:start + size]
-    return Response(200, {
-        "self": f"{render.api(req.base, req.version)}/issue/{issue['key']}/changelog?maxResults={size}"
-                f"&startAt={start}",
-        "maxResults": size, "startAt": start, "total": len(histories),
-        "isLast": start + len(page) >= len(histories), "values": page,
-    })
+    page = histories[start : start + size]
+    return Response(
+        200,
+        {
+            "self": f"{render.api(req.base, req.version)}/issue/{issue['key']}/changelog?maxResults={size}"
+            f"&startAt={start}",
+            "maxResults": size,
+            "startAt": start,
+            "total": len(histories),
+            "isLast": start + len(page) >= len(histories),
+            "values": page,
+        },
+    )
 
 
 @route("GET", "/rest/api/{ver}/issue/{key}/transitions")
@@ -53,8 +70,17 @@ def transitions(req: Request) -> Response:
     for name, (sid, _cat) in catalog.STATUSES.items():
         if name == current:
             continue
-        out.append({"id": sid, "name": name, "to": catalog.status(name), "hasScreen": False,
-                    "isGlobal": True, "isInitial": False, "isConditional": False})
+        out.append(
+            {
+                "id": sid,
+                "name": name,
+                "to": catalog.status(name),
+                "hasScreen": False,
+                "isGlobal": True,
+                "isInitial": False,
+                "isConditional": False,
+            }
+        )
     return Response(200, {"expand": "transitions", "transitions": out})
 
 
@@ -79,8 +105,14 @@ def do_transition(req: Request) -> Response:
 def list_properties(req: Request) -> Response:
     issue = req.store.get_issue(req.params["key"])
     api = render.api(req.base, req.version)
-    return Response(200, {"keys": [{"self": f"{api}/issue/{issue['id']}/properties/{k}", "key": k}
-                                   for k in issue["properties"]]})
+    return Response(
+        200,
+        {
+            "keys": [
+                {"self": f"{api}/issue/{issue['id']}/properties/{k}", "key": k} for k in issue["properties"]
+            ]
+        },
+    )
 
 
 @route("GET", "/rest/api/{ver}/issue/{key}/properties/{propertyKey}")

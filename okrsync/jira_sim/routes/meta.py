@@ -65,23 +65,45 @@ def mypermissions(req: Request) -> Response:
     out = {}
     for i, key in enumerate(wanted):
         ptype, name, admin_only = PERMISSIONS.get(key, ("PROJECT", key.replace("_", " ").title(), True))
-        out[key] = {"id": str(i + 1), "key": key, "name": name, "type": ptype, "description": name,
-                    "havePermission": admin or not admin_only}
+        out[key] = {
+            "id": str(i + 1),
+            "key": key,
+            "name": name,
+            "type": ptype,
+            "description": name,
+            "havePermission": admin or not admin_only,
+        }
     return Response(200, {"permissions": out})
 
 
 @route("GET", "/rest/api/{ver}/project")
 def projects(req: Request) -> Response:
-    return Response(200, [{**p, "self": f"{render.api(req.base, req.version)}/project/{p['id']}"}
-                          for p in req.store.projects.values()])
+    return Response(
+        200,
+        [
+            {**p, "self": f"{render.api(req.base, req.version)}/project/{p['id']}"}
+            for p in req.store.projects.values()
+        ],
+    )
 
 
 @route("GET", "/rest/api/{ver}/project/search", flavors=("cloud",))
 def project_search(req: Request) -> Response:
-    values = [{**p, "self": f"{render.api(req.base, req.version)}/project/{p['id']}"}
-              for p in req.store.projects.values()]
-    return Response(200, {"self": f"{render.api(req.base, req.version)}/project/search", "maxResults": 50,
-                          "startAt": 0, "total": len(values), "isLast": True, "values": values})
+    values = [
+        {**p, "self": f"{render.api(req.base, req.version)}/project/{p['id']}"}
+        for p in req.store.projects.values()
+    ]
+    return Response(
+        200,
+        {
+            "self": f"{render.api(req.base, req.version)}/project/search",
+            "maxResults": 50,
+            "startAt": 0,
+            "total": len(values),
+            "isLast": True,
+            "values": values,
+        },
+    )
 
 
 @route("GET", "/rest/api/{ver}/project/{projectIdOrKey}")
@@ -90,8 +112,10 @@ def project(req: Request) -> Response:
     for p in req.store.projects.values():
         if ref in (p["id"], p["key"]):
             types = [catalog.issue_type(n) for n in catalog.ISSUE_TYPES]
-            return Response(200, {**p, "self": f"{render.api(req.base, req.version)}/project/{p['id']}",
-                                  "issueTypes": types})
+            return Response(
+                200,
+                {**p, "self": f"{render.api(req.base, req.version)}/project/{p['id']}", "issueTypes": types},
+            )
     raise ApiError(404, f"No project could be found with key '{ref}'.")
 
 

@@ -27,7 +27,7 @@ DC_MAX_PAGE = 1000  # jira.search.views.default.max
 
 
 def _keys(req: Request, jql: str) -> list[str]:
-    from okrsync.jira_sim.jql import JqlError  # noqa: PLC0415
+    from okrsync.jira_sim.jql import JqlError
 
     try:
         return req.store.search_keys(jql, req.user)
@@ -38,8 +38,7 @@ def _keys(req: Request, jql: str) -> list[str]:
 def _params(req: Request) -> dict[str, Any]:
     """Search parameters from the query string (GET) or the JSON body (POST)."""
     if req.method == "POST":
-        body = req.json_object()
-        return body
+        return req.json_object()
     out: dict[str, Any] = {}
     for name in ("jql", "nextPageToken", "maxResults", "startAt", "validateQuery", "fieldsByKeys"):
         value = req.q(name)
@@ -85,11 +84,29 @@ def _decode_token(token: str, jql: str) -> int:
     return offset
 
 
-def _render_page(req: Request, keys: list[str], selection: FieldSelection, expand: list[str],
-                 properties: list[str], *, id_only: bool) -> list[Json]:
+def _render_page(
+    req: Request,
+    keys: list[str],
+    selection: FieldSelection,
+    expand: list[str],
+    properties: list[str],
+    *,
+    id_only: bool,
+) -> list[Json]:
     store = req.store
-    return [render.issue(store, store.issues[k], req.base, req.version, selection, expand=expand,
-                         properties=properties, id_only_when_empty=id_only) for k in keys]
+    return [
+        render.issue(
+            store,
+            store.issues[k],
+            req.base,
+            req.version,
+            selection,
+            expand=expand,
+            properties=properties,
+            id_only_when_empty=id_only,
+        )
+        for k in keys
+    ]
 
 
 @route("GET|POST", "/rest/api/{ver}/search/jql", flavors=("cloud",))
@@ -97,8 +114,9 @@ def search_jql(req: Request) -> Response:
     params = _params(req)
     jql = str(params.get("jql") or "").strip()
     if not jql or jql.lower().startswith("order by"):
-        raise ApiError(400, "Unbounded JQL queries are not allowed here. Please add a search restriction to "
-                            "your query.")
+        raise ApiError(
+            400, "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+        )
     selection = FieldSelection.parse(_list(params.get("fields")), default="")
     expand = _list(params.get("expand"))
     properties = _list(params.get("properties"))
@@ -107,7 +125,7 @@ def search_jql(req: Request) -> Response:
     token = params.get("nextPageToken")
     offset = _decode_token(str(token), jql) if token else 0
     keys = _keys(req, jql)
-    page = keys[offset:offset + max_results]
+    page = keys[offset : offset + max_results]
     body: Json = {"issues": _render_page(req, page, selection, expand, properties, id_only=True)}
     end = offset + len(page)
     if end < len(keys) and max_results > 0:
@@ -125,16 +143,20 @@ def approximate_count(req: Request) -> Response:
     body = req.json_object()
     jql = str(body.get("jql") or "").strip()
     if not jql:
-        raise ApiError(400, "Unbounded JQL queries are not allowed here. Please add a search restriction to "
-                            "your query.")
+        raise ApiError(
+            400, "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+        )
     return Response(200, {"count": len(_keys(req, jql))})
 
 
 @route("GET|POST", "/rest/api/{ver}/search", flavors=("cloud",))
 def search_gone(req: Request) -> Response:
-    raise ApiError(410, "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
-                        "A full migration guideline is available at "
-                        "https://developer.atlassian.com/changelog/#CHANGE-2046")
+    raise ApiError(
+        410,
+        "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+        "A full migration guideline is available at "
+        "https://developer.atlassian.com/changelog/#CHANGE-2046",
+    )
 
 
 @route("GET|POST", "/rest/api/{ver}/search", flavors=("datacenter",))
@@ -150,7 +172,7 @@ def search_dc(req: Request) -> Response:
         max_results = DC_DEFAULT_PAGE
     max_results = min(max_results, DC_MAX_PAGE)
     keys = _keys(req, jql)
-    page = keys[start_at:start_at + max_results]
+    page = keys[start_at : start_at + max_results]
     body: Json = {
         "expand": "schema,names",
         "startAt": start_at,

@@ -13,7 +13,7 @@ from okrsync.jira_sim.routing import Request, Response, route
 def _actor(req: Request, body: dict[str, Any]) -> Any:
     who = body.get("user")
     if who is None:
-        from okrsync.jira_sim.datasets.common import DEMO_ACCOUNT  # noqa: PLC0415
+        from okrsync.jira_sim.datasets.common import DEMO_ACCOUNT
 
         return req.store.users.get(DEMO_ACCOUNT)
     user = req.store.user_by_ref(str(who))
@@ -63,8 +63,10 @@ def transition(req: Request) -> Response:
     body = req.json_object()
     status = body.get("status")
     if not isinstance(status, str):
-        raise bad_request("Give the target status: {\"status\": \"Done\"}.")
-    items = req.store.transition(req.params["key"], status, _actor(req, body), resolution=body.get("resolution"))
+        raise bad_request('Give the target status: {"status": "Done"}.')
+    items = req.store.transition(
+        req.params["key"], status, _actor(req, body), resolution=body.get("resolution")
+    )
     return Response(200, {"key": req.store.get_issue(req.params["key"])["key"], "items": items})
 
 
@@ -73,7 +75,7 @@ def set_fields(req: Request) -> Response:
     body = req.json_object()
     values = body.get("fields")
     if not isinstance(values, dict):
-        raise bad_request("Give the fields to change: {\"fields\": {\"Story Points\": 5}}.")
+        raise bad_request('Give the fields to change: {"fields": {"Story Points": 5}}.')
     items = req.store.set_fields_as_user(req.params["key"], values, _actor(req, body))
     return Response(200, {"key": req.store.get_issue(req.params["key"])["key"], "items": items})
 
@@ -87,7 +89,7 @@ def field_options(req: Request) -> Response:
         raise ApiError(404, f"No field '{ref}'.")
     options = body.get("options")
     if not isinstance(options, list):
-        raise bad_request("Give the options: {\"field\": \"OKR Status\", \"options\": [\"Done\", ...]}.")
+        raise bad_request('Give the options: {"field": "OKR Status", "options": ["Done", ...]}.')
     added = req.store.add_field_options(str(fdef["id"]), [str(o) for o in options])
     return Response(200, {"field": fdef["id"], "options": added})
 
@@ -110,7 +112,7 @@ def load(req: Request) -> Response:
         else:
             state = body.get("state")
         if not isinstance(state, dict):
-            raise bad_request("Give {\"path\": ...} or {\"state\": {...}}.")
+            raise bad_request('Give {"path": ...} or {"state": {...}}.')
         req.store.load_json(state)
     except (OSError, ValueError) as exc:
         raise bad_request(str(exc)) from None
@@ -119,5 +121,13 @@ def load(req: Request) -> Response:
 
 @route("GET", "/_sim/info", auth=False)
 def info(req: Request) -> Response:
-    return Response(200, {"flavor": req.store.flavor, "url": req.base, "issues": len(req.store.issues),
-                          "projects": sorted(req.store.projects), "version": req.store.version})
+    return Response(
+        200,
+        {
+            "flavor": req.store.flavor,
+            "url": req.base,
+            "issues": len(req.store.issues),
+            "projects": sorted(req.store.projects),
+            "version": req.store.version,
+        },
+    )

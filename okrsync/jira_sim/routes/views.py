@@ -13,7 +13,7 @@ from okrsync.jira_sim.store import Json
 
 
 def _validate_jql(req: Request, jql: str) -> None:
-    from okrsync.jira_sim.jql import JqlError, compile_jql  # noqa: PLC0415
+    from okrsync.jira_sim.jql import JqlError, compile_jql
 
     try:
         compile_jql(jql, req.store.fields, current_user=req.user)
@@ -24,8 +24,11 @@ def _validate_jql(req: Request, jql: str) -> None:
 def _filter(req: Request) -> Json:
     f = req.store.filters.get(req.params["filterId"])
     if f is None:
-        raise ApiError(400, f"The selected filter is not available to you, perhaps it has been deleted or had "
-                            f"its permissions changed.")
+        raise ApiError(
+            400,
+            "The selected filter is not available to you, perhaps it has been deleted or had "
+            "its permissions changed.",
+        )
     return f
 
 
@@ -48,9 +51,16 @@ def create_filter(req: Request) -> Response:
         _validate_jql(req, jql)
     fid = str(store.next_filter_id)
     store.next_filter_id += 1
-    f = {"id": fid, "name": name, "description": str(body.get("description") or ""), "jql": jql,
-         "owner": req.me["accountId"], "favourite": bool(body.get("favourite", True)),
-         "sharePermissions": body.get("sharePermissions") or [], "editPermissions": body.get("editPermissions") or []}
+    f = {
+        "id": fid,
+        "name": name,
+        "description": str(body.get("description") or ""),
+        "jql": jql,
+        "owner": req.me["accountId"],
+        "favourite": bool(body.get("favourite", True)),
+        "sharePermissions": body.get("sharePermissions") or [],
+        "editPermissions": body.get("editPermissions") or [],
+    }
     store.filters[fid] = f
     store.touch()
     return Response(200, render.filter_(f, req.base, req.version, store))
@@ -58,21 +68,36 @@ def create_filter(req: Request) -> Response:
 
 @route("GET", "/rest/api/{ver}/filter/favourite")
 def favourite_filters(req: Request) -> Response:
-    return Response(200, [render.filter_(f, req.base, req.version, req.store) for f in req.store.filters.values()
-                          if f.get("favourite") and _visible(req, f)])
+    return Response(
+        200,
+        [
+            render.filter_(f, req.base, req.version, req.store)
+            for f in req.store.filters.values()
+            if f.get("favourite") and _visible(req, f)
+        ],
+    )
 
 
 @route("GET", "/rest/api/{ver}/filter/my")
 def my_filters(req: Request) -> Response:
-    return Response(200, [render.filter_(f, req.base, req.version, req.store) for f in req.store.filters.values()
-                          if f["owner"] == req.me["accountId"]])
+    return Response(
+        200,
+        [
+            render.filter_(f, req.base, req.version, req.store)
+            for f in req.store.filters.values()
+            if f["owner"] == req.me["accountId"]
+        ],
+    )
 
 
 @route("GET", "/rest/api/{ver}/filter/search", flavors=("cloud",))
 def search_filters(req: Request) -> Response:
     name = (req.q("filterName") or "").lower()
-    values = [render.filter_(f, req.base, req.version, req.store) for f in req.store.filters.values()
-              if _visible(req, f) and name in f["name"].lower()]
+    values = [
+        render.filter_(f, req.base, req.version, req.store)
+        for f in req.store.filters.values()
+        if _visible(req, f) and name in f["name"].lower()
+    ]
     return Response(200, _page(req, values))
 
 
@@ -80,8 +105,11 @@ def search_filters(req: Request) -> Response:
 def get_filter(req: Request) -> Response:
     f = _filter(req)
     if not _visible(req, f):
-        raise ApiError(400, "The selected filter is not available to you, perhaps it has been deleted or had its "
-                            "permissions changed.")
+        raise ApiError(
+            400,
+            "The selected filter is not available to you, perhaps it has been deleted or had its "
+            "permissions changed.",
+        )
     return Response(200, render.filter_(f, req.base, req.version, req.store))
 
 
@@ -91,7 +119,7 @@ def update_filter(req: Request) -> Response:
     if f["owner"] != req.me["accountId"]:
         raise ApiError(400, "You do not have permission to edit this filter.")
     body = req.json_object()
-    if "jql" in body and body["jql"]:
+    if body.get("jql"):
         _validate_jql(req, str(body["jql"]))
     for k in ("name", "description", "jql", "favourite", "sharePermissions", "editPermissions"):
         if k in body:
@@ -113,9 +141,15 @@ def delete_filter(req: Request) -> Response:
 def _page(req: Request, values: list[Any], size_default: int = 50) -> Json:
     start = req.q_int("startAt", 0)
     size = req.q_int("maxResults", size_default)
-    page = values[start:start + size]
-    return {"self": f"{req.base}{req.path}", "maxResults": size, "startAt": start, "total": len(values),
-            "isLast": start + len(page) >= len(values), "values": page}
+    page = values[start : start + size]
+    return {
+        "self": f"{req.base}{req.path}",
+        "maxResults": size,
+        "startAt": start,
+        "total": len(values),
+        "isLast": start + len(page) >= len(values),
+        "values": page,
+    }
 
 
 # -------------------------------------------------------------------------------- dashboards
@@ -138,19 +172,28 @@ def list_dashboards(req: Request) -> Response:
         values = [d for d in values if d.get("owner") == req.me["accountId"]]
     start = req.q_int("startAt", 0)
     size = min(req.q_int("maxResults", 20), 1000)
-    page = values[start:start + size]
-    body: Json = {"startAt": start, "maxResults": size, "total": len(values),
-                  "dashboards": [render.dashboard(d, req.base, req.version, req.store) for d in page]}
+    page = values[start : start + size]
+    body: Json = {
+        "startAt": start,
+        "maxResults": size,
+        "total": len(values),
+        "dashboards": [render.dashboard(d, req.base, req.version, req.store) for d in page],
+    }
     if start + size < len(values):
-        body["next"] = f"{render.api(req.base, req.version)}/dashboard?startAt={start + size}&maxResults={size}"
+        body["next"] = (
+            f"{render.api(req.base, req.version)}/dashboard?startAt={start + size}&maxResults={size}"
+        )
     return Response(200, body)
 
 
 @route("GET", "/rest/api/{ver}/dashboard/search", flavors=("cloud",))
 def search_dashboards(req: Request) -> Response:
     name = (req.q("dashboardName") or "").lower()
-    values = [render.dashboard(d, req.base, req.version, req.store) for d in req.store.dashboards.values()
-              if name in d["name"].lower()]
+    values = [
+        render.dashboard(d, req.base, req.version, req.store)
+        for d in req.store.dashboards.values()
+        if name in d["name"].lower()
+    ]
     return Response(200, _page(req, values))
 
 
@@ -164,9 +207,16 @@ def create_dashboard(req: Request) -> Response:
         raise bad_request(errors={"name": "The dashboard name must be specified."})
     did = str(store.next_dashboard_id)
     store.next_dashboard_id += 1
-    d = {"id": did, "name": name, "description": str(body.get("description") or ""), "owner": req.me["accountId"],
-         "sharePermissions": body.get("sharePermissions") or [], "editPermissions": body.get("editPermissions") or [],
-         "isFavourite": True, "popularity": 1}
+    d = {
+        "id": did,
+        "name": name,
+        "description": str(body.get("description") or ""),
+        "owner": req.me["accountId"],
+        "sharePermissions": body.get("sharePermissions") or [],
+        "editPermissions": body.get("editPermissions") or [],
+        "isFavourite": True,
+        "popularity": 1,
+    }
     store.dashboards[did] = d
     store.gadgets[did] = []
     store.touch()
@@ -221,8 +271,12 @@ def add_gadget(req: Request) -> Response:
         raise bad_request(f"Cannot add gadget at position {position}: the position is taken.")
     gid = req.store.next_gadget_id
     req.store.next_gadget_id += 1
-    gadget: Json = {"id": gid, "color": body.get("color") or "blue", "position": position,
-                    "title": body.get("title") or ""}
+    gadget: Json = {
+        "id": gid,
+        "color": body.get("color") or "blue",
+        "position": position,
+        "title": body.get("title") or "",
+    }
     if module_key:
         gadget["moduleKey"] = module_key
     else:
@@ -268,9 +322,19 @@ def _item_key(req: Request) -> str:
 def item_property_keys(req: Request) -> Response:
     props = req.store.item_properties.get(_item_key(req), {})
     api = render.api(req.base, req.version)
-    return Response(200, {"keys": [
-        {"key": k, "self": f"{api}/dashboard/{req.params['dashboardId']}/items/{req.params['itemId']}/properties/{k}"}
-        for k in props]})
+    return Response(
+        200,
+        {
+            "keys": [
+                {
+                    "key": k,
+                    "self": f"{api}/dashboard/{req.params['dashboardId']}/items/{req.params['itemId']}"
+                    f"/properties/{k}",
+                }
+                for k in props
+            ]
+        },
+    )
 
 
 @route("GET", "/rest/api/{ver}/dashboard/{dashboardId}/items/{itemId}/properties/{propertyKey}")
