@@ -1,0 +1,132 @@
+"""The gateway against the bundled Jira simulator over real loopback HTTP, for both dialects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from gwkit import FakeClock
+from pydantic import SecretStr
+
+from okrsync.config import JiraConfig
+from okrsync.jira import (
+    Doc,
+    JiraAuthError,
+    JiraGateway,
+    JiraNotFound,
+    JiraPermissionError,
+    JiraUnavailable,
+    Paragraph,
+    Text,
+)
+from okrsync.jira.markup import plain_text
+
+simulator = pytest.importorskip("okrsync.jira_sim.simulator")
+catalog = pytest.importorskip("okrsync.jira_sim.catalog")
+
+
+@pytest.fixture(params=["cloud", "datacenter"])
+def sim(request: pytest.FixtureRequest) -> Iterator[Any]:
+    running = simulator.JiraSimulator(flavor=request.param, okr_fields=True).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _gateway(sim: Any, clock: FakeClock | None = None, **overrides: Any) -> JiraGateway:
+    creds: dict[str, Any] = (
+        {"email": catalog.DEMO_EMAIL, "api_token": SecretStr(catalog.DEMO_TOKEN)}
+        if sim.flavor == "cloud"
+        else {"pat": SecretStr(catalog.DEMO_PAT)}
+    )
+    values: dict[str, Any] = {
+        "url": sim.url,
+        "flavor": "auto",
+        "requests_per_second": 1000.0,
+        **creds,
+        **overrides,
+    }
+    if clock is None:
+        return JiraGateway(JiraConfig(**values))
+    return JiraGateway(JiraConfig(**values), sleep=clock.sleep, clock=clock.monotonic, wall_clock=clock.wall)
+
+
+def test_detects_the_dialect_and_resolves_fields(sim: Any) -> None:
+    gw = _gateway(sim)
+    assert gw.flavor == sim.flavor
+    assert gw.fields.require(["OKR Progress", "OKR Status"])
+    assert gw.fields.story_points_id() == (
+        "customfield_10016" if sim.flavor == "cloud" else "customfield_10106"
+    )
+    assert gw.fields.epic_link_id() == ("customfield_10014" if sim.flavor == "cloud" else "customfield_10101")
+
+
+def test_searches_page_and_batch(sim: Any) -> None:
+    gw = _gateway(sim)
+    keys = list(gw.search_keys("project is not EMPTY ORDER BY key"))
+    assert len(keys) == len(set(keys)) > 100
+    # Small pages force paging on both dialects.
+    paged = [i["key"] for i in gw.search("project is not EMPTY ORDER BY key", ["summary"], page_size=7)]
+    assert paged == keys
+    gw.max_in_values = 40
+    batched = {i["key"] for i in gw.search_in("key", keys, ["summary"])}
+    assert batched == set(keys)
+    assert gw.stats.by_endpoint[f"POST /rest/api/{gw.api}/search{'/jql' if gw.flavor == 'cloud' else ''}"] > 3
+
+
+def test_writes_round_trip(sim: Any) -> None:
+    gw = _gateway(sim)
+    key = next(gw.search_keys("issuetype = Epic ORDER BY key"))
+    progress = gw.fields.id_for("OKR Progress")
+    gw.edit_issue(key, {progress: 42.5}, notify=False)
+    assert gw.get_issue(key, [progress])["fields"][progress] == 42.5
+
+    nasty = "*bold* {code} [link|http://x] h1. ![img]"
+    created = gw.add_comment(
+        key, Doc(Paragraph("KR ", Text(nasty, bold=True))), properties={"okrsync": {"kr": 1}}
+    )
+    comment_id = str(created["id"])
+    assert gw.comment_property(comment_id, "okrsync") == {"kr": 1}
+    gw.update_comment(key, comment_id, Doc(Paragraph("now ", Text(nasty, italic=True))))
+    comments = gw.comments(key, properties=True)
+    mine = next(c for c in comments if str(c["id"]) == comment_id)
+    assert plain_text(mine["body"]) == f"now {nasty}"
+
+    gw.set_issue_property(key, "okrsync.state", {"progress": 0.425})
+    assert gw.issue_property(key, "okrsync.state") == {"progress": 0.425}
+    assert gw.issue_property(key, "okrsync.absent") is None
+    found = next(gw.search(f"key = {key}", ["summary"], properties=["okrsync.state"]))
+    assert found["properties"] == {"okrsync.state": {"progress": 0.425}}
+
+
+def test_errors_over_http(sim: Any) -> None:
+    bad = _gateway(sim, api_token=SecretStr("wrong"), pat=SecretStr("wrong"), flavor=sim.flavor)
+    with pytest.raises(JiraAuthError):
+        bad.myself()
+    with pytest.raises(JiraNotFound):
+        _gateway(sim).get_issue("NOPE-1", ["summary"])
+
+
+def test_forbidden_issue_names_the_permission(sim: Any) -> None:
+    gw = _gateway(sim)
+    key = next(gw.search_keys("issuetype = Epic ORDER BY key"))
+    sim.set_faults(forbidden_issues=[key])
+    with pytest.raises((JiraPermissionError, JiraNotFound)) as info:
+        gw.edit_issue(key, {"summary": "x"}, notify=True)
+    if isinstance(info.value, JiraPermissionError):
+        assert info.value.permission == "Edit issues"
+
+
+def test_server_errors_are_retried_then_given_up(sim: Any, clock: FakeClock) -> None:
+    gw = _gateway(sim, clock, max_retries=2)
+    gw.myself()
+    sim.set_faults(error_rate=1.0, error_statuses=[503])
+    with pytest.raises(JiraUnavailable) as info:
+        gw.get_issue("PLAT-1", ["summary"])
+    assert info.value.attempts == 3
+    assert gw.stats.retries == 2
+    assert gw.stats.by_status["503"] == 3
+    sim.clear_faults()
+    assert gw.get_issue("PLAT-1", ["summary"])["key"] == "PLAT-1"
