@@ -886,7 +886,7 @@ class JiraGateway:
                 f"({resp.headers.get('Content-Type', 'no content type')}); check jira.url points at the "
                 "Jira site itself (not a login page or proxy).",
                 status=resp.status_code,
-                method=resp.request.method or "" if resp.request is not None else "",
+                method=(resp.request.method or "") if resp.request is not None else "",
             ) from None
 
     def _json(self, resp: requests.Response | None) -> dict[str, Any]:
