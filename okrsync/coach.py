@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from okrsync.model import KeyResult, Level, Measure, Objective, OkrTree
+from okrsync.model import KeyResult, Level, Measure, Objective, OkrTree, Period
 from okrsync.rollup import RollupPolicy, ScoredTree, kr_progress
 
 
@@ -42,6 +42,21 @@ def last_progress_change(kr: KeyResult) -> date | None:
     """The last day one of the KR's action plans changed status category (its last movement)."""
     days = [_day(p.status_changed) for p in kr.action_plans if p.status_changed is not None]
     return max(days) if days else None
+
+
+def stale_since(
+    kr: KeyResult, period: Period, as_of: date, stale_after_days: int, last_change: date | None = None
+) -> date | None:
+    """The day a stale KR last moved (or the period's first day), or ``None`` when it is not stale.
+
+    ``last_change`` comes from the progress history; without it, the last status change of the
+    KR's action plans counts. A KR is stale after ``stale_after_days`` without movement.
+    """
+    if as_of < period.start:
+        return None
+    last = last_change or last_progress_change(kr)
+    since = last if last is not None and last >= period.start else period.start
+    return since if (as_of - since).days >= stale_after_days else None
 
 
 def _day(value: datetime | date) -> date:
@@ -141,18 +156,16 @@ def _kr_findings(
     else:
         progress = kr_progress(kr, RollupPolicy())[0]
     measurable = not any(f.code == "not_measurable" for f in out)
-    if measurable and progress != 1.0 and period.start <= as_of:
-        last = last_change.get(kr.id) or last_progress_change(kr)
-        since = last if last is not None and last >= period.start else period.start
+    since = stale_since(kr, period, as_of, policy.stale_after_days, last_change.get(kr.id))
+    if measurable and progress != 1.0 and since is not None:
         idle = (as_of - since).days
-        if idle >= policy.stale_after_days:
-            when = f"since {last}" if last is not None and last >= period.start else "since the period began"
-            add(
-                "stale",
-                Severity.WARNING,
-                f"{kr.id} has made no progress {when} ({idle} days).",
-                "Check in with the owner: update the action plans, or re-plan the KR.",
-            )
+        when = "since the period began" if since == period.start else f"since {since}"
+        add(
+            "stale",
+            Severity.WARNING,
+            f"{kr.id} has made no progress {when} ({idle} days).",
+            "Check in with the owner: update the action plans, or re-plan the KR.",
+        )
     return out
 
 

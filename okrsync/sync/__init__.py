@@ -1,0 +1,1 @@
+"""Orchestration of a sync cycle: read, map, roll up, plan, apply."""
