@@ -468,6 +468,8 @@ def build(store: Store) -> None:
             if kind == "done" and spec.finished:
                 start_day = min(start_day, 38)
             start_day = min(start_day, last_day - 1)
+            if kind == "ip" and i == spec.done and not spec.stale:
+                start_day = AS_OF_DAY - 6 + rng.randrange(5)  # every live KR moved this week
             started = _at(start_day, rng)
             b.move(child, "In Progress", started, who)
             first_start = started if first_start is None else min(first_start, started)
