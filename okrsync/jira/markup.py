@@ -14,90 +14,41 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-# ------------------------------------------------------------------------------- the model
+# The model itself is pure and lives in the core (okrsync.doc); it is re-exported here.
+from okrsync.doc import (
+    Block,
+    BulletList,
+    Doc,
+    Heading,
+    Inline,
+    Link,
+    Mention,
+    Paragraph,
+    Text,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    text: str
-    bold: bool = False
-    italic: bool = False
-    code: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    text: str
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """A user mention: ``account_id`` on Cloud, ``name`` (the username) on Data Center."""
-
-    account_id: str | None = None
-    name: str | None = None
-    display: str = ""
-
-
-Inline = Text | Link | Mention
-
-
-def _inlines(items: Iterable[Inline | str]) -> tuple[Inline, ...]:
-    return tuple(Text(i) if isinstance(i, str) else i for i in items)
-
-
-@dataclass(frozen=True, slots=True, init=False)
-class Paragraph:
-    inlines: tuple[Inline, ...]
-
-    def __init__(self, *inlines: Inline | str) -> None:
-        object.__setattr__(self, "inlines", _inlines(inlines))
-
-
-@dataclass(frozen=True, slots=True, init=False)
-class Heading:
-    level: int
-    inlines: tuple[Inline, ...]
-
-    def __init__(self, level: int, *inlines: Inline | str) -> None:
-        if not 1 <= level <= 6:
-            raise ValueError("heading level must be 1..6")
-        object.__setattr__(self, "level", level)
-        object.__setattr__(self, "inlines", _inlines(inlines))
-
-
-@dataclass(frozen=True, slots=True, init=False)
-class BulletList:
-    """A flat bullet list; each item is a run of inlines."""
-
-    items: tuple[tuple[Inline, ...], ...]
-
-    def __init__(self, *items: Sequence[Inline | str] | Inline | str) -> None:
-        norm: list[tuple[Inline, ...]] = []
-        for item in items:
-            if isinstance(item, str | Text | Link | Mention):
-                norm.append(_inlines([item]))
-            else:
-                norm.append(_inlines(item))
-        object.__setattr__(self, "items", tuple(norm))
-
-
-Block = Paragraph | Heading | BulletList
-
-
-@dataclass(frozen=True, slots=True, init=False)
-class Doc:
-    blocks: tuple[Block, ...]
-
-    def __init__(self, *blocks: Block) -> None:
-        object.__setattr__(self, "blocks", tuple(blocks))
-
+__all__ = [
+    "Block",
+    "BulletList",
+    "Doc",
+    "Heading",
+    "Inline",
+    "Link",
+    "Mention",
+    "Paragraph",
+    "Text",
+    "from_adf_text",
+    "from_wiki_text",
+    "plain_text",
+    "safe_url",
+    "to_adf",
+    "to_plain",
+    "to_wiki",
+]
 
 SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
