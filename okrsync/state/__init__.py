@@ -1,0 +1,17 @@
+"""State store adapter: the only code that talks SQL (SQLite by default, PostgreSQL by URL)."""
+
+from okrsync.state.errors import StateStoreError
+from okrsync.state.models import AppliedWrite, MirrorIssue, ProgressPoint, RunRecord, value_hash
+from okrsync.state.schema import SCHEMA_VERSION
+from okrsync.state.store import StateStore
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AppliedWrite",
+    "MirrorIssue",
+    "ProgressPoint",
+    "RunRecord",
+    "StateStore",
+    "StateStoreError",
+    "value_hash",
+]
