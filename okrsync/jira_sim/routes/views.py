@@ -261,7 +261,8 @@ def add_gadget(req: Request) -> Response:
     d = _dashboard(req)
     req.store.require_admin(req.me, "You do not have permission to edit this dashboard.")
     body = req.json_object()
-    module_key = body.get("moduleKey")
+    # the jira library (3.x) sends "module_key"; accept it beside the documented "moduleKey"
+    module_key = body.get("moduleKey") or body.get("module_key")
     uri = body.get("uri")
     if bool(module_key) == bool(uri):
         raise bad_request("Either moduleKey or uri must be provided, not both.")
