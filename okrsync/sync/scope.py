@@ -1,0 +1,64 @@
+"""What a sync reads: the fields every search asks for, resolved once per run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from okrsync.config import Settings
+from okrsync.jira.fields import FieldRegistry
+from okrsync.mappers import issue_fields as f
+from okrsync.mappers.tree import fields_for
+from okrsync.model import Measure
+
+BASE_FIELDS = (
+    "summary",
+    "status",
+    "resolution",
+    "assignee",
+    "reporter",
+    "duedate",
+    "issuetype",
+    "parent",
+    "project",
+    "updated",
+    "statuscategorychangedate",
+    "resolutiondate",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """What to read: resolved field ids and the field list of every search."""
+
+    ids: f.FieldIds
+    fields: tuple[str, ...]
+    objective_field_id: str | None = None
+
+
+def plan_read(cfg: Settings, registry: FieldRegistry, extra_fields: Iterable[str] = ()) -> ReadPlan:
+    """Resolve the configured fields once; a missing one is a clear error pointing at setup."""
+    numbers: dict[str, str] = {}
+    wanted_numbers = [k.metric.field for k in cfg.key_results if k.measure == Measure.METRIC and k.metric]
+    wanted_numbers += [
+        (k.manual.field if k.manual else "OKR Manual Progress")
+        for k in cfg.key_results
+        if k.measure == Measure.MANUAL
+    ]
+    if wanted_numbers:
+        numbers = registry.require(wanted_numbers)
+    needs_points = any(k.measure == Measure.POINTS for k in cfg.key_results)
+    story_points = registry.story_points_id(cfg.jira.story_points_field) if needs_points else None
+    epic_link = registry.epic_link_id() if cfg.jira.children != "parent" else None
+    objective_field = None
+    ofj = cfg.objectives_from_jira
+    if ofj is not None and ofj.align_by == "field" and ofj.field:
+        objective_field = registry.require([ofj.field])[ofj.field]
+    fields = list(BASE_FIELDS)
+    if ofj is not None and ofj.align_by == "link":
+        fields.append("issuelinks")
+    for fid in (story_points, epic_link, objective_field, *numbers.values(), *extra_fields):
+        if fid and fid not in fields:
+            fields.append(fid)
+    ids = fields_for(cfg, story_points, epic_link, numbers)
+    return ReadPlan(ids=ids, fields=tuple(fields), objective_field_id=objective_field)
