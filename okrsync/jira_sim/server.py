@@ -145,14 +145,14 @@ class _Handler(BaseHTTPRequestHandler):
                     {"errorMessages": [decision.message], "errors": {}},
                     dict(decision.headers),
                 )
-                self._send(resp)
+                # logged before answering, so a client that got its answer always finds it in the log
                 sim.request_log.record(self.command, template, path, split.query, resp.status, client)
+                self._send(resp)
                 return
         resp = self._dispatch(route, params, path_known, path, query, body)
-        data = self._send(resp)
-        del data
         if not admin:
             sim.request_log.record(self.command, template, path, split.query, resp.status, client)
+        self._send(resp)
 
     def _dispatch(
         self,
