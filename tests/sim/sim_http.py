@@ -17,21 +17,27 @@ def api(sim: JiraSimulator, version: str | None = None) -> str:
     return f"{sim.url}/rest/api/{ver}"
 
 
-def get(sim: JiraSimulator, path: str, *, version: str | None = None, auth: Any = AUTH, **kw: Any) -> requests.Response:
+def get(
+    sim: JiraSimulator, path: str, *, version: str | None = None, auth: Any = AUTH, **kw: Any
+) -> requests.Response:
     return requests.get(api(sim, version) + path, auth=auth, timeout=10, **kw)
 
 
-def put(sim: JiraSimulator, path: str, body: Any, *, version: str | None = None, auth: Any = AUTH,
-        **kw: Any) -> requests.Response:
+def put(
+    sim: JiraSimulator, path: str, body: Any, *, version: str | None = None, auth: Any = AUTH, **kw: Any
+) -> requests.Response:
     return requests.put(api(sim, version) + path, json=body, auth=auth, timeout=10, **kw)
 
 
-def post(sim: JiraSimulator, path: str, body: Any, *, version: str | None = None, auth: Any = AUTH,
-         **kw: Any) -> requests.Response:
+def post(
+    sim: JiraSimulator, path: str, body: Any, *, version: str | None = None, auth: Any = AUTH, **kw: Any
+) -> requests.Response:
     return requests.post(api(sim, version) + path, json=body, auth=auth, timeout=10, **kw)
 
 
-def search_all(sim: JiraSimulator, jql: str, fields: str = "summary", page: int = 100) -> list[dict[str, Any]]:
+def search_all(
+    sim: JiraSimulator, jql: str, fields: str = "summary", page: int = 100
+) -> list[dict[str, Any]]:
     """Every issue of ``jql``, paging the dialect's way."""
     out: list[dict[str, Any]] = []
     if sim.flavor == "cloud":
@@ -48,7 +54,9 @@ def search_all(sim: JiraSimulator, jql: str, fields: str = "summary", page: int 
                 return out
     start = 0
     while True:
-        body = get(sim, "/search", params={"jql": jql, "fields": fields, "maxResults": page, "startAt": start}).json()
+        body = get(
+            sim, "/search", params={"jql": jql, "fields": fields, "maxResults": page, "startAt": start}
+        ).json()
         out.extend(body["issues"])
         start += len(body["issues"])
         if start >= body["total"] or not body["issues"]:

@@ -9,8 +9,12 @@ from okrsync.jira_sim.simulator import JiraSimulator
 
 
 def client(sim: JiraSimulator, api_version: str = "2") -> JIRA:
-    return JIRA(server=sim.url, basic_auth=("demo@example.com", "demo-token"),
-                options={"rest_api_version": api_version}, max_retries=0)
+    return JIRA(
+        server=sim.url,
+        basic_auth=("demo@example.com", "demo-token"),
+        options={"rest_api_version": api_version},
+        max_retries=0,
+    )
 
 
 def test_connects_and_detects_the_dialect(sim: JiraSimulator) -> None:
@@ -29,7 +33,9 @@ def test_search_both_dialects(sim: JiraSimulator) -> None:
     jira = client(sim)
     jql = "project = PLAT AND issuetype = Epic ORDER BY key"
     if sim.flavor == "cloud":
-        issues = jira.enhanced_search_issues(jql, maxResults=0, fields=["summary", "status", "customfield_10016"])
+        issues = jira.enhanced_search_issues(
+            jql, maxResults=0, fields=["summary", "status", "customfield_10016"]
+        )
         with pytest.raises(JIRAError):
             jira.search_issues(jql, startAt=2)
     else:
@@ -42,7 +48,9 @@ def test_search_both_dialects(sim: JiraSimulator) -> None:
 def test_search_all_pages(sim: JiraSimulator) -> None:
     jira = client(sim)
     if sim.flavor == "cloud":
-        issues = jira.enhanced_search_issues("project in (PLAT, MOB, WEB, DATA)", maxResults=0, fields="summary")
+        issues = jira.enhanced_search_issues(
+            "project in (PLAT, MOB, WEB, DATA)", maxResults=0, fields="summary"
+        )
     else:
         issues = jira.search_issues("project in (PLAT, MOB, WEB, DATA)", maxResults=False, fields="summary")
     assert len(issues) == len({i.key for i in issues}) == 162
@@ -93,8 +101,9 @@ def test_fields(sim: JiraSimulator) -> None:
 
 def test_filters(sim: JiraSimulator) -> None:
     jira = client(sim)
-    created = jira.create_filter(name="OKR: key results", description="okrsync", jql="labels = okr",
-                                 favourite=True)
+    created = jira.create_filter(
+        name="OKR: key results", description="okrsync", jql="labels = okr", favourite=True
+    )
     assert created.jql == "labels = okr"
     assert [f.name for f in jira.favourite_filters()] == ["OKR: key results"]
     assert jira.filter(created.id).name == "OKR: key results"
@@ -105,9 +114,15 @@ def test_dashboards(sim: JiraSimulator) -> None:
     assert [d.name for d in jira.dashboards()] == ["System Dashboard"]
     if sim.flavor == "datacenter":
         return
-    dash = jira.create_dashboard(name="OKRs", description="by okrsync", edit_permissions=[], share_permissions=[])
-    gadget = jira.add_gadget_to_dashboard(dash.id, color="blue", title="Key results",
-                                          module_key="com.atlassian.jira.gadgets:filter-results-gadget")
+    dash = jira.create_dashboard(
+        name="OKRs", description="by okrsync", edit_permissions=[], share_permissions=[]
+    )
+    gadget = jira.add_gadget_to_dashboard(
+        dash.id,
+        color="blue",
+        title="Key results",
+        module_key="com.atlassian.jira.gadgets:filter-results-gadget",
+    )
     jira.set_dashboard_item_property(dash.id, str(gadget.id), "config", {"filterId": "10000", "num": 50})
     fetched = jira.dashboard(dash.id)
     assert fetched.name == "OKRs"

@@ -14,7 +14,9 @@ JQL = "project in (GA, GB, GC, GD)"
 
 @pytest.fixture(scope="module", params=["cloud", "datacenter"])
 def big(request: pytest.FixtureRequest) -> Iterator[JiraSimulator]:
-    with JiraSimulator(flavor=request.param, dataset="generated", epics=100, issues_per_epic=49, seed=7) as sim:
+    with JiraSimulator(
+        flavor=request.param, dataset="generated", epics=100, issues_per_epic=49, seed=7
+    ) as sim:
         assert len(sim.store.issues) == 5000
         yield sim
 

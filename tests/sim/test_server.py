@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import requests
+from sim_http import AUTH, VIEWER, api, get, post, put
 
 from okrsync.jira_sim.simulator import JiraSimulator
-from sim_http import AUTH, VIEWER, api, get, post, put
 
 
 def test_server_info_names_the_dialect(sim: JiraSimulator) -> None:
@@ -64,7 +64,9 @@ def test_search_fields_selection_and_defaults(sim: JiraSimulator) -> None:
 
 def test_search_post_and_jql_errors(sim: JiraSimulator) -> None:
     path = "/search/jql" if sim.flavor == "cloud" else "/search"
-    r = post(sim, path, {"jql": "project = PLAT AND issuetype = Epic", "fields": ["summary"], "maxResults": 100})
+    r = post(
+        sim, path, {"jql": "project = PLAT AND issuetype = Epic", "fields": ["summary"], "maxResults": 100}
+    )
     assert r.status_code == 200
     assert {i["key"] for i in r.json()["issues"]} == {"PLAT-2", "PLAT-3", "PLAT-4", "PLAT-5"}
     bad = get(sim, path, params={"jql": "project = = PLAT"})
@@ -73,11 +75,17 @@ def test_search_post_and_jql_errors(sim: JiraSimulator) -> None:
 
 def test_page_size_caps(sim_factory) -> None:
     cloud = sim_factory("cloud", "generated", epics=30, issues_per_epic=49)
-    body = get(cloud, "/search/jql", params={"jql": "project in (GA, GB, GC, GD)", "fields": "summary",
-                                              "maxResults": 1000}).json()
+    body = get(
+        cloud,
+        "/search/jql",
+        params={"jql": "project in (GA, GB, GC, GD)", "fields": "summary", "maxResults": 1000},
+    ).json()
     assert len(body["issues"]) == 100
-    ids = get(cloud, "/search/jql", params={"jql": "project in (GA, GB, GC, GD)", "fields": "key",
-                                             "maxResults": 5000}).json()
+    ids = get(
+        cloud,
+        "/search/jql",
+        params={"jql": "project in (GA, GB, GC, GD)", "fields": "key", "maxResults": 5000},
+    ).json()
     assert len(ids["issues"]) == 1500 and ids["isLast"]
     dc = sim_factory("datacenter", "generated", epics=30, issues_per_epic=49)
     body = get(dc, "/search", params={"jql": "project in (GA, GB, GC, GD)", "maxResults": 5000}).json()
@@ -90,8 +98,15 @@ def test_approximate_count_on_cloud(sim_cloud: JiraSimulator) -> None:
 
 
 def test_create_field_and_select_options(sim: JiraSimulator) -> None:
-    r = post(sim, "/field", {"name": "OKR Status", "type": "com.atlassian.jira.plugin.system.customfieldtypes:select",
-                             "searcherKey": "com.atlassian.jira.plugin.system.customfieldtypes:multiselectsearcher"})
+    r = post(
+        sim,
+        "/field",
+        {
+            "name": "OKR Status",
+            "type": "com.atlassian.jira.plugin.system.customfieldtypes:select",
+            "searcherKey": "com.atlassian.jira.plugin.system.customfieldtypes:multiselectsearcher",
+        },
+    )
     assert r.status_code == 201
     field = r.json()
     num = field["schema"]["customId"]
@@ -99,15 +114,24 @@ def test_create_field_and_select_options(sim: JiraSimulator) -> None:
     assert any(f["id"] == field["id"] for f in get(sim, "/field").json())
     if sim.flavor == "cloud":
         ctx = get(sim, f"/field/{field['id']}/context").json()["values"][0]
-        added = post(sim, f"/field/{field['id']}/context/{ctx['id']}/option",
-                     {"options": [{"value": "On track"}, {"value": "At risk"}]})
-        assert added.status_code == 200 and [o["value"] for o in added.json()["options"]] == ["On track", "At risk"]
+        added = post(
+            sim,
+            f"/field/{field['id']}/context/{ctx['id']}/option",
+            {"options": [{"value": "On track"}, {"value": "At risk"}]},
+        )
+        assert added.status_code == 200 and [o["value"] for o in added.json()["options"]] == [
+            "On track",
+            "At risk",
+        ]
         listed = get(sim, f"/field/{field['id']}/context/{ctx['id']}/option").json()["values"]
         assert len(listed) == 2
     else:  # Data Center: no REST to create options; the _sim admin API adds them
         assert get(sim, f"/field/{field['id']}/context").status_code == 404
-        r = requests.post(f"{sim.url}/_sim/field-options", json={"field": "OKR Status",
-                                                                  "options": ["On track", "At risk"]}, timeout=5)
+        r = requests.post(
+            f"{sim.url}/_sim/field-options",
+            json={"field": "OKR Status", "options": ["On track", "At risk"]},
+            timeout=5,
+        )
         assert r.status_code == 200
     assert put(sim, "/issue/PLAT-2", {"fields": {field["id"]: {"value": "At risk"}}}).status_code == 204
     bad = put(sim, "/issue/PLAT-2", {"fields": {field["id"]: {"value": "Foo"}}})
@@ -117,18 +141,27 @@ def test_create_field_and_select_options(sim: JiraSimulator) -> None:
 
 
 def test_viewer_cannot_administer(sim: JiraSimulator) -> None:
-    r = post(sim, "/field", {"name": "X", "type": "com.atlassian.jira.plugin.system.customfieldtypes:float"},
-             auth=VIEWER)
+    r = post(
+        sim,
+        "/field",
+        {"name": "X", "type": "com.atlassian.jira.plugin.system.customfieldtypes:float"},
+        auth=VIEWER,
+    )
     assert r.status_code == 403 and r.json()["errorMessages"]
     assert put(sim, "/issue/PLAT-2", {"fields": {"summary": "x"}}, auth=VIEWER).status_code == 403
     assert post(sim, "/filter", {"name": "f", "jql": "project = PLAT"}, auth=VIEWER).status_code == 403
-    perms = get(sim, "/mypermissions", params={"permissions": "ADMINISTER,BROWSE_PROJECTS"}, auth=VIEWER).json()
+    perms = get(
+        sim, "/mypermissions", params={"permissions": "ADMINISTER,BROWSE_PROJECTS"}, auth=VIEWER
+    ).json()
     assert perms["permissions"]["ADMINISTER"]["havePermission"] is False
     assert perms["permissions"]["BROWSE_PROJECTS"]["havePermission"] is True
     body = "looks good" if sim.flavor == "datacenter" else {"type": "doc", "version": 1, "content": []}
     if sim.flavor == "cloud":
-        body = {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text",
-                                                                                          "text": "hi"}]}]}
+        body = {
+            "type": "doc",
+            "version": 1,
+            "content": [{"type": "paragraph", "content": [{"type": "text", "text": "hi"}]}],
+        }
     assert post(sim, "/issue/PLAT-2/comment", {"body": body}, auth=VIEWER).status_code == 201
 
 
@@ -143,11 +176,16 @@ def test_edit_validates_per_schema_and_records_changelog(sim_okr: JiraSimulator)
     assert r.status_code == 400 and text in r.json()["errors"]
     r = put(sim, "/issue/PLAT-3", {"fields": {"status": {"name": "Done"}}})
     assert r.status_code == 400
-    assert r.json()["errors"]["status"] == ("Field 'status' cannot be set. It is not on the appropriate screen, "
-                                            "or unknown.")
+    assert r.json()["errors"]["status"] == (
+        "Field 'status' cannot be set. It is not on the appropriate screen, or unknown."
+    )
     assert put(sim, "/issue/PLAT-3", {"fields": {"customfield_99999": 1}}).status_code == 400
-    r = put(sim, "/issue/PLAT-3", {"fields": {progress: 42.5, text: "CO-1"}, "update": {"labels": [{"add": "x"}]}},
-            params={"notifyUsers": "false"})
+    r = put(
+        sim,
+        "/issue/PLAT-3",
+        {"fields": {progress: 42.5, text: "CO-1"}, "update": {"labels": [{"add": "x"}]}},
+        params={"notifyUsers": "false"},
+    )
     assert r.status_code == 204 and r.text == ""
     after = sim.issue("PLAT-3")
     assert after["fields"][progress] == 42.5 and "x" in after["fields"]["labels"]
@@ -158,7 +196,9 @@ def test_edit_validates_per_schema_and_records_changelog(sim_okr: JiraSimulator)
     assert item["fieldtype"] == "custom" and item["fieldId"] == progress and item["toString"] == "42.5"
     # nothing changed: no new history
     assert put(sim, "/issue/PLAT-3", {"fields": {progress: 42.5}}).status_code == 204
-    assert get(sim, "/issue/PLAT-3", params={"expand": "changelog"}).json()["changelog"]["histories"][-1] == hist
+    assert (
+        get(sim, "/issue/PLAT-3", params={"expand": "changelog"}).json()["changelog"]["histories"][-1] == hist
+    )
 
 
 def test_off_screen_field_cannot_be_set(sim_okr: JiraSimulator) -> None:
@@ -166,21 +206,27 @@ def test_off_screen_field_cannot_be_set(sim_okr: JiraSimulator) -> None:
     requests.post(f"{sim_okr.url}/_sim/faults", json={"off_screen": {"MOB": ["OKR Progress"]}}, timeout=5)
     r = put(sim_okr, "/issue/MOB-1", {"fields": {progress: 10}})
     assert r.status_code == 400
-    assert r.json()["errors"][progress] == (f"Field '{progress}' cannot be set. It is not on the appropriate "
-                                            "screen, or unknown.")
+    assert r.json()["errors"][progress] == (
+        f"Field '{progress}' cannot be set. It is not on the appropriate screen, or unknown."
+    )
     assert put(sim_okr, "/issue/PLAT-2", {"fields": {progress: 10}}).status_code == 204
     if sim_okr.flavor == "cloud":
         screens = get(sim_okr, "/screens").json()["values"]
         mob = next(s for s in screens if s["name"].startswith("MOB"))
         tab = get(sim_okr, f"/screens/{mob['id']}/tabs").json()[0]["id"]
-        assert post(sim_okr, f"/screens/{mob['id']}/tabs/{tab}/fields", {"fieldId": progress}).status_code == 200
+        assert (
+            post(sim_okr, f"/screens/{mob['id']}/tabs/{tab}/fields", {"fieldId": progress}).status_code == 200
+        )
         assert put(sim_okr, "/issue/MOB-1", {"fields": {progress: 10}}).status_code == 204
 
 
 def test_comments_round_trip_in_both_body_formats(sim: JiraSimulator) -> None:
     if sim.flavor == "cloud":
-        doc = {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [
-            {"type": "text", "text": "Progress 40 %"}]}]}
+        doc = {
+            "type": "doc",
+            "version": 1,
+            "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Progress 40 %"}]}],
+        }
         assert post(sim, "/issue/PLAT-2/comment", {"body": "plain"}).status_code == 400
         r = post(sim, "/issue/PLAT-2/comment", {"body": doc})
         assert r.status_code == 201 and r.json()["body"] == doc
@@ -197,8 +243,10 @@ def test_comments_round_trip_in_both_body_formats(sim: JiraSimulator) -> None:
     assert upd.status_code == 200 and upd.json()["id"] == cid
     prop = put(sim, f"/comment/{cid}/properties/okrsync", {"kind": "status", "hash": "abc"})
     assert prop.status_code == 201
-    assert get(sim, f"/comment/{cid}/properties/okrsync").json() == {"key": "okrsync",
-                                                                    "value": {"kind": "status", "hash": "abc"}}
+    assert get(sim, f"/comment/{cid}/properties/okrsync").json() == {
+        "key": "okrsync",
+        "value": {"kind": "status", "hash": "abc"},
+    }
     assert [k["key"] for k in get(sim, f"/comment/{cid}/properties").json()["keys"]] == ["okrsync"]
     counts = sim.requests()["counts"]
     ver = "3" if sim.flavor == "cloud" else "2"
@@ -213,11 +261,14 @@ def test_issue_properties_and_search_properties(sim: JiraSimulator) -> None:
     assert get(sim, "/issue/PLAT-2/properties/okrsync.state").json()["value"] == {"progress": 0.5}
     assert get(sim, "/issue/PLAT-2/properties").json()["keys"][0]["key"] == "okrsync.state"
     path = "/search/jql" if sim.flavor == "cloud" else "/search"
-    issue = get(sim, path, params={"jql": "key = PLAT-2", "fields": "summary",
-                                   "properties": "okrsync.state"}).json()["issues"][0]
+    issue = get(
+        sim, path, params={"jql": "key = PLAT-2", "fields": "summary", "properties": "okrsync.state"}
+    ).json()["issues"][0]
     assert issue["properties"] == {"okrsync.state": {"progress": 0.5}}
-    assert requests.delete(api(sim) + "/issue/PLAT-2/properties/okrsync.state", auth=AUTH,
-                           timeout=5).status_code == 204
+    assert (
+        requests.delete(api(sim) + "/issue/PLAT-2/properties/okrsync.state", auth=AUTH, timeout=5).status_code
+        == 204
+    )
 
 
 def test_request_log_counts_templates(sim: JiraSimulator) -> None:
@@ -228,8 +279,11 @@ def test_request_log_counts_templates(sim: JiraSimulator) -> None:
     log = requests.get(f"{sim.url}/_sim/requests", timeout=5).json()
     assert log["counts"][f"GET /rest/api/{ver}/issue/{{key}}"] == 2
     assert log["counts"][f"PUT /rest/api/{ver}/issue/{{key}}"] == 1
-    assert [e["path"] for e in log["log"]] == [f"/rest/api/{ver}/issue/PLAT-2", f"/rest/api/{ver}/issue/MOB-1",
-                                               f"/rest/api/{ver}/issue/MOB-1"]
+    assert [e["path"] for e in log["log"]] == [
+        f"/rest/api/{ver}/issue/PLAT-2",
+        f"/rest/api/{ver}/issue/MOB-1",
+        f"/rest/api/{ver}/issue/MOB-1",
+    ]
     assert {"method", "path", "query", "status", "at"} <= set(log["log"][0])
     assert log["retry_after_violations"] == []
     assert requests.post(f"{sim.url}/_sim/reset-counters", timeout=5).status_code == 204
@@ -245,8 +299,11 @@ def test_sim_transition_helper_changes_status_like_a_user(sim: JiraSimulator) ->
     assert f["resolutiondate"] == f["statuscategorychangedate"] == f["updated"]
     items = issue["changelog"]["histories"][-1]["items"]
     assert [i["field"] for i in items] == ["status", "resolution"]
-    r = requests.post(f"{sim.url}/_sim/issues/MOB-5/fields", json={"fields": {"Story Points"
-                      if sim.flavor == "datacenter" else "Story point estimate": 13}}, timeout=5)
+    r = requests.post(
+        f"{sim.url}/_sim/issues/MOB-5/fields",
+        json={"fields": {"Story Points" if sim.flavor == "datacenter" else "Story point estimate": 13}},
+        timeout=5,
+    )
     assert r.status_code == 200
 
 
@@ -274,11 +331,20 @@ def test_filters_and_dashboards(sim: JiraSimulator) -> None:
         return
     assert d.status_code == 200
     did = d.json()["id"]
-    g = post(sim, f"/dashboard/{did}/gadget", {"moduleKey": "com.atlassian.jira.gadgets:filter-results-gadget",
-                                               "title": "KRs", "color": "blue", "position": {"row": 0, "column": 0}})
+    g = post(
+        sim,
+        f"/dashboard/{did}/gadget",
+        {
+            "moduleKey": "com.atlassian.jira.gadgets:filter-results-gadget",
+            "title": "KRs",
+            "color": "blue",
+            "position": {"row": 0, "column": 0},
+        },
+    )
     assert g.status_code == 200
     gid = g.json()["id"]
-    assert put(sim, f"/dashboard/{did}/items/{gid}/properties/config", {"filterId": f.json()["id"]}).status_code in (
-        200, 201)
+    assert put(
+        sim, f"/dashboard/{did}/items/{gid}/properties/config", {"filterId": f.json()["id"]}
+    ).status_code in (200, 201)
     assert get(sim, f"/dashboard/{did}/gadget").json()["gadgets"][0]["title"] == "KRs"
     assert get(sim, "/dashboard/search", params={"dashboardName": "OKR"}).json()["total"] == 1

@@ -59,10 +59,15 @@ def _register(sim: JiraSimulator, url: str, **extra: Any) -> dict[str, Any]:
 
 
 def test_signed_delivery_retried_with_same_identifier(sim_okr: JiraSimulator, receiver: Receiver) -> None:
-    wh = _register(sim_okr, receiver.url, secret="s3cret", filters={"issue-related-events-section": "project = PLAT"})
+    wh = _register(
+        sim_okr, receiver.url, secret="s3cret", filters={"issue-related-events-section": "project = PLAT"}
+    )
     assert "secret" not in wh
     progress = sim_okr.field_id("OKR Progress")
-    assert put(sim_okr, "/issue/PLAT-2", {"fields": {progress: 40}}, params={"notifyUsers": "false"}).status_code == 204
+    assert (
+        put(sim_okr, "/issue/PLAT-2", {"fields": {progress: 40}}, params={"notifyUsers": "false"}).status_code
+        == 204
+    )
     put(sim_okr, "/issue/MOB-1", {"fields": {progress: 10}})  # filtered out by the webhook's JQL
     deliveries = sim_okr.webhook_deliveries()
     assert [d["ok"] for d in deliveries] == [False, True]
@@ -86,8 +91,11 @@ def test_comment_and_transition_events_unsigned(sim_cloud: JiraSimulator) -> Non
     r = Receiver()
     try:
         _register(sim_cloud, r.url)
-        doc = {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text",
-                                                                                         "text": "hi"}]}]}
+        doc = {
+            "type": "doc",
+            "version": 1,
+            "content": [{"type": "paragraph", "content": [{"type": "text", "text": "hi"}]}],
+        }
         assert post(sim_cloud, "/issue/WEB-1/comment", {"body": doc}).status_code == 201
         current = sim_cloud.issue("WEB-5")["fields"]["status"]["name"]
         sim_cloud.transition("WEB-5", "QA" if current != "QA" else "Done")
@@ -102,8 +110,12 @@ def test_comment_and_transition_events_unsigned(sim_cloud: JiraSimulator) -> Non
 
 def test_webhook_admin_only_and_delete(sim_datacenter: JiraSimulator) -> None:
     url = f"{sim_datacenter.url}/rest/webhooks/1.0/webhook"
-    r = requests.post(url, json={"url": "http://127.0.0.1:9/x", "events": ["jira:issue_updated"]},
-                      auth=("viewer@example.com", "viewer-token"), timeout=5)
+    r = requests.post(
+        url,
+        json={"url": "http://127.0.0.1:9/x", "events": ["jira:issue_updated"]},
+        auth=("viewer@example.com", "viewer-token"),
+        timeout=5,
+    )
     assert r.status_code == 403
     wh = _register(sim_datacenter, "http://127.0.0.1:9/x")
     assert len(requests.get(url, auth=AUTH, timeout=5).json()) == 1
