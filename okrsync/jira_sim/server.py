@@ -127,6 +127,10 @@ class _Handler(BaseHTTPRequestHandler):
         admin = path.startswith("/_sim/") or path == "/_sim"
         client = self._client()
         route, params, path_known = ROUTER.match(self.command, path, sim.flavor)
+        if admin and self.client_address[0] not in ("127.0.0.1", "::1", "::ffff:127.0.0.1"):
+            msg = "The /_sim/ admin API answers loopback clients only."
+            self._send(Response(403, {"errorMessages": [msg], "errors": {}}))
+            return
         version = params.get("ver", "")
         template = route.counted(version) if route else path
         if not admin:
