@@ -86,7 +86,10 @@ def sync(
     json_out: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
 ) -> None:
     """Run one sync cycle: read Jira, roll up, write progress, health and comments back."""
-    not_built("sync", "the sync engine issue")
+    from okrsync.sync.runner import sync_once
+
+    settings = _state(ctx).settings()
+    raise typer.Exit(sync_once(settings, console, err_console, dry_run=dry_run, full=full, json_out=json_out))
 
 
 @app.command()

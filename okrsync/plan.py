@@ -6,8 +6,9 @@ one request. Nothing is planned where Jira already has the value: numbers are co
 field's precision, selects by option value, text after trimming.
 
 Comments carry an *identity* (``status``, ``celebrate``, ``celebrate-objective:ENG-1``,
-``stale:2026-11-02``); the apply step marks each comment with it in Jira (a comment property) and
-records it in the state store, so that a comment is updated or skipped, never posted twice.
+``stale:2026-11-02``); the apply step marks each comment with it in Jira (a comment property and a
+footer line) and records it in the state store, so that a comment is updated or skipped, never
+posted twice.
 """
 
 from __future__ import annotations
@@ -455,7 +456,6 @@ def _kr_comments(
                     *[[Text(p.key, code=True), Text(f" {p.summary} ({p.status or 'open'})")] for p in holding]
                 )
             )
-        blocks.append(Paragraph(Text("— okrsync status update", italic=True)))
         post = _post(
             key, "status", Doc(*blocks), f"status {before.value} → {s.health.value}", records, update=True
         )
@@ -478,7 +478,6 @@ def _kr_comments(
                     Text("Thank you to everyone who delivered it: "), *_join_mentions(contributors), Text(".")
                 )
             )
-        doc_blocks.append(Paragraph(Text("— okrsync", italic=True)))
         post = _post(key, "celebrate", Doc(*doc_blocks), "celebration", records, update=False)
         if post is not None:
             out.append(post)
@@ -498,7 +497,6 @@ def _kr_comments(
                     "Please update its action plans, or re-plan the key result with your team."
                 )
             ),
-            Paragraph(Text("— okrsync", italic=True)),
         )
         post = _post(key, f"stale:{since.isoformat()}", doc, f"stale since {since}", records, update=False)
         if post is not None:
@@ -546,7 +544,6 @@ def _objective_celebration(
         blocks.append(
             Paragraph(Text("Congratulations to "), *_join_mentions(list(owners.values())), Text("."))
         )
-    blocks.append(Paragraph(Text("— okrsync", italic=True)))
     return _post(
         target, f"celebrate-objective:{obj.id}", Doc(*blocks), "objective celebration", records, update=False
     )

@@ -1,0 +1,247 @@
+"""Apply a plan to Jira: one request per change, each isolated, each recorded as it lands.
+
+* A failure on one issue (403, 404, 400 — e.g. a field missing from one project's screen) is
+  recorded with Jira's reason and the run goes on; the next run retries it, because the plan
+  still sees the difference. A field edit rejected for some of its fields is retried once with the
+  fields Jira accepts.
+* Every applied change is recorded in the state store right away, so a crash and restart never
+  repeats a comment nor loses a write.
+* Comments carry their identity twice: as the comment property ``okrsync`` (created in the same
+  request on Cloud) and as a footer line ``— okrsync · <identity>``. Before posting a comment the
+  state store does not know of, the issue's comments are read once, and an existing comment with
+  that identity is adopted instead of posting a second one (after a crash, or a lost database).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from okrsync.doc import Doc, Paragraph, Text
+from okrsync.jira.errors import JiraBadRequest, JiraError, JiraNotFound
+from okrsync.jira.gateway import JiraGateway
+from okrsync.jira.markup import plain_text
+from okrsync.plan import CommentPost, FieldEdit, Plan, PropertySet, value_hash
+from okrsync.state.models import AppliedWrite
+from okrsync.state.store import StateStore
+
+log = logging.getLogger(__name__)
+
+COMMENT_PROPERTY = "okrsync"
+_FOOTER = re.compile(r"— okrsync · ([A-Za-z0-9:_\-.]+)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyError:
+    issue_key: str
+    kind: str
+    reason: str
+    status: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"issue": self.issue_key, "kind": self.kind, "reason": self.reason, "status": self.status}
+
+
+@dataclass
+class ApplyOutcome:
+    field_edits: int = 0
+    field_values: int = 0
+    properties: int = 0
+    comments_posted: int = 0
+    comments_updated: int = 0
+    comments_adopted: int = 0
+    errors: list[ApplyError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stopped: bool = False
+
+    @property
+    def writes(self) -> int:
+        return self.field_edits + self.properties + self.comments_posted + self.comments_updated
+
+
+def with_footer(doc: Doc, identity: str) -> Doc:
+    return Doc(*doc.blocks, Paragraph(Text(f"— okrsync · {identity}", italic=True)))
+
+
+def identity_of(comment: Mapping[str, Any]) -> str | None:
+    """The okrsync identity of a Jira comment: its ``okrsync`` property, else its footer line."""
+    props = comment.get("properties")
+    if isinstance(props, list):
+        for prop in props:
+            if isinstance(prop, Mapping) and prop.get("key") == COMMENT_PROPERTY:
+                value = prop.get("value")
+                if isinstance(value, Mapping) and isinstance(value.get("identity"), str):
+                    return str(value["identity"])
+    text = plain_text(comment.get("body")).strip()
+    match = _FOOTER.search(text)
+    return match.group(1) if match else None
+
+
+class Applier:
+    """Executes one plan; ``clock`` gives the time recorded with each write."""
+
+    def __init__(
+        self,
+        gateway: JiraGateway,
+        store: StateStore,
+        *,
+        run_id: int | None,
+        notify: bool,
+        clock: Callable[[], datetime],
+        mirror: MutableMapping[str, dict[str, Any]] | None = None,
+        stop: Callable[[], bool] = lambda: False,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.gateway = gateway
+        self.store = store
+        self.run_id = run_id
+        self.notify = notify
+        self.clock = clock
+        self.mirror = mirror if mirror is not None else {}
+        self.stop = stop
+        self.on_change = on_change
+        self.touched: set[str] = set()
+        self._comments: dict[str, list[dict[str, Any]]] = {}
+
+    def apply(self, plan: Plan, out_of_scope: Iterable[str] = ()) -> ApplyOutcome:
+        outcome = ApplyOutcome()
+        leaving = set(out_of_scope)
+        for change in plan.changes:
+            if self.stop():
+                outcome.stopped = True
+                break
+            try:
+                if isinstance(change, FieldEdit):
+                    self._edit(change, outcome)
+                elif isinstance(change, PropertySet):
+                    self._property(change, outcome)
+                else:
+                    self._comment(change, outcome)
+            except JiraNotFound as exc:
+                if change.issue_key in leaving:
+                    outcome.warnings.append(f"{change.issue_key}: gone from Jira; nothing to clear")
+                else:
+                    outcome.errors.append(ApplyError(change.issue_key, change.kind, str(exc), exc.status))
+            except JiraError as exc:
+                outcome.errors.append(ApplyError(change.issue_key, change.kind, str(exc), exc.status))
+                log.warning("%s %s failed: %s", change.kind, change.issue_key, exc)
+            self.on_change()
+        return outcome
+
+    # ------------------------------------------------------------------------------ changes
+
+    def _record(self, writes: Iterable[AppliedWrite]) -> None:
+        self.store.record_applied(list(writes))
+
+    def _edit(self, change: FieldEdit, outcome: ApplyOutcome) -> None:
+        fields = dict(change.fields)
+        try:
+            self.gateway.edit_issue(change.issue_key, fields, notify=self.notify)
+        except JiraBadRequest as exc:
+            rejected = {k for k in (exc.errors or {}) if k in fields}
+            rest = {k: v for k, v in fields.items() if k not in rejected}
+            if not rejected or not rest:
+                raise
+            # write what Jira accepts; report the rest (e.g. a field missing from a screen)
+            outcome.errors.append(ApplyError(change.issue_key, "field", str(exc), exc.status))
+            self.gateway.edit_issue(change.issue_key, rest, notify=self.notify)
+            fields = rest
+        now = self.clock()
+        self._record(
+            AppliedWrite(change.issue_key, "field", fid, value_hash(value), None, self.run_id, now)
+            for fid, value in fields.items()
+        )
+        raw = self.mirror.get(change.issue_key)
+        if raw is not None:
+            raw.setdefault("fields", {}).update(fields)
+        self.touched.add(change.issue_key)
+        outcome.field_edits += 1
+        outcome.field_values += len(fields)
+
+    def _property(self, change: PropertySet, outcome: ApplyOutcome) -> None:
+        self.gateway.set_issue_property(change.issue_key, change.key, dict(change.value))
+        self._record(
+            [
+                AppliedWrite(
+                    change.issue_key,
+                    "property",
+                    change.key,
+                    change.value_hash,
+                    None,
+                    self.run_id,
+                    self.clock(),
+                )
+            ]
+        )
+        raw = self.mirror.get(change.issue_key)
+        if raw is not None:
+            raw.setdefault("properties", {})[change.key] = dict(change.value)
+        self.touched.add(change.issue_key)
+        outcome.properties += 1
+
+    def _existing(self, key: str, identity: str) -> dict[str, Any] | None:
+        if key not in self._comments:
+            self._comments[key] = self.gateway.comments(key, properties=True)
+        for comment in self._comments[key]:
+            if identity_of(comment) == identity:
+                return comment
+        return None
+
+    def _comment(self, change: CommentPost, outcome: ApplyOutcome) -> None:
+        body = with_footer(change.doc, change.identity)
+        existing_id = change.existing_id
+        if existing_id is None:
+            found = self._existing(change.issue_key, change.identity)
+            if found is not None:
+                # posted before (a crash, or a lost state database): adopt it, never post twice
+                existing_id = str(found.get("id"))
+                outcome.comments_adopted += 1
+                updatable = change.identity == "status"
+                if not updatable or _marker_hash(found) == change.value_hash:
+                    self._record_comment(change, existing_id)
+                    return
+        marker = {"identity": change.identity, "hash": change.value_hash}
+        if existing_id is not None:
+            self.gateway.update_comment(change.issue_key, existing_id, body)
+            self.gateway.set_comment_property(existing_id, COMMENT_PROPERTY, marker)
+            self._record_comment(change, existing_id)
+            outcome.comments_updated += 1
+            return
+        created = self.gateway.add_comment(change.issue_key, body, properties={COMMENT_PROPERTY: marker})
+        comment_id = str(created.get("id"))
+        self._record_comment(change, comment_id)
+        self._comments.setdefault(change.issue_key, []).append(
+            {"id": comment_id, "properties": [{"key": COMMENT_PROPERTY, "value": marker}]}
+        )
+        outcome.comments_posted += 1
+
+    def _record_comment(self, change: CommentPost, comment_id: str) -> None:
+        self._record(
+            [
+                AppliedWrite(
+                    change.issue_key,
+                    "comment",
+                    change.identity,
+                    change.value_hash,
+                    comment_id,
+                    self.run_id,
+                    self.clock(),
+                )
+            ]
+        )
+        self.touched.add(change.issue_key)
+
+
+def _marker_hash(comment: Mapping[str, Any]) -> str | None:
+    props = comment.get("properties")
+    if isinstance(props, list):
+        for prop in props:
+            if isinstance(prop, Mapping) and prop.get("key") == COMMENT_PROPERTY:
+                value = prop.get("value")
+                if isinstance(value, Mapping) and isinstance(value.get("hash"), str):
+                    return str(value["hash"])
+    return None

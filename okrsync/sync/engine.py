@@ -1,0 +1,326 @@
+"""One sync cycle: fetch → map → roll up → plan → apply, with the state store around it.
+
+Time is passed in (``now``); the engine reads no clock of its own except through ``clock`` for
+the timestamps of applied writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from okrsync.config import Settings
+from okrsync.jira.gateway import JiraGateway
+from okrsync.mappers import children
+from okrsync.mappers import issue_fields as f
+from okrsync.mappers.tree import build_tree
+from okrsync.model import OkrTree
+from okrsync.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds, plan_changes
+from okrsync.rollup import RollupPolicy, ScoredTree, roll_up
+from okrsync.state.models import MirrorIssue, ProgressPoint
+from okrsync.state.store import StateStore
+from okrsync.sync.apply import Applier, ApplyError, ApplyOutcome
+from okrsync.sync.fetch import Fetcher
+from okrsync.sync.scope import plan_read
+
+log = logging.getLogger(__name__)
+
+KR_EPICS_META = "kr_epics"
+
+
+@dataclass
+class SyncReport:
+    """What one cycle did; ``as_dict`` is the ``--json`` output and the run record's summary."""
+
+    run_id: int | None
+    mode: str
+    status: str = "ok"
+    dry_run: bool = False
+    key_results: int = 0
+    objectives: int = 0
+    issues_in_scope: int = 0
+    issues_read: int = 0
+    requests: int = 0
+    field_edits: int = 0
+    field_values: int = 0
+    properties: int = 0
+    comments_posted: int = 0
+    comments_updated: int = 0
+    planned: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    errors: list[ApplyError] = field(default_factory=list)
+    failure: str | None = None
+    plan: Plan | None = None
+    scored: ScoredTree | None = None
+    health: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": 0, "partial": 1}.get(self.status, 2)
+
+    @property
+    def writes(self) -> int:
+        return self.field_edits + self.properties + self.comments_posted + self.comments_updated
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "mode": self.mode,
+            "status": self.status,
+            "dry_run": self.dry_run,
+            "key_results": self.key_results,
+            "objectives": self.objectives,
+            "issues_in_scope": self.issues_in_scope,
+            "issues_read": self.issues_read,
+            "requests": self.requests,
+            "field_edits": self.field_edits,
+            "field_values": self.field_values,
+            "properties": self.properties,
+            "comments_posted": self.comments_posted,
+            "comments_updated": self.comments_updated,
+            "planned_changes": self.planned,
+            "seconds": round(self.seconds, 3),
+            "health": self.health,
+            "warnings": self.warnings,
+            "errors": [e.as_dict() for e in self.errors],
+            "failure": self.failure,
+        }
+
+
+def writeback_ids(cfg: Settings, gateway: JiraGateway) -> WritebackIds:
+    """The write-back fields' ids; every configured one must exist (``okrsync setup`` makes them)."""
+    names = cfg.writeback.fields
+    reg = gateway.fields
+    if cfg.writeback.enabled:
+        reg.require([names.progress, names.expected, names.status, names.objective, names.key_result])
+    return WritebackIds(
+        progress=reg.get_id(names.progress),
+        expected=reg.get_id(names.expected),
+        status=reg.get_id(names.status),
+        objective=reg.get_id(names.objective),
+        key_result=reg.get_id(names.key_result),
+    )
+
+
+def rollup_policy(cfg: Settings) -> RollupPolicy:
+    return RollupPolicy(cfg.policy.in_progress_credit, cfg.policy.tolerance, cfg.policy.off_track)
+
+
+def _issue_now(raw: f.RawIssue, ids: WritebackIds, properties_known: bool) -> IssueNow:
+    fields = f.fields_of(raw)
+    props = raw.get("properties")
+    prop = props.get("okrsync") if isinstance(props, Mapping) else None
+    return IssueNow(
+        {fid: fields.get(fid) for fid in ids.present()},
+        prop if isinstance(prop, Mapping) else None,
+        properties_known,
+    )
+
+
+def _mirror_row(raw: f.RawIssue, ids: f.FieldIds, epics: set[str]) -> MirrorIssue:
+    owners = children.epics_of(raw, ids, epics)
+    return MirrorIssue(
+        key=f.key_of(raw),
+        issue_id=str(raw.get("id") or ""),
+        updated=f.timestamp(raw, "updated"),
+        epic_key=owners[0] if owners else None,
+        raw=raw,
+    )
+
+
+def run_sync(
+    cfg: Settings,
+    *,
+    store: StateStore,
+    gateway: JiraGateway,
+    now: datetime,
+    dry_run: bool = False,
+    full: bool = False,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    stop: Callable[[], bool] = lambda: False,
+    on_progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
+) -> SyncReport:
+    """Run one cycle as of ``now`` (an aware datetime); never raises for Jira or data problems."""
+    started = time.perf_counter()
+    requests_before = gateway.stats.snapshot()["requests"]
+    last_full = store.last_full_reconcile()
+    due_full = last_full is None or now - last_full >= timedelta(hours=cfg.sync.full_reconcile_hours)
+    full = full or due_full
+    mode = "dry-run" if dry_run else ("full" if full else "incremental")
+    run_id = store.start_run(mode, now)
+    report = SyncReport(run_id=run_id, mode=mode, dry_run=dry_run)
+    try:
+        _cycle(
+            cfg,
+            store,
+            gateway,
+            now,
+            report,
+            dry_run=dry_run,
+            full=full,
+            clock=clock,
+            stop=stop,
+            on_progress=on_progress,
+        )
+    except Exception as exc:  # a failed cycle is reported and recorded, never crashes the caller
+        report.status = "failed"
+        report.failure = str(exc) or exc.__class__.__name__
+        log.exception("sync cycle failed")
+    report.requests = int(gateway.stats.snapshot()["requests"]) - int(requests_before)
+    report.seconds = time.perf_counter() - started
+    store.finish_run(
+        run_id,
+        ended_at=clock(),
+        status=report.status,
+        requests=report.requests,
+        writes=report.writes,
+        comments=report.comments_posted + report.comments_updated,
+        errors=len(report.errors) + (1 if report.failure else 0),
+        warnings=len(report.warnings),
+        summary=report.as_dict(),
+    )
+    return report
+
+
+def _cycle(
+    cfg: Settings,
+    store: StateStore,
+    gateway: JiraGateway,
+    now: datetime,
+    report: SyncReport,
+    *,
+    dry_run: bool,
+    full: bool,
+    clock: Callable[[], datetime],
+    stop: Callable[[], bool],
+    on_progress: Callable[[str, int, int], None],
+) -> None:
+    on_progress("read", 0, 1)
+    ids = writeback_ids(cfg, gateway)
+    read_plan = plan_read(cfg, gateway.fields, ids.present())
+    mirror_rows = store.issues()
+    mirror = {k: dict(m.raw) for k, m in mirror_rows.items()}
+    previous_epic_of = {k: m.epic_key for k, m in mirror_rows.items() if m.epic_key}
+    known_epics = store.get_meta(KR_EPICS_META) or []
+    watermark = store.watermark()
+    fetched = Fetcher(gateway, cfg, read_plan).fetch(
+        mirror, since=watermark, full=full, known_epics=known_epics, previous_epic_of=previous_epic_of
+    )
+    report.issues_read = len(fetched.fresh)
+    report.issues_in_scope = len(fetched.issues)
+    on_progress("read", 1, 1)
+
+    tree = build_tree(cfg, fetched.snapshot, read_plan.ids, objective_field_id=read_plan.objective_field_id)
+    tree = OkrTree(tree.period, tree.objectives, tree.key_results, (*tree.warnings, *fetched.warnings))
+    as_of = now.date()
+    scored = roll_up(tree, as_of, rollup_policy(cfg))
+    report.scored = scored
+    report.key_results = len(tree.key_results)
+    report.objectives = len(tree.objectives)
+    for score in scored.key_results.values():
+        report.health[score.health.value] = report.health.get(score.health.value, 0) + 1
+    report.warnings.extend(scored.warnings)
+    report.warnings.extend(w for kr in tree.key_results for w in kr.warnings)
+
+    # what Jira shows now: the merged issues (fresh from Jira, or the mirror of what we wrote)
+    merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in fetched.issues.items()}
+    known = gateway.search_returns_properties
+    issue_now = {k: _issue_now(raw, ids, known) for k, raw in merged.items()}
+    leaving = [k for k in fetched.removed if k in mirror]
+    for key in leaving:
+        issue_now[key] = _issue_now(mirror[key], ids, known)
+    applied = store.applied()
+    records = {
+        (k[0], k[2]): CommentRecord(a.comment_id or "", a.value_hash)
+        for k, a in applied.items()
+        if k[1] == "comment"
+    }
+    property_hashes = {k[0]: a.value_hash for k, a in applied.items() if k[1] == "property"}
+    out_of_scope = [k for k in leaving if any(issue_now[k].fields.get(fid) for fid in ids.present())]
+    comment_cfg = cfg.writeback.comments
+    plan = (
+        plan_changes(
+            scored,
+            ids,
+            issue_now,
+            comments=CommentPolicy(
+                comment_cfg.status_change,
+                comment_cfg.celebrate,
+                comment_cfg.stale_reminder,
+                cfg.policy.stale_after_days,
+            ),
+            records=records,
+            property_hashes=property_hashes,
+            last_change=store.last_change_day(),
+            out_of_scope=out_of_scope,
+        )
+        if cfg.writeback.enabled
+        else Plan(())
+    )
+    report.plan = plan
+    report.planned = len(plan.changes)
+    report.warnings.extend(plan.warnings)
+    if dry_run:
+        return
+
+    # the mirror first: a crash from here on re-reads nothing it already has
+    epic_set = set(fetched.kr_epics)
+    store.upsert_issues(_mirror_row(raw, read_plan.ids, epic_set) for raw in fetched.fresh.values())
+    if fetched.removed:
+        store.delete_issues(fetched.removed)
+
+    total = len(plan.changes)
+    done = [0]
+
+    def step() -> None:
+        done[0] += 1
+        on_progress("write", done[0], total)
+
+    applier = Applier(
+        gateway,
+        store,
+        run_id=report.run_id,
+        notify=cfg.writeback.notify_users,
+        clock=clock,
+        mirror=merged,
+        stop=stop,
+        on_change=step,
+    )
+    outcome: ApplyOutcome = applier.apply(plan, out_of_scope)
+    report.field_edits = outcome.field_edits
+    report.field_values = outcome.field_values
+    report.properties = outcome.properties
+    report.comments_posted = outcome.comments_posted
+    report.comments_updated = outcome.comments_updated
+    report.errors.extend(outcome.errors)
+    report.warnings.extend(outcome.warnings)
+    # keep what we wrote in the mirror, so that the plan of the next cycle sees it
+    store.upsert_issues(
+        _mirror_row(merged[k], read_plan.ids, epic_set) for k in applier.touched if k in merged
+    )
+    store.record_progress(
+        [
+            *(
+                ProgressPoint(as_of, s.id, "key_result", s.progress, s.expected, s.health.value)
+                for s in scored.key_results.values()
+            ),
+            *(
+                ProgressPoint(as_of, s.id, "objective", s.progress, s.expected, s.health.value)
+                for s in scored.objectives.values()
+            ),
+        ]
+    )
+    if outcome.stopped:
+        report.status = "partial"
+        report.warnings.append("stopped before every change was applied; the next cycle continues")
+        return
+    store.set_meta(KR_EPICS_META, list(fetched.kr_epics))
+    store.set_watermark("default", now)
+    if full:
+        store.set_last_full_reconcile(now)
+    report.status = "partial" if outcome.errors else "ok"

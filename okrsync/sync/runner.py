@@ -1,0 +1,89 @@
+"""``okrsync sync``: one cycle from the command line, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from okrsync.config import Settings
+from okrsync.jira.gateway import JiraGateway
+from okrsync.report.sync_summary import plan_table, summary_table
+from okrsync.state.store import StateStore
+from okrsync.sync.engine import SyncReport, run_sync
+
+
+def sync_once(
+    settings: Settings,
+    console: Console,
+    err_console: Console,
+    *,
+    dry_run: bool = False,
+    full: bool = False,
+    json_out: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Run one cycle; returns the exit code: 0 ok, 1 partial, 2 failed."""
+    now = now or datetime.now(UTC)
+    show_progress = console.is_terminal and not json_out
+    with StateStore.open(settings.sync.state_url) as store, JiraGateway(settings.jira) as gateway:
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not show_progress,
+        )
+        tasks: dict[str, TaskID] = {}
+        with progress:
+
+            def on_progress(stage: str, done: int, total: int) -> None:
+                label = {"read": "reading Jira", "write": "writing to Jira"}.get(stage, stage)
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(label, total=max(total, 1))
+                progress.update(tasks[stage], completed=done, total=max(total, 1))
+
+            report = run_sync(
+                settings,
+                store=store,
+                gateway=gateway,
+                now=now,
+                dry_run=dry_run,
+                full=full,
+                on_progress=on_progress,
+            )
+        names = {fid: gateway.fields.name_of(fid) for fid in _field_ids(report)}
+    _print(report, console, err_console, json_out=json_out, names=names)
+    return report.exit_code
+
+
+def _field_ids(report: SyncReport) -> set[str]:
+    if report.plan is None:
+        return set()
+    return {fid for edit in report.plan.field_edits for fid in edit.fields}
+
+
+def _print(
+    report: SyncReport, console: Console, err_console: Console, *, json_out: bool, names: dict[str, str]
+) -> None:
+    if json_out:
+        console.print_json(json.dumps(report.as_dict()))
+        return
+    if report.dry_run and report.plan is not None:
+        if report.plan.changes:
+            console.print(plan_table(report.plan, names))
+        else:
+            console.print("[green]Nothing to change:[/] Jira already shows every value.")
+    console.print(summary_table(report))
+    for warning in report.warnings[:20]:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if len(report.warnings) > 20:
+        console.print(f"[yellow]… and {len(report.warnings) - 20} more warnings (see --json)[/]")
+    for error in report.errors[:20]:
+        err_console.print(f"[red]error:[/] {error.issue_key} ({error.kind}): {error.reason}", highlight=False)
+    if report.failure:
+        err_console.print(f"[bold red]sync failed:[/] {report.failure}", highlight=False)
