@@ -88,7 +88,8 @@ def _mask(raw: str) -> str:
 def _driver_message(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(orig).strip().splitlines() if line.strip()]
-    return " ".join(lines[:3]) or type(orig).__name__
+    message = " ".join(lines[:3]) or type(orig).__name__
+    return message if message.endswith((".", "?", "!")) else f"{message}."
 
 
 def _utc(at: datetime) -> datetime:
@@ -127,7 +128,9 @@ class _FileLock:
         self._fd = fd
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid={os.getpid()} host={socket.gethostname()}\n".encode(), 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, f"pid={os.getpid()} host={socket.gethostname()}\n".encode())
+            os.lseek(fd, 0, os.SEEK_SET)
         return True
 
     def release(self) -> None:
@@ -213,13 +216,14 @@ class StateStore:
                 engine = _postgres_engine(parsed, schema)
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
             raise StateStoreError(
-                f"Cannot use the state store {display}: {_driver_message(exc)}. {_URL_HELP}"
+                f"Cannot use the state store {display}: {_driver_message(exc)} {_URL_HELP}"
             ) from exc
         try:
             lock_scope = str(sqlite_path or ":memory:")
             if backend == "postgresql":
                 with engine.begin() as conn:
-                    if schema is not None:
+                    if schema is not None and not _pg_schema_exists(conn, schema):
+                        # Only when missing: CREATE SCHEMA needs a privilege a plain user may lack.
                         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
                     current = conn.execute(text("SELECT current_database(), current_schema()")).one()
                     if current[1] is None:
@@ -243,7 +247,7 @@ class StateStore:
         except DBAPIError as exc:
             engine.dispose()
             raise StateStoreError(
-                f"Cannot open the state store {display}: {_driver_message(exc)}. "
+                f"Cannot open the state store {display}: {_driver_message(exc)} "
                 f"Check that the database server is running and reachable and that the user may "
                 f"create tables there. {_URL_HELP}"
             ) from exc
@@ -282,7 +286,7 @@ class StateStore:
                 yield conn
         except OperationalError as exc:
             raise StateStoreError(
-                f"The state store {self.url_for_display} failed: {_driver_message(exc)}. Check that "
+                f"The state store {self.url_for_display} failed: {_driver_message(exc)} Check that "
                 "the database is reachable and writable (disk space, permissions, server running)."
             ) from exc
 
@@ -727,6 +731,28 @@ class StateStore:
         """For messages: who holds the SQLite leader lock ("pid=... host=..."), if known."""
         return self._file_lock.holder() if self._file_lock is not None else None
 
+    def require_leader(self, name: str = DEFAULT_LEADER) -> None:
+        """Acquire leadership or raise a `StateStoreError` that says who holds it and what to do.
+
+        For a process that must not run beside another (a second daemon on one SQLite file).
+        PostgreSQL replicas should rather poll `try_acquire_leader` and stand by.
+        """
+        if self.try_acquire_leader(name):
+            return
+        holder = self.leader_holder()
+        who = f" ({holder})" if holder else ""
+        if self.dialect == "sqlite":
+            raise StateStoreError(
+                f"Another okrsync process{who} is already running on the state store "
+                f"{self.url_for_display} (lock file {self.sqlite_path}.lock). Stop it first; to run "
+                "several replicas, use PostgreSQL: set sync.state_url (env OKRSYNC_SYNC__STATE_URL) "
+                "to postgresql+psycopg://user:password@host:5432/dbname."
+            )
+        raise StateStoreError(
+            f"Another okrsync replica is the leader ({name!r}) on the state store {self.url_for_display}. "
+            "Stop it first, or let this one stand by until it stops."
+        )
+
     def _drop_leader_conn(self, *, unlock: bool) -> None:
         conn, key = self._leader_conn, self._leader_key
         self._leader_conn = self._leader_key = None
@@ -879,6 +905,11 @@ def _sqlite_engine(url: URL, display: str) -> tuple[Engine, Path | None, bool]:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine, path, in_memory
+
+
+def _pg_schema_exists(conn: Connection, schema: str) -> bool:
+    found = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}).first()
+    return found is not None
 
 
 def _postgres_engine(url: URL, schema: str | None) -> Engine:

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from statekit import Backend, pg_admin
 
+from okrsync.state import StateStore, StateStoreError
 from okrsync.state.schema import _lock_key
 
 _SECOND_PROCESS = """
@@ -124,3 +125,38 @@ def test_postgres_leadership_is_per_schema(pg_backend: Backend) -> None:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{other.schema}" CASCADE'))
         admin.dispose()
+
+
+def test_require_leader_explains_who_holds_it(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    first.require_leader()
+    with pytest.raises(StateStoreError) as caught:
+        second.require_leader()
+    message = str(caught.value)
+    assert "Another okrsync" in message
+    if backend.name == "sqlite":
+        assert f"pid={os.getpid()}" in message
+        assert "OKRSYNC_SYNC__STATE_URL" in message
+    first.close()
+    second.require_leader()
+    assert second.holds_leader()
+
+
+@pytest.mark.postgres
+def test_postgres_schema_from_url_options(pg_backend: Backend) -> None:
+    """search_path given in the URL (no schema=): tables land there, the lock is scoped to it."""
+    assert pg_backend.schema is not None
+    admin = pg_admin()
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{pg_backend.schema}"'))
+    admin.dispose()
+    url = f"{pg_backend.url}?options=-csearch_path%3D{pg_backend.schema}"
+    store = StateStore.open(url)
+    try:
+        store.set_meta("where", "here")
+        again = pg_backend.open()  # schema= form, same schema
+        assert again.get_meta("where") == "here"
+        assert store.try_acquire_leader()
+        assert not again.try_acquire_leader()
+    finally:
+        store.close()

@@ -134,23 +134,34 @@ def test_migration_steps_must_be_contiguous(backend: Backend) -> None:
         migrate(store.engine, MIGRATIONS, target=3)
 
 
-def _bad_urls(tmp: Path) -> list[tuple[str, str]]:
-    return [
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
         ("", "empty"),
         ("okrsync.db", "not a database URL"),
         ("mysql://u@localhost/db", "supports SQLite and PostgreSQL"),
         ("postgresql+asyncpg://u@localhost/db", "psycopg"),
-        (f"sqlite:///{tmp}/missing/dir/okrsync.db", "does not exist"),
+        ("sqlite:///{tmp}/missing/dir/okrsync.db", "does not exist"),
+        ("sqlite:///{tmp}", "directory, not a file"),
         ("postgresql+psycopg://okr:s3cret@127.0.0.1:1/test?connect_timeout=2", "Cannot open the state store"),
         ("postgresql://okr:s3cret@127.0.0.1:1/test?connect_timeout=2", "Cannot open the state store"),
-    ]
-
-
-@pytest.mark.parametrize("case", range(7))
-def test_a_bad_url_says_which_setting_to_fix(case: int, tmp_path: Path) -> None:
-    url, expected = _bad_urls(tmp_path)[case]
+        (PG_URL.rsplit("/", 1)[0] + "/okrsync_no_such_db", "does not exist"),
+    ],
+    ids=[
+        "empty",
+        "path",
+        "mysql",
+        "asyncpg",
+        "sqlite-dir",
+        "sqlite-is-dir",
+        "pg-down",
+        "pg-plain-down",
+        "pg-no-db",
+    ],
+)
+def test_a_bad_url_says_which_setting_to_fix(url: str, expected: str, tmp_path: Path) -> None:
     with pytest.raises(StateStoreError) as caught:
-        StateStore.open(url)
+        StateStore.open(url.format(tmp=tmp_path))
     message = str(caught.value)
     assert expected in message
     assert "sync.state_url" in message
