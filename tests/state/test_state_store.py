@@ -273,7 +273,7 @@ def test_progress_point_validation() -> None:
     with pytest.raises(ValueError, match="source"):
         ProgressPoint(date(2026, 1, 1), "X", "key_result", 0.1, 0.1, "on_track", "guess")
     with pytest.raises(ValueError, match="date"):
-        ProgressPoint(T0, "X", "key_result", 0.1, 0.1, "on_track")  # type: ignore[arg-type]
+        ProgressPoint(T0, "X", "key_result", 0.1, 0.1, "on_track")
 
 
 # ---------------------------------------------------------------------- runs
