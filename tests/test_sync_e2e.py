@@ -1,0 +1,266 @@
+"""End to end over the simulator (demo company, both dialects): values, idempotency, failures."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from okrsync.config import Settings, load_config
+from okrsync.jira.gateway import JiraGateway
+from okrsync.jira.markup import plain_text
+from okrsync.jira_sim.simulator import JiraSimulator
+from okrsync.state.store import StateStore
+from okrsync.sync.engine import SyncReport, run_sync
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # expected progress: 57 of 92 days = 62.0 %
+PG_URL = os.environ.get("OKRSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def settings_for(sim: JiraSimulator, monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    monkeypatch.setenv("OKRSYNC_JIRA__URL", sim.url)
+    monkeypatch.setenv("OKRSYNC_JIRA__PAT", "demo-pat")
+    monkeypatch.setenv("OKRSYNC_JIRA__REQUESTS_PER_SECOND", "1000")
+    monkeypatch.setenv("OKRSYNC_JIRA__MAX_RETRY_SECONDS", "20")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return load_config(ROOT / "config" / "demo.yaml")
+
+
+def sync(cfg: Settings, store: StateStore, now: datetime = NOW, **kw: Any) -> SyncReport:
+    with JiraGateway(cfg.jira) as gateway:
+        return run_sync(cfg, store=store, gateway=gateway, now=now, **kw)
+
+
+def writes_in(sim: JiraSimulator) -> dict[str, int]:
+    return {
+        k: v
+        for k, v in sim.requests()["counts"].items()
+        if not k.startswith(("GET", "POST /rest/api/3/search", "POST /rest/api/2/search"))
+    }
+
+
+def field(sim: JiraSimulator, key: str, name: str) -> Any:
+    value = sim.issue(key)["fields"].get(sim.field_id(name))
+    return value.get("value") if isinstance(value, dict) else value
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as s:
+        yield s
+
+
+# hand-computed from the demo data as of 2026-11-26 (expected 62.0 %):
+#   MOB-1  issues: 2 of 12 done                                  -> 16.7 % off track
+#   WEB-3  points: done 3+1+7+1 = 12 of 22 estimated + 5 unestimated × median 2.5 = 34.5 -> 34.8 %
+#   PLAT-2 metric: 520 ms from 800 towards 300                    -> 56.0 % on track
+#   DATA-3 issues (a JQL-defined KR): 5 of 10 done                -> 50.0 % at risk
+#   PLAT-4 every action plan done                                -> 100.0 % done
+EXPECTED = {
+    "MOB-1": (16.7, "Off track", "MOB-O: A mobile app customers rave about"),
+    "WEB-3": (34.8, "Off track", "WEB-O: Self-serve buying that just works"),
+    "PLAT-2": (56.0, "On track", "PLAT-O: Run a platform product teams can trust"),
+    "DATA-3": (50.0, "At risk", "DATA-O: Trusted data for every decision"),
+    "PLAT-4": (100.0, "Done", "PLAT-O: Run a platform product teams can trust"),
+}
+
+
+def test_first_sync_writes_the_right_values_and_a_second_writes_nothing(
+    sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_okr
+    cfg = settings_for(sim, monkeypatch)
+    first = sync(cfg, store)
+    assert first.status == "ok", first.as_dict()
+    assert first.key_results == 15
+    for key, (progress, health, objective) in EXPECTED.items():
+        assert field(sim, key, "OKR Progress") == progress, key
+        assert field(sim, key, "OKR Expected") == 62.0, key
+        assert field(sim, key, "OKR Status") == health, key
+        assert field(sim, key, "OKR Objective") == objective, key
+    # every action plan carries its KR and objective
+    assert field(sim, "MOB-5", "OKR Key Result").startswith("MOB-1: ")
+    assert field(sim, "MOB-5", "OKR Objective") == "MOB-O: A mobile app customers rave about"
+    assert field(sim, "WEB-31", "OKR Key Result").startswith("WEB-3: ")
+    prop = sim.issue("WEB-3")["properties"]["okrsync"]
+    assert prop["progress"] == 34.8
+    assert prop["explanation"]["unestimated"] == ["WEB-31", "WEB-32", "WEB-33", "WEB-34", "WEB-35"]
+    # one celebration for the done KR, one check-in reminder for the stale one
+    assert len(sim.comments("PLAT-4")) == 1
+    assert "Key result achieved" in plain_text(sim.comments("PLAT-4")[0]["body"])
+    assert len(sim.comments("MOB-3")) == 1
+    assert first.comments_posted == 2
+
+    sim.reset_counters()
+    second = sync(cfg, store, NOW.replace(minute=15))
+    assert second.status == "ok"
+    assert (second.field_edits, second.properties, second.comments_posted, second.comments_updated) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert writes_in(sim) == {}
+    assert len(sim.comments("PLAT-4")) == 1
+
+
+def test_a_status_change_writes_only_what_it_affects(
+    sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_okr
+    cfg = settings_for(sim, monkeypatch)
+    sync(cfg, store)
+    sim.transition("MOB-7", "Done", resolution="Done")  # MOB-1: 3 of 12 done now
+    sim.reset_counters()
+    report = sync(cfg, store, NOW.replace(minute=15))
+    assert report.status == "ok"
+    assert field(sim, "MOB-1", "OKR Progress") == 25.0
+    counts = writes_in(sim)
+    assert counts == {
+        "PUT /rest/api/3/issue/{key}": 1,
+        "PUT /rest/api/3/issue/{key}/properties/{propertyKey}": 1,
+    } or counts == {
+        "PUT /rest/api/2/issue/{key}": 1,
+        "PUT /rest/api/2/issue/{key}/properties/{propertyKey}": 1,
+    }
+    edited = [e.issue_key for e in report.plan.field_edits] if report.plan else []
+    assert edited == ["MOB-1"]
+
+
+def test_a_health_change_posts_one_status_comment_then_updates_it(
+    sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_okr
+    cfg = settings_for(sim, monkeypatch)
+    sync(cfg, store)
+    assert field(sim, "DATA-3", "OKR Status") == "At risk"
+    before = len(sim.comments("DATA-3"))
+    for key in ("DATA-30", "DATA-31"):
+        sim.transition(key, "Done", resolution="Done")  # 7 of 10: on track
+    sync(cfg, store, NOW.replace(minute=15))
+    assert field(sim, "DATA-3", "OKR Status") == "On track"
+    comments = sim.comments("DATA-3")
+    assert len(comments) == before + 1
+    text = plain_text(comments[-1]["body"])
+    assert "At risk → On track" in text
+    assert "okrsync · status" in text
+    for key in ("DATA-30", "DATA-31"):
+        sim.transition(key, "In Progress")
+    sync(cfg, store, NOW.replace(minute=30))
+    comments = sim.comments("DATA-3")
+    assert len(comments) == before + 1  # the status comment is kept current, not repeated
+    assert "On track → At risk" in plain_text(comments[-1]["body"])
+
+
+def test_a_403_on_one_issue_is_recorded_and_the_rest_goes_on(
+    sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_okr
+    cfg = settings_for(sim, monkeypatch)
+    sim.set_faults(forbidden_issues=["MOB-5"])
+    report = sync(cfg, store)
+    assert report.status == "partial"
+    assert report.exit_code == 1
+    failed = {(e.issue_key, e.status) for e in report.errors}
+    assert ("MOB-5", 403) in failed or ("MOB-5", 404) in failed
+    assert field(sim, "MOB-6", "OKR Key Result").startswith("MOB-1: ")
+    run = store.last_run()
+    assert run is not None and run.status == "partial" and run.errors >= 1
+    sim.clear_faults()
+    sim.reset_counters()
+    again = sync(cfg, store, NOW.replace(minute=15))
+    assert again.status == "ok"
+    assert field(sim, "MOB-5", "OKR Key Result").startswith("MOB-1: ")
+    assert [e.issue_key for e in again.plan.field_edits] == ["MOB-5"] if again.plan else False
+
+
+def test_a_field_missing_from_one_projects_screen(
+    sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_okr
+    cfg = settings_for(sim, monkeypatch)
+    sim.set_off_screen("WEB", [sim.field_id("OKR Expected")])
+    report = sync(cfg, store)
+    assert report.status == "partial"
+    web_errors = {e.issue_key for e in report.errors}
+    assert web_errors == {"WEB-1", "WEB-2", "WEB-3", "WEB-4"}
+    assert any("OKR Expected" in e.reason or sim.field_id("OKR Expected") in e.reason for e in report.errors)
+    # what the screen allows is written all the same
+    assert field(sim, "WEB-3", "OKR Progress") == 34.8
+    assert field(sim, "WEB-3", "OKR Expected") is None
+    assert field(sim, "MOB-1", "OKR Expected") == 62.0
+
+
+def test_429_storms_and_503s_during_apply(
+    sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_okr
+    cfg = settings_for(sim, monkeypatch, OKRSYNC_JIRA__MAX_RETRIES="10")
+    sim.set_faults(rate_limit_per_second=40, error_rate=0.08, error_statuses=[503], seed=7)
+    report = sync(cfg, store)
+    assert report.status == "ok", report.as_dict()["errors"]
+    log = sim.requests()
+    statuses = {entry["status"] for entry in log["log"]}
+    assert 429 in statuses and 503 in statuses  # the storm really happened
+    assert log["retry_after_violations"] == []
+    assert len(sim.comments("PLAT-4")) == 1  # a comment POST is never blindly repeated
+    sim.clear_faults()
+    sim.reset_counters()
+    again = sync(cfg, store, NOW.replace(minute=15))
+    assert again.writes == 0
+    assert writes_in(sim) == {}
+
+
+def test_dry_run_writes_nothing(
+    sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_okr
+    cfg = settings_for(sim, monkeypatch)
+    report = sync(cfg, store, dry_run=True)
+    assert report.plan is not None and len(report.plan.changes) > 150
+    assert writes_in(sim) == {}
+    assert store.mirror_keys() == set()
+    assert report.writes == 0
+
+
+def test_missing_okr_fields_fail_with_the_setup_hint(
+    sim: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = settings_for(sim, monkeypatch)
+    report = sync(cfg, store)
+    assert report.status == "failed"
+    assert report.exit_code == 2
+    assert (
+        report.failure is not None and "okrsync setup" in report.failure and "OKR Progress" in report.failure
+    )
+
+
+@pytest.mark.postgres
+def test_postgresql_state_store(sim_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = sim_factory("cloud", okr_fields=True)
+    cfg = settings_for(sim, monkeypatch)
+    schema = f"okrsync_e2e_{uuid.uuid4().hex[:8]}"
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        with StateStore.open(PG_URL, schema=schema) as pg:
+            first = sync(cfg, pg)
+            assert first.status == "ok"
+            assert len(pg.mirror_keys()) == 161
+            second = sync(cfg, pg, NOW.replace(minute=15))
+            assert second.writes == 0
+            assert len(pg.runs()) == 2
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
