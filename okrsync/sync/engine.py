@@ -20,6 +20,8 @@ from okrsync.mappers import issue_fields as f
 from okrsync.mappers.tree import build_tree
 from okrsync.model import OkrTree
 from okrsync.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds, plan_changes
+from okrsync.report.snapshot import META_KEY as SNAPSHOT_KEY
+from okrsync.report.snapshot import snapshot_of
 from okrsync.rollup import RollupPolicy, ScoredTree, roll_up
 from okrsync.state.models import MirrorIssue, ProgressPoint
 from okrsync.state.store import StateStore
@@ -315,6 +317,7 @@ def _cycle(
             ),
         ]
     )
+    store.set_meta(SNAPSHOT_KEY, snapshot_of(scored))
     if outcome.stopped:
         report.status = "partial"
         report.warnings.append("stopped before every change was applied; the next cycle continues")
