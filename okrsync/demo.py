@@ -1,39 +1,107 @@
-"""``okrsync demo``: the whole job on the bundled simulator, no Jira or configuration needed.
+"""``okrsync demo``: the whole job on the bundled Jira simulator, no Jira or configuration needed.
 
-Until the gateway and mappers land, the demo scores the example configuration's tree (the key
-results have no Jira data behind them yet, so they show "No data").
+Starts the simulator with the demo company (Jira Cloud dialect), syncs it with the configuration
+``config/demo.yaml`` into a throw-away state store, and prints the OKR tree, what was written to
+Jira, and the run summary. Nothing keeps running afterwards, and the user's own ``OKRSYNC_*``
+environment (which may point at a real Jira) is ignored on purpose.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import tempfile
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
+import yaml
 from rich.console import Console
+from rich.table import Table
 
-from okrsync.config import load_config
-from okrsync.mappers.objectives_yaml import objectives_from_config
-from okrsync.model import KeyResult, OkrTree
+from okrsync.config import Settings, config_from_mapping
+from okrsync.jira.gateway import JiraGateway
+from okrsync.jira.markup import plain_text
+from okrsync.model import OkrsyncError
+from okrsync.report.sync_summary import summary_table
 from okrsync.report.tree import render_tree
-from okrsync.rollup import RollupPolicy, roll_up
+from okrsync.state.store import StateStore
+from okrsync.sync.engine import SyncReport, run_sync
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "okrsync.example.yaml"
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.yaml"
 
 
-def run_demo(console: Console, *, as_of: date | None = None) -> int:
-    cfg = load_config(EXAMPLE, use_env=False)
-    krs = tuple(
-        KeyResult(
-            id=k.epic or f"{k.objective}-jql-{i}",
-            objective_id=k.objective,
-            title=k.title or (k.epic or k.jql or ""),
-            measure=k.measure,
-            weight=k.weight,
+def demo_settings(url: str, state_url: str, path: Path = DEMO_CONFIG) -> Settings:
+    """The demo configuration pointed at the simulator, independent of the user's environment."""
+    if not path.exists():
+        raise OkrsyncError(
+            f"the demo configuration {path} is missing: run okrsync demo from a checkout of okrsync"
         )
-        for i, k in enumerate(cfg.key_results)
-    )
-    tree = OkrTree(cfg.period.to_period(), objectives_from_config(cfg.objectives), krs)
-    policy = RollupPolicy(cfg.policy.in_progress_credit, cfg.policy.tolerance, cfg.policy.off_track)
-    scored = roll_up(tree, as_of or cfg.period.start, policy)
-    console.print(render_tree(scored))
-    return 0
+    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["jira"] = {
+        **raw.get("jira", {}),
+        "url": url,
+        "email": "demo@example.com",
+        "api_token": "demo-token",
+        "flavor": "cloud",
+        "requests_per_second": 200,
+    }
+    raw["sync"] = {**raw.get("sync", {}), "state_url": state_url}
+    return config_from_mapping(raw, source=str(path))
+
+
+def demo_now(settings: Settings, as_of: date | None) -> datetime:
+    """Noon of ``as_of`` (default today), kept inside the demo period."""
+    day = as_of or datetime.now(UTC).date()
+    day = min(max(day, settings.period.start), settings.period.end)
+    return datetime.combine(day, time(12, 0), tzinfo=UTC)
+
+
+def run_demo(console: Console, *, as_of: date | None = None, workdir: Path | None = None) -> int:
+    from okrsync.jira_sim.simulator import JiraSimulator  # the demo (not the sync path) starts the simulator
+
+    with tempfile.TemporaryDirectory(prefix="okrsync-demo-") as tmp:
+        folder = workdir or Path(tmp)
+        console.print(
+            "[bold]okrsync demo[/] — the demo company on the bundled Jira simulator (Jira Cloud dialect)"
+        )
+        with JiraSimulator(flavor="cloud", dataset="demo", okr_fields=True) as sim:
+            settings = demo_settings(sim.url, f"sqlite:///{folder / 'okrsync-demo.db'}")
+            now = demo_now(settings, as_of)
+            console.print(f"Jira simulator at {sim.url}; syncing as of {now.date()} …")
+            with StateStore.open(settings.sync.state_url) as store, JiraGateway(settings.jira) as gateway:
+                report = run_sync(settings, store=store, gateway=gateway, now=now)
+                again = run_sync(settings, store=store, gateway=gateway, now=now)
+            if report.scored is not None:
+                console.print(render_tree(report.scored))
+            console.print(_in_jira(sim, report))
+            console.print(summary_table(report))
+            console.print(
+                f"A second sync right after: {again.requests} requests, {again.writes} writes, "
+                f"{again.comments_posted} comments — nothing to change.",
+                highlight=False,
+            )
+        console.print(
+            "Simulator stopped. Next: [bold]okrsync sim[/] to explore it, "
+            "config/okrsync.example.yaml to point okrsync at your Jira."
+        )
+    return report.exit_code
+
+
+def _in_jira(sim: Any, report: SyncReport) -> Table:
+    """What people now see in Jira: the OKR fields on each KR epic, and okrsync's comments."""
+    table = Table(title="In Jira now (fields okrsync wrote on the KR epics)")
+    for column in ("epic", "OKR Progress", "OKR Expected", "OKR Status", "comments by okrsync"):
+        table.add_column(column)
+    ids = {name: sim.field_id(name) for name in ("OKR Progress", "OKR Expected", "OKR Status")}
+    keys = [kr.jira_key for kr in report.scored.tree.key_results if kr.jira_key] if report.scored else []
+    for key in keys:
+        fields = sim.issue(key)["fields"]
+        status = fields.get(ids["OKR Status"])
+        comments = [plain_text(c["body"]).splitlines()[0][:60] for c in sim.comments(key)]
+        table.add_row(
+            key,
+            f"{fields.get(ids['OKR Progress'])} %",
+            f"{fields.get(ids['OKR Expected'])} %",
+            status.get("value") if isinstance(status, dict) else str(status),
+            "; ".join(comments),
+        )
+    return table

@@ -67,7 +67,17 @@ def test_config_from_env_variable_and_bad_config(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
 
 
-def test_demo_runs() -> None:
-    out = run("demo")
+def test_demo_runs_the_whole_job_on_the_simulator_and_ignores_the_users_jira(tmp_path: Path) -> None:
+    # a user whose environment points at their real Jira: the demo must not touch it
+    out = run(
+        "demo",
+        env={"OKRSYNC_JIRA__URL": "http://127.0.0.1:9", "OKRSYNC_JIRA__API_TOKEN": "real"},
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert "OKRs 2026-Q4" in out.stdout
+    assert "KR MOB-1 Ship offline mode" in out.stdout
+    assert "In Jira now" in out.stdout
+    assert "Key result achieved" in out.stdout  # the celebration comment on the done KR
+    assert "0 writes, 0 comments" in out.stdout  # the second sync changes nothing
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
