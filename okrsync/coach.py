@@ -49,12 +49,14 @@ def stale_since(
 ) -> date | None:
     """The day a stale KR last moved (or the period's first day), or ``None`` when it is not stale.
 
-    ``last_change`` comes from the progress history; without it, the last status change of the
-    KR's action plans counts. A KR is stale after ``stale_after_days`` without movement.
+    ``last_change`` is the last day the progress history saw the KR's progress change (e.g. a
+    metric moving); the last status change of its action plans counts too — whichever is later.
+    A KR is stale after ``stale_after_days`` without movement.
     """
     if as_of < period.start:
         return None
-    last = last_change or last_progress_change(kr)
+    known = [d for d in (last_change, last_progress_change(kr)) if d is not None]
+    last = max(known) if known else None
     since = last if last is not None and last >= period.start else period.start
     return since if (as_of - since).days >= stale_after_days else None
 

@@ -307,3 +307,23 @@ def test_hostile_titles_stay_text() -> None:
     assert text_value.startswith("PLAT-1: *bold* {code}")
     for post in plan.comments:
         assert isinstance(post, CommentPost)
+
+
+def test_moved_days_ignore_the_first_recorded_day() -> None:
+    from okrsync.state.models import ProgressPoint
+    from okrsync.sync.engine import moved_days
+
+    def p(day: int, node: str, progress: float | None) -> ProgressPoint:
+        return ProgressPoint(date(2026, 11, day), node, "key_result", progress, 0.5, "on_track")
+
+    points = [
+        p(1, "A", 0.1),
+        p(2, "A", 0.1),
+        p(3, "A", 0.2),
+        p(4, "A", 0.2),
+        p(1, "B", 0.3),
+        p(5, "B", 0.3),
+        p(2, "C", None),
+        p(3, "C", 0.1),
+    ]
+    assert moved_days(points) == {"A": date(2026, 11, 3), "C": date(2026, 11, 3)}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from okrsync.config import Settings
@@ -111,6 +111,21 @@ def writeback_ids(cfg: Settings, gateway: JiraGateway) -> WritebackIds:
 
 def rollup_policy(cfg: Settings) -> RollupPolicy:
     return RollupPolicy(cfg.policy.in_progress_credit, cfg.policy.tolerance, cfg.policy.off_track)
+
+
+def moved_days(points: Iterable[ProgressPoint]) -> dict[str, date]:
+    """Per node, the last day its progress differed from the day recorded before it.
+
+    A node's first recorded day is not a movement (it is when okrsync started watching), so a KR
+    that has never moved since installation has no entry here.
+    """
+    last: dict[str, date] = {}
+    previous: dict[str, float | None] = {}
+    for point in sorted(points, key=lambda p: (p.node_id, p.day)):
+        if point.node_id in previous and previous[point.node_id] != point.progress:
+            last[point.node_id] = point.day
+        previous[point.node_id] = point.progress
+    return last
 
 
 def _issue_now(raw: f.RawIssue, ids: WritebackIds, properties_known: bool) -> IssueNow:
@@ -258,7 +273,7 @@ def _cycle(
             ),
             records=records,
             property_hashes=property_hashes,
-            last_change=store.last_change_day(),
+            last_change=moved_days(store.history(since=tree.period.start)),
             out_of_scope=out_of_scope,
         )
         if cfg.writeback.enabled
