@@ -264,3 +264,36 @@ def test_postgresql_state_store(sim_factory: Any, monkeypatch: pytest.MonkeyPatc
         with engine.begin() as conn:
             conn.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+def _move_out(sim: JiraSimulator, key: str) -> None:
+    """A user takes the issue out of its epic (neither parent nor Epic Link any more)."""
+    values: dict[str, Any] = {"Epic Link": None}
+    if sim.flavor == "cloud":
+        values["parent"] = None
+    sim.set_fields(key, values)
+
+
+@pytest.mark.parametrize("how", ["full reconcile", "webhook keys"])
+def test_an_issue_moved_out_of_scope_is_noticed_and_cleared(
+    how: str, sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_okr
+    cfg = settings_for(sim, monkeypatch)
+    sync(cfg, store)
+    assert field(sim, "MOB-1", "OKR Progress") == 16.7  # 2 of 12: MOB-5 is one of the done ones
+    _move_out(sim, "MOB-5")
+    if how == "full reconcile":
+        sim.reset_counters()
+        report = sync(cfg, store, NOW.replace(minute=15), full=True)
+        keys_only = [e for e in sim.requests()["log"] if "search" in e["path"]]
+        assert keys_only  # the reconcile listed the scope's keys
+    else:
+        report = sync(cfg, store, NOW.replace(minute=15), refresh_keys=["MOB-5"])
+    assert report.status == "ok", report.as_dict()
+    assert field(sim, "MOB-1", "OKR Progress") == 9.1  # 1 of 11
+    assert field(sim, "MOB-5", "OKR Key Result") is None  # okrsync's values cleared from the moved issue
+    assert field(sim, "MOB-5", "OKR Objective") is None
+    assert "MOB-5" not in store.mirror_keys()
+    again = sync(cfg, store, NOW.replace(minute=30))
+    assert again.writes == 0

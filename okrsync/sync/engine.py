@@ -161,8 +161,13 @@ def run_sync(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     stop: Callable[[], bool] = lambda: False,
     on_progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
+    refresh_keys: Iterable[str] = (),
 ) -> SyncReport:
-    """Run one cycle as of ``now`` (an aware datetime); never raises for Jira or data problems."""
+    """Run one cycle as of ``now`` (an aware datetime); never raises for Jira or data problems.
+
+    ``refresh_keys``: issues known to have changed (from webhooks), re-read by key in an incremental
+    cycle so that moves out of scope and deletions are seen at once.
+    """
     started = time.perf_counter()
     requests_before = gateway.stats.snapshot()["requests"]
     last_full = store.last_full_reconcile()
@@ -183,6 +188,7 @@ def run_sync(
             clock=clock,
             stop=stop,
             on_progress=on_progress,
+            refresh_keys=tuple(refresh_keys),
         )
     except Exception as exc:  # a failed cycle is reported and recorded, never crashes the caller
         report.status = "failed"
@@ -216,6 +222,7 @@ def _cycle(
     clock: Callable[[], datetime],
     stop: Callable[[], bool],
     on_progress: Callable[[str, int, int], None],
+    refresh_keys: tuple[str, ...] = (),
 ) -> None:
     on_progress("read", 0, 1)
     ids = writeback_ids(cfg, gateway)
@@ -226,7 +233,12 @@ def _cycle(
     known_epics = store.get_meta(KR_EPICS_META) or []
     watermark = store.watermark()
     fetched = Fetcher(gateway, cfg, read_plan).fetch(
-        mirror, since=watermark, full=full, known_epics=known_epics, previous_epic_of=previous_epic_of
+        mirror,
+        since=watermark,
+        full=full,
+        known_epics=known_epics,
+        previous_epic_of=previous_epic_of,
+        refresh_keys=refresh_keys,
     )
     report.issues_read = len(fetched.fresh)
     report.issues_in_scope = len(fetched.issues)

@@ -129,7 +129,10 @@ class Fetcher:
         full: bool,
         known_epics: Iterable[str] = (),
         previous_epic_of: Mapping[str, str] | None = None,
+        refresh_keys: Iterable[str] = (),
     ) -> FetchResult:
+        """Read this cycle's issues; ``refresh_keys`` (e.g. from webhooks) are re-read by key, so an
+        issue moved out of scope or deleted is noticed at once, not only at the next full reconcile."""
         cfg = self.cfg
         fresh: dict[str, f.RawIssue] = {}
         warnings: list[str] = []
@@ -189,6 +192,19 @@ class Fetcher:
                     keep(self._search(jql))
             for jql in self._scope_queries(configured, epics, f" AND updated >= {changed_since}"):
                 keep(self._search(jql))
+
+        refresh = sorted({k for k in refresh_keys if k} - set(fresh))
+        if refresh and mirror and since is not None:
+            for chunk in _chunks(refresh, 1, self.gateway.max_in_values, self.gateway.max_jql_chars):
+                keep(self._search(f"key in ({_in(chunk)}) ORDER BY key ASC"))
+            epic_set = set(epics)
+            objective_set = {f.key_of(o) for o in objective_issues}
+            for key in refresh:
+                raw = fresh.get(key)
+                if key in epic_set or key in objective_set:
+                    continue
+                if raw is None or not children.epics_of(raw, self.plan.ids, epic_set):
+                    removed.add(key)  # deleted, no longer visible, or moved out of every KR
 
         # epics that stopped being KRs leave the scope too
         for gone in known - set(epics):
