@@ -67,17 +67,22 @@ def with_footer(doc: Doc, identity: str) -> Doc:
     return Doc(*doc.blocks, Paragraph(Text(f"— okrsync · {identity}", italic=True)))
 
 
+def _marker(comment: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The value of the comment's ``okrsync`` property (``{"identity", "hash"}``), or ``{}``."""
+    props = comment.get("properties")
+    for prop in props if isinstance(props, list) else ():
+        if isinstance(prop, Mapping) and prop.get("key") == COMMENT_PROPERTY:
+            value = prop.get("value")
+            return value if isinstance(value, Mapping) else {}
+    return {}
+
+
 def identity_of(comment: Mapping[str, Any]) -> str | None:
     """The okrsync identity of a Jira comment: its ``okrsync`` property, else its footer line."""
-    props = comment.get("properties")
-    if isinstance(props, list):
-        for prop in props:
-            if isinstance(prop, Mapping) and prop.get("key") == COMMENT_PROPERTY:
-                value = prop.get("value")
-                if isinstance(value, Mapping) and isinstance(value.get("identity"), str):
-                    return str(value["identity"])
-    text = plain_text(comment.get("body")).strip()
-    match = _FOOTER.search(text)
+    identity = _marker(comment).get("identity")
+    if isinstance(identity, str):
+        return identity
+    match = _FOOTER.search(plain_text(comment.get("body")).strip())
     return match.group(1) if match else None
 
 
@@ -201,7 +206,7 @@ class Applier:
                 existing_id = str(found.get("id"))
                 outcome.comments_adopted += 1
                 updatable = change.identity == "status"
-                if not updatable or _marker_hash(found) == change.value_hash:
+                if not updatable or _marker(found).get("hash") == change.value_hash:
                     self._record_comment(change, existing_id)
                     return
         marker = {"identity": change.identity, "hash": change.value_hash}
@@ -234,14 +239,3 @@ class Applier:
             ]
         )
         self.touched.add(change.issue_key)
-
-
-def _marker_hash(comment: Mapping[str, Any]) -> str | None:
-    props = comment.get("properties")
-    if isinstance(props, list):
-        for prop in props:
-            if isinstance(prop, Mapping) and prop.get("key") == COMMENT_PROPERTY:
-                value = prop.get("value")
-                if isinstance(value, Mapping) and isinstance(value.get("hash"), str):
-                    return str(value["hash"])
-    return None
