@@ -120,7 +120,13 @@ def setup(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be created.")] = False,
 ) -> None:
     """Create the OKR custom fields, filters and dashboard in Jira (idempotent)."""
-    not_built("setup", "the setup/report issue")
+    from okrsync.jira.gateway import JiraGateway
+    from okrsync.setup import print_setup, run_setup
+
+    settings = _state(ctx).settings()
+    with JiraGateway(settings.jira) as gateway:
+        report = run_setup(settings, gateway, dry_run=dry_run)
+    print_setup(report, console)
 
 
 @app.command()

@@ -18,7 +18,12 @@ def list_fields(req: Request) -> Response:
 
 @route("POST", "/rest/api/{ver}/field")
 def create_field(req: Request) -> Response:
-    return Response(201, req.store.create_field(req.json_object(), req.me))
+    body = req.json_object()
+    fdef = req.store.create_field(body, req.me)
+    if not body.get("searcherKey"):
+        # "If no searcher is set, the field isn't searchable" (Create custom field, REST v3)
+        fdef["searchable"] = False
+    return Response(201, fdef)
 
 
 def _custom_field(req: Request) -> Json:
@@ -235,3 +240,38 @@ def delete_webhook(req: Request) -> Response:
 
 def known_types() -> list[str]:
     return sorted(catalog.CUSTOM_TYPES)
+
+
+# ------------------------------------------------------------------ select options (Data Center)
+
+
+@route("GET", "/rest/api/{ver}/customFields/{customFieldId}/options", flavors=("datacenter",))
+def dc_custom_field_options(req: Request) -> Response:
+    """Data Center's read-only option list: ``{"options": [{"id", "self", "value", "childrenIds",
+    "disabled"}], "total"}``, pages numbered from 1 (``page``, ``maxResults``)."""
+    req.store.require_admin(req.me, "Only Jira administrators can access the fields configuration.")
+    fdef = req.store.field(f"customfield_{req.params['customFieldId']}")
+    if fdef is None or not fdef.get("custom"):
+        raise ApiError(404, f"Custom field with id {req.params['customFieldId']} does not exist.")
+    if fdef.get("schema", {}).get("custom") != catalog.SELECT:
+        raise bad_request("The custom field doesn't support options.")
+    options = req.store.field_options.get(str(fdef["id"]), [])
+    size = max(1, req.q_int("maxResults", 100))
+    page = max(1, req.q_int("page", 1))
+    chunk = options[(page - 1) * size : page * size]
+    return Response(
+        200,
+        {
+            "options": [
+                {
+                    "id": int(o["id"]),
+                    "self": f"{req.base}/rest/api/2/customFieldOption/{o['id']}",
+                    "value": o["value"],
+                    "childrenIds": [],
+                    "disabled": bool(o.get("disabled")),
+                }
+                for o in chunk
+            ],
+            "total": len(options),
+        },
+    )
