@@ -135,8 +135,14 @@ def report(
     fmt: Annotated[str, typer.Option("--format", help="tree, markdown, html, json or csv.")] = "tree",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
-    """Render the OKRs from the state store: tree, Markdown, HTML, JSON or CSV."""
-    not_built("report", "the setup/report issue")
+    """Render the OKRs from the state store: tree, Markdown, HTML, JSON or CSV (no Jira needed).
+
+    HTML goes to okrsync-report.html unless --output says otherwise; the other formats to standard
+    output. --output - always means standard output.
+    """
+    from okrsync.report.command import run_report
+
+    raise typer.Exit(run_report(_state(ctx).settings(), fmt, output, console))
 
 
 @app.command()

@@ -1,12 +1,22 @@
-"""The alignment tree as a rich Tree: company → objectives → key results (→ action plans)."""
+"""The alignment tree as a rich Tree: company → objectives → key results (→ action plans).
+
+One renderer for both sources: :func:`render_snapshot_tree` draws a stored snapshot
+(``okrsync.tree/1``, what ``okrsync report`` reads); :func:`render_tree` draws a fresh
+:class:`~okrsync.rollup.ScoredTree` by way of its snapshot, so both look the same.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from rich.text import Text
 from rich.tree import Tree
 
-from okrsync.model import Health, KeyResult, Objective
-from okrsync.rollup import Score, ScoredTree
+from okrsync.model import Health
+from okrsync.report.outline import Doc, LastSync, ObjectiveNode, ap_state, fmt_score, health_of, outline
+from okrsync.report.snapshot import snapshot_of
+from okrsync.rollup import ScoredTree
 
 HEALTH_STYLE = {
     Health.DONE: "bold green",
@@ -19,6 +29,7 @@ HEALTH_STYLE = {
 
 
 def bar(progress: float | None, width: int = 10) -> str:
+    """A text progress bar of ``progress`` (0.0–1.0)."""
     if progress is None:
         return "·" * width
     filled = round(max(0.0, min(1.0, progress)) * width)
@@ -26,43 +37,59 @@ def bar(progress: float | None, width: int = 10) -> str:
 
 
 def pct(value: float | None) -> str:
+    """A 0.0–1.0 share as a five-character percentage."""
     return "  –  " if value is None else f"{value * 100:5.1f}%"
 
 
-def _line(label: str, title: str, score: Score, owner: str | None) -> Text:
+def _share(percent: Any) -> float | None:
+    return None if percent is None else float(percent) / 100
+
+
+def _line(label: str, item: Mapping[str, Any]) -> Text:
+    health = health_of(item)
+    progress, expected = _share(item.get("progress")), _share(item.get("expected"))
     text = Text()
     text.append(f"{label} ", style="bold")
-    text.append(f"{title}  ")
-    text.append(bar(score.progress), style=HEALTH_STYLE[score.health])
-    text.append(f" {pct(score.progress)} (expected {pct(score.expected).strip()}) ")
-    text.append(score.health.label, style=HEALTH_STYLE[score.health])
-    if owner:
-        text.append(f"  @{owner}", style="cyan")
-    if score.score is not None:
-        text.append(f"  score {score.score:.1f}", style="bold")
+    text.append(f"{item.get('title') or ''}  ")
+    text.append(bar(progress), style=HEALTH_STYLE[health])
+    text.append(f" {pct(progress)} (expected {pct(expected).strip()}) ")
+    text.append(health.label, style=HEALTH_STYLE[health])
+    if item.get("owner"):
+        text.append(f"  @{item['owner']}", style="cyan")
+    if item.get("score") is not None:
+        text.append(f"  score {fmt_score(item['score'])}", style="bold")
     return text
 
 
-def render_tree(scored: ScoredTree, *, action_plans: bool = False) -> Tree:
-    tree = scored.tree
-    root = Tree(Text(f"OKRs {tree.period.name} — as of {scored.as_of}", style="bold underline"))
+def render_snapshot_tree(doc: Doc, *, action_plans: bool = False, last_sync: LastSync | None = None) -> Tree:
+    """The tree of a snapshot document; ``action_plans`` lists each KR's issues too."""
+    title = f"OKRs {doc['period']['name']} — as of {doc['as_of']}"
+    if last_sync is not None:
+        title += f" — last sync {last_sync.describe()}"
+    root = Tree(Text(title, style="bold underline"))
 
-    def add_objective(node: Tree, obj: Objective) -> None:
-        branch = node.add(_line(obj.id, obj.title, scored.objective(obj.id), obj.owner))
-        for kr in tree.krs_of(obj.id):
+    def add_objective(node: Tree, obj: ObjectiveNode) -> None:
+        branch = node.add(_line(obj.id, obj.data))
+        for kr in obj.key_results:
             add_kr(branch, kr)
-        for child in tree.children_of(obj.id):
-            add_objective(branch, tree.objective(child))
+        for child in obj.children:
+            add_objective(branch, child)
 
-    def add_kr(node: Tree, kr: KeyResult) -> None:
-        s = scored.kr(kr.id)
-        branch = node.add(_line(f"KR {kr.id}", kr.title, s, kr.owner))
-        branch.add(Text(s.explanation.summary, style="dim"))
+    def add_kr(node: Tree, kr: Mapping[str, Any]) -> None:
+        branch = node.add(_line(f"KR {kr['id']}", kr))
+        summary = (kr.get("explanation") or {}).get("summary")
+        if summary:
+            branch.add(Text(str(summary), style="dim"))
         if action_plans:
-            for p in kr.action_plans:
-                style = "strike dim" if p.cancelled else ""
-                branch.add(Text(f"{p.key} [{p.status or p.status_category.value}] {p.summary}", style=style))
+            for p in kr.get("action_plans") or ():
+                style = "strike dim" if p.get("cancelled") else ""
+                branch.add(Text(f"{p['key']} [{ap_state(p)}] {p.get('summary') or ''}", style=style))
 
-    for root_id in tree.roots:
-        add_objective(root, tree.objective(root_id))
+    for top in outline(doc):
+        add_objective(root, top)
     return root
+
+
+def render_tree(scored: ScoredTree, *, action_plans: bool = False) -> Tree:
+    """The tree of a freshly scored tree (e.g. the demo's), drawn from its snapshot."""
+    return render_snapshot_tree(snapshot_of(scored), action_plans=action_plans)

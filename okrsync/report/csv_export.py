@@ -1,0 +1,112 @@
+"""The OKR report as CSV: one row per objective, key result and action plan.
+
+Pure: snapshot document → text (RFC 4180: comma-separated, double-quoted where needed, CRLF line
+ends, UTF-8). The columns and their order are stable (see ``docs/report-formats.md``); new columns
+are only ever added at the end. Rows come in tree order: an objective, its key results each
+followed by its action plans, then the objectives aligned to it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+from okrsync.report.outline import Doc, ap_state, outline, walk
+
+COLUMNS: Final = (
+    "kind",
+    "level",
+    "depth",
+    "id",
+    "parent",
+    "title",
+    "owner",
+    "measure",
+    "weight",
+    "points",
+    "progress",
+    "expected",
+    "health",
+    "score",
+    "status",
+    "cancelled",
+    "due",
+    "jira_key",
+)
+"""The CSV header, in order. ``kind`` is objective, key_result or action_plan."""
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def rows(doc: Doc) -> Iterator[dict[str, Any]]:
+    """The report's rows as dicts keyed by :data:`COLUMNS`."""
+    for node in walk(outline(doc)):
+        o = node.data
+        yield {
+            "kind": "objective",
+            "level": o.get("level"),
+            "depth": node.depth,
+            "id": o["id"],
+            "parent": node.parent,
+            "title": o.get("title"),
+            "owner": o.get("owner"),
+            "weight": o.get("weight"),
+            "progress": o.get("progress"),
+            "expected": o.get("expected"),
+            "health": o.get("health"),
+            "score": o.get("score"),
+            "due": o.get("due"),
+            "jira_key": o.get("jira_key"),
+        }
+        for kr in node.key_results:
+            yield from _kr_rows(kr, node.depth + 1)
+
+
+def _kr_rows(kr: Mapping[str, Any], depth: int) -> Iterator[dict[str, Any]]:
+    yield {
+        "kind": "key_result",
+        "depth": depth,
+        "id": kr["id"],
+        "parent": kr.get("objective"),
+        "title": kr.get("title"),
+        "owner": kr.get("owner"),
+        "measure": kr.get("measure"),
+        "weight": kr.get("weight"),
+        "progress": kr.get("progress"),
+        "expected": kr.get("expected"),
+        "health": kr.get("health"),
+        "score": kr.get("score"),
+        "due": kr.get("due"),
+        "jira_key": kr.get("jira_key"),
+    }
+    for p in kr.get("action_plans") or ():
+        yield {
+            "kind": "action_plan",
+            "depth": depth + 1,
+            "id": p["key"],
+            "parent": kr["id"],
+            "title": p.get("summary"),
+            "owner": p.get("owner"),
+            "points": p.get("points"),
+            "status": ap_state(p),
+            "cancelled": bool(p.get("cancelled")),
+            "due": p.get("due"),
+            "jira_key": p["key"],
+        }
+
+
+def render_csv(doc: Doc) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows(doc):
+        writer.writerow([_cell(row.get(c)) for c in COLUMNS])
+    return out.getvalue()
