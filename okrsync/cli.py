@@ -146,14 +146,24 @@ def report(
 
 
 @app.command()
-def check(ctx: typer.Context) -> None:
+def check(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Coach as of this day (YYYY-MM-DD).")] = None,
+) -> None:
     """Validate the configuration and connectivity, then coach: findings with a fix for each."""
+    from okrsync.check import last_change_from_store, print_check, run_check
+    from okrsync.jira.gateway import JiraGateway
+
     settings = _state(ctx).settings()
-    console.print(
-        f"[green]Configuration OK[/]: {len(settings.objectives)} objectives, "
-        f"{len(settings.key_results)} key result sources, period {settings.period.name}."
-    )
-    not_built("check's Jira connectivity and coaching", "the setup/report issue")
+    try:
+        day = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        raise typer.BadParameter(f"{as_of!r} is not a day; use YYYY-MM-DD.", param_hint="--as-of") from None
+    last_change = last_change_from_store(settings.sync.state_url)
+    with JiraGateway(settings.jira) as gateway:
+        report = run_check(settings, gateway, as_of=day, last_change=last_change)
+    print_check(settings, report, console)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()

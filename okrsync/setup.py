@@ -27,7 +27,7 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.table import Table
 
-from okrsync.config import Settings
+from okrsync.config import ManualConfig, Settings
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.jql import jql_quote
 from okrsync.model import Health, Level, Measure, OkrsyncError
@@ -89,8 +89,9 @@ def desired_fields(cfg: Settings) -> list[FieldSpec]:
             FieldSpec(names.key_result, TEXTFIELD, "The key result this work delivers (okrsync)"),
         ]
     for kr in cfg.key_results:
-        if kr.measure == Measure.MANUAL and kr.manual is not None:
-            spec = FieldSpec(kr.manual.field, FLOAT, "Progress of a manually measured key result, 0–100 %")
+        if kr.measure == Measure.MANUAL:
+            name = kr.manual.field if kr.manual is not None else ManualConfig().field
+            spec = FieldSpec(name, FLOAT, "Progress of a manually measured key result, 0–100 %")
             if all(s.name.casefold() != spec.name.casefold() for s in out):
                 out.append(spec)
     return out
