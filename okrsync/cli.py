@@ -105,13 +105,35 @@ def daemon(
 @app.command()
 def backfill(
     ctx: typer.Context,
-    period: Annotated[str | None, typer.Option(help="Period to backfill, e.g. 2026-Q3.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only issues updated since this date.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; write nothing.")] = False,
+    period: Annotated[
+        str | None,
+        typer.Option(help="Period: 2026-Q3, 2026-H2 or 2026-07-01..2026-09-30; default: the configured one."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Rebuild the history from this day on (YYYY-MM-DD) only.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compute and print what would change; write nothing.")
+    ] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted backfill.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
 ) -> None:
     """One-off: write OKR fields on every in-scope issue and rebuild progress history."""
-    not_built("backfill", "the production issue")
+    from okrsync.backfill import backfill_once
+
+    settings = _state(ctx).settings()
+    raise typer.Exit(
+        backfill_once(
+            settings,
+            console,
+            err_console,
+            period=period,
+            since=since,
+            dry_run=dry_run,
+            resume=resume,
+            json_out=json_out,
+        )
+    )
 
 
 @app.command()
