@@ -370,6 +370,9 @@ def run_backfill(
             )
         first = max(first, since)
     past = period_cfg.end < today
+    # --period on a configuration of a running period: its KR sources are the live ones, whose
+    # fields show the running period; the past period then only gets its history
+    live_period = cfg.period.name if past and period_cfg != cfg.period and cfg.period.end >= today else None
     work = cfg if period_cfg == cfg.period else cfg.model_copy(update={"period": period_cfg})
 
     started = time.perf_counter()
@@ -406,8 +409,21 @@ def run_backfill(
             store.set_meta(CURSOR_KEY, state)
 
     try:
-        _run(work, store, gateway, now, report, state, save, past=past, dry_run=dry_run,
-             clock=clock, stop=stop, on_progress=on_progress)  # fmt: skip
+        _run(
+            work,
+            store,
+            gateway,
+            now,
+            report,
+            state,
+            save,
+            past=past,
+            live_period=live_period,
+            dry_run=dry_run,
+            clock=clock,
+            stop=stop,
+            on_progress=on_progress,
+        )
     except KeyboardInterrupt:
         report.status = "failed"
         report.failure = "interrupted; run okrsync backfill --resume to continue"
@@ -455,6 +471,7 @@ def _run(
     save: Callable[..., None],
     *,
     past: bool,
+    live_period: str | None,
     dry_run: bool,
     clock: Callable[[], datetime],
     stop: Callable[[], bool],
@@ -532,8 +549,20 @@ def _run(
     # ---- writes
     if past:
         assert history is not None and plan is not None
-        _write_past(cfg, store, gateway, report, history, plan, ids, dry_run=dry_run, clock=clock, stop=stop,
-                    on_progress=on_progress)  # fmt: skip
+        _write_past(
+            cfg,
+            store,
+            gateway,
+            report,
+            history,
+            plan,
+            ids,
+            live_period=live_period,
+            dry_run=dry_run,
+            clock=clock,
+            stop=stop,
+            on_progress=on_progress,
+        )
     else:
         sync = run_sync(
             cfg,
@@ -580,6 +609,7 @@ def _write_past(
     plan: ReadPlan,
     ids: WritebackIds,
     *,
+    live_period: str | None,
     dry_run: bool,
     clock: Callable[[], datetime],
     stop: Callable[[], bool],
@@ -603,7 +633,8 @@ def _write_past(
     report.objectives = len(final.objectives)
     if not cfg.writeback.enabled:
         return
-    live = store.mirror_keys()
+    # the live sync's scope: what it mirrors, or everything read when the KR sources are the live ones
+    live = {tl.key for tl in history.timelines()} if live_period else store.mirror_keys()
     known = gateway.search_returns_properties
     # what Jira shows now: the newest version (write-back fields and properties are never rewound)
     now_of = {tl.key: _issue_now(tl.versions[-1], ids, known) for tl in history.timelines()}
@@ -626,7 +657,13 @@ def _write_past(
     )
     kept = tuple(c for c in full.changes if c.issue_key not in live)
     report.left_alone = len({c.issue_key for c in full.changes if c.issue_key in live})
-    if report.left_alone:
+    if report.left_alone and live_period:
+        report.warnings.append(
+            f"the configured key results are those of the running period {live_period}, so their Jira "
+            f"fields keep showing it; only the history of {cfg.period.name} was rebuilt. To write a "
+            "past period's fields, run the backfill with that period's configuration (okrsync -c FILE)"
+        )
+    elif report.left_alone:
         report.warnings.append(
             f"{report.left_alone} issue(s) are in the live sync's scope; their OKR fields show the "
             f"current period and were left alone"
