@@ -1,0 +1,542 @@
+"""``okrsync daemon``: sync on a schedule, one leader among replicas, webhooks, clean shutdown.
+
+* APScheduler runs an incremental cycle every ``sync.interval_minutes`` (or on ``sync.cron``) and a
+  full reconcile every ``sync.full_reconcile_hours``. Every cycle, whatever started it (schedule,
+  retry, webhook), runs under one lock: never two at once; the scheduler's jobs coalesce and run one
+  instance each.
+* Leadership: with PostgreSQL every replica polls for the advisory lock at each tick and only the
+  holder syncs; the leader checks it still holds the lock before each cycle. With SQLite the daemon
+  takes the file lock at start or refuses to start.
+* A failed cycle (Jira down, the store unreachable, a bug) is logged and recorded, never kills the
+  daemon; it is retried after ``daemon.retry_seconds``, doubling up to one interval.
+* SIGTERM / SIGINT: the HTTP server stops, the running cycle finishes the change it is applying
+  (``run_sync(stop=...)``) and records the run as partial, the leader lock is released, exit 0.
+
+The daemon is a face: it reads the clock and passes the time into ``run_sync``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from okrsync.config import ConfigError, Settings
+from okrsync.jira.gateway import JiraGateway
+from okrsync.metrics import Metrics
+from okrsync.model import OkrsyncError
+from okrsync.report.snapshot import META_KEY as SNAPSHOT_KEY
+from okrsync.state.store import StateStore
+from okrsync.sync.engine import KR_EPICS_META, SyncReport, run_sync
+from okrsync.webhooks import (
+    Debouncer,
+    Identity,
+    MirrorFacts,
+    ReceiverConfig,
+    SeenCache,
+    WebhookReceiver,
+)
+
+log = logging.getLogger(__name__)
+
+LEADER_META = "daemon_leader"
+JIRA_PROBE_SECONDS = 30.0
+
+
+def backoff_delay(failures: int, first: float, cap: float) -> float:
+    """Seconds before retrying after ``failures`` failed cycles in a row: first, 2×, 4×, … ≤ cap."""
+    if failures <= 0:
+        return 0.0
+    return float(min(first * 2 ** min(failures - 1, 30), cap))
+
+
+def sync_trigger(cfg: Settings, interval_seconds: float | None = None) -> IntervalTrigger | CronTrigger:
+    """The schedule of incremental cycles: the test-only seconds, the cron expression or the interval."""
+    if interval_seconds is not None:
+        return IntervalTrigger(seconds=interval_seconds)
+    if cfg.sync.cron:
+        try:
+            return CronTrigger.from_crontab(cfg.sync.cron)
+        except ValueError as exc:
+            raise ConfigError(
+                [
+                    f"sync.cron: {cfg.sync.cron!r} is not a cron expression ({exc}). Use five fields "
+                    '(minute hour day month weekday), e.g. "*/15 7-19 * * 1-5", or remove it and '
+                    "set sync.interval_minutes."
+                ]
+            ) from None
+    return IntervalTrigger(minutes=cfg.sync.interval_minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class CycleSummary:
+    """What the one log line of a cycle says (also the fields of its JSON log record)."""
+
+    reason: str
+    report: SyncReport
+    affected: frozenset[str]
+
+    def fields(self) -> dict[str, Any]:
+        r = self.report
+        return {
+            "event": "cycle",
+            "reason": self.reason,
+            "run_id": r.run_id,
+            "mode": r.mode,
+            "status": r.status,
+            "affected_krs": sorted(self.affected),
+            "key_results": r.key_results,
+            "issues_read": r.issues_read,
+            "requests": r.requests,
+            "writes": r.writes,
+            "comments": r.comments_posted + r.comments_updated,
+            "errors": len(r.errors),
+            "warnings": len(r.warnings),
+            "seconds": round(r.seconds, 3),
+            "health": r.health,
+            "failure": r.failure,
+            "pid": os.getpid(),
+        }
+
+    def message(self) -> str:
+        r = self.report
+        krs = f" krs={','.join(sorted(self.affected))}" if self.affected else ""
+        text = (
+            f"cycle run={r.run_id} reason={self.reason} mode={r.mode} status={r.status}{krs} "
+            f"key_results={r.key_results} read={r.issues_read} requests={r.requests} writes={r.writes} "
+            f"errors={len(r.errors)} warnings={len(r.warnings)} seconds={r.seconds:.2f}"
+        )
+        return f"{text} failure={r.failure!r}" if r.failure else text
+
+
+class Daemon:
+    """The scheduler, the leader loop and the cycle runner of one okrsync process."""
+
+    def __init__(
+        self,
+        cfg: Settings,
+        *,
+        store: StateStore,
+        gateway: JiraGateway,
+        metrics: Metrics | None = None,
+        interval_seconds: float | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        gateway_factory: Callable[[], JiraGateway] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.store = store
+        self.gateway = gateway
+        self.metrics = metrics or Metrics(lambda: dict(gateway.stats.by_status))
+        self.clock = clock
+        self.trigger = sync_trigger(cfg, interval_seconds)
+        self.interval_seconds = (
+            interval_seconds if interval_seconds is not None else cfg.sync.interval_minutes * 60.0
+        )
+        self._gateway_factory = gateway_factory or (lambda: JiraGateway(cfg.jira, stats=gateway.stats))
+        self.stop_event = threading.Event()
+        self._cycle_lock = threading.Lock()
+        self.is_leader = False
+        self.failures = 0
+        self.started_at = clock()
+        self.last_report: SyncReport | None = None
+        self.last_success_at: datetime | None = None
+        self.identity: Identity | None = None
+        self.epic_link_id: str | None = None
+        self._probe: tuple[float, bool] | None = None
+        self._probe_lock = threading.Lock()
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC if interval_seconds is not None or not cfg.sync.cron else None,
+        )
+        self.debouncer = Debouncer(cfg.webhook.debounce_seconds, self._webhook_fire)
+        secret = cfg.webhook.secret.get_secret_value() if cfg.webhook.secret is not None else None
+        self.receiver = WebhookReceiver(
+            ReceiverConfig(secret or None, cfg.webhook.allow_unsigned, cfg.webhook.max_body_bytes),
+            seen=SeenCache(cfg.webhook.dedupe_minutes * 60.0),
+            identity=lambda: self.identity,
+            known_epics=self._known_epics,
+            mirror=self._mirror_facts,
+            epic_link_id=lambda: self.epic_link_id,
+            schedule=self.debouncer.add,
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def max_sync_age(self) -> timedelta:
+        """A last successful sync older than this makes the daemon not ready."""
+        return timedelta(seconds=3 * self.interval_seconds + 60)
+
+    def start(self) -> None:
+        """Claim leadership (SQLite: or refuse to start) and start the schedule; the first cycle runs now."""
+        if self.store.dialect == "sqlite":
+            self.store.require_leader()  # raises a StateStoreError that names the other process
+            self._became_leader()
+        else:
+            self._ensure_leader()
+        if not self.receiver.enabled:
+            log.warning(
+                "webhooks are off: set OKRSYNC_WEBHOOK__SECRET to the Jira webhook's secret to receive "
+                "them (or webhook.allow_unsigned: true on a trusted network); syncing on schedule only",
+                extra={"event": "webhooks_off"},
+            )
+        self.scheduler.add_job(
+            self.run_cycle,
+            self.trigger,
+            kwargs={"reason": "schedule"},
+            id="sync",
+            name="sync",
+            next_run_time=datetime.now(UTC),
+        )
+        self.scheduler.add_job(
+            self.run_cycle,
+            IntervalTrigger(hours=self.cfg.sync.full_reconcile_hours),
+            kwargs={"reason": "full-reconcile", "full": True},
+            id="full",
+            name="full reconcile",
+        )
+        self.scheduler.start()
+
+    def request_stop(self) -> None:
+        """Signal-safe: the running cycle stops after its current change; no new cycle starts."""
+        self.stop_event.set()
+
+    def shutdown(self) -> None:
+        """Stop scheduling, wait for the running cycle to finish its change, give up leadership."""
+        self.stop_event.set()
+        self.debouncer.close()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        with self._cycle_lock:
+            if self.is_leader:
+                with contextlib.suppress(Exception):
+                    self.store.release_leader()
+                self.is_leader = False
+            self.metrics.leader.set(0)
+
+    # ------------------------------------------------------------------ leadership
+
+    def _ensure_leader(self) -> bool:
+        if self.is_leader:
+            if self.store.holds_leader():
+                return True
+            self.is_leader = False
+            self.metrics.leader.set(0)
+            log.warning(
+                "lost leadership of %s (the database connection dropped); standing by",
+                self.store.url_for_display,
+                extra={"event": "leader_lost", "pid": os.getpid()},
+            )
+        if self.store.try_acquire_leader():
+            self._became_leader()
+            return True
+        return False
+
+    def _became_leader(self) -> None:
+        self.is_leader = True
+        self.metrics.leader.set(1)
+        now = self.clock()
+        interrupted = self.store.fail_unfinished_runs(now, "interrupted: the process running it stopped")
+        self.store.set_meta(
+            LEADER_META, {"pid": os.getpid(), "host": socket.gethostname(), "since": now.isoformat()}
+        )
+        log.info(
+            "this process (pid %d) is the leader on %s%s",
+            os.getpid(),
+            self.store.url_for_display,
+            f"; marked {interrupted} interrupted run(s) failed" if interrupted else "",
+            extra={"event": "leader", "pid": os.getpid(), "interrupted_runs": interrupted},
+        )
+
+    # ------------------------------------------------------------------ cycles
+
+    def run_cycle(
+        self, reason: str = "schedule", affected: Collection[str] = (), full: bool = False
+    ) -> SyncReport | None:
+        """One cycle if this process leads; ``None`` when it does not run (follower, stopping)."""
+        if self.stop_event.is_set():
+            return None
+        with self._cycle_lock:
+            if self.stop_event.is_set():
+                return None
+            try:
+                leading = self._ensure_leader()
+            except OkrsyncError as exc:
+                log.warning("cannot check leadership: %s", exc, extra={"event": "leader_error"})
+                self._failed(reason)
+                return None
+            if not leading:
+                self._follow()
+                return None
+            return self._cycle(reason, frozenset(affected), full)
+
+    def _cycle(self, reason: str, affected: frozenset[str], full: bool) -> SyncReport | None:
+        self.learn_identity()
+        try:
+            report = run_sync(
+                self.cfg,
+                store=self.store,
+                gateway=self.gateway,
+                now=self.clock(),
+                full=full,
+                clock=self.clock,
+                stop=self.stop_event.is_set,
+            )
+        except Exception as exc:  # run_sync records Jira/data failures itself; this is the store or a bug
+            self.metrics.errors.labels("cycle").inc()
+            log.exception(
+                "cycle failed: %s", exc, extra={"event": "cycle", "reason": reason, "status": "failed"}
+            )
+            self._failed(reason)
+            return None
+        self.last_report = report
+        self.metrics.observe_cycle(report, finished_at=time.time())
+        summary = CycleSummary(reason, report, affected)
+        level = logging.WARNING if report.status == "failed" else logging.INFO
+        log.log(level, summary.message(), extra=summary.fields())
+        if report.status == "failed":
+            self._failed(reason)
+        else:
+            self.failures = 0
+            self.last_success_at = self.clock()
+            self._learn_epic_link()
+        return report
+
+    def _failed(self, reason: str) -> None:
+        self.failures += 1
+        if self.stop_event.is_set():
+            return
+        delay = backoff_delay(self.failures, self.cfg.daemon.retry_seconds, self.interval_seconds)
+        log.info(
+            "retrying in %.0f s (failure %d in a row)",
+            delay,
+            self.failures,
+            extra={"event": "retry", "delay_seconds": delay, "failures": self.failures, "after": reason},
+        )
+        with contextlib.suppress(Exception):  # the scheduler is shutting down
+            self.scheduler.add_job(
+                self.run_cycle,
+                "date",
+                run_date=datetime.now(UTC) + timedelta(seconds=delay),
+                kwargs={"reason": "retry"},
+                id="retry",
+                name="retry",
+                replace_existing=True,
+            )
+
+    def _follow(self) -> None:
+        """A follower's tick: keep the KR health gauges current from the leader's snapshot."""
+        with contextlib.suppress(Exception):
+            snapshot = self.store.get_meta(SNAPSHOT_KEY)
+            if isinstance(snapshot, dict):
+                counts: dict[str, int] = {}
+                for kr in snapshot.get("key_results", []):
+                    counts[str(kr.get("health"))] = counts.get(str(kr.get("health")), 0) + 1
+                self.metrics.set_health(counts)
+        log.debug("not the leader; standing by", extra={"event": "follower"})
+
+    def learn_identity(self) -> None:
+        """okrsync's own Jira user, for the webhook feedback filter (one request, once)."""
+        if self.identity is not None:
+            return
+        try:
+            self.identity = Identity.from_myself(self.gateway.myself())
+        except Exception as exc:
+            log.warning(
+                "cannot read okrsync's own Jira user yet (%s); its own edits may trigger one extra cycle",
+                exc,
+                extra={"event": "identity_unknown"},
+            )
+
+    def _learn_epic_link(self) -> None:
+        if self.cfg.jira.children == "parent":
+            return
+        with contextlib.suppress(Exception):
+            self.epic_link_id = self.gateway.fields.epic_link_id()  # cached by the cycle: no request
+
+    # ------------------------------------------------------------------ webhooks
+
+    def _webhook_fire(self, affected: frozenset[str], events: int) -> None:
+        if self.stop_event.is_set():
+            return
+        log.info(
+            "webhook: %d event(s), syncing now (KRs: %s)",
+            events,
+            ", ".join(sorted(affected)) or "none known yet",
+            extra={"event": "webhook_sync", "events": events, "affected_krs": sorted(affected)},
+        )
+        with contextlib.suppress(Exception):  # the scheduler is shutting down
+            self.scheduler.add_job(
+                self.run_cycle, kwargs={"reason": "webhook", "affected": affected}, name="webhook"
+            )
+
+    def _known_epics(self) -> Collection[str]:
+        value = self.store.get_meta(KR_EPICS_META)
+        return frozenset(str(k) for k in value) if isinstance(value, list) else frozenset()
+
+    def _mirror_facts(self, key: str) -> MirrorFacts:
+        row = self.store.issues([key]).get(key)
+        return MirrorFacts(True, row.epic_key) if row is not None else MirrorFacts()
+
+    # ------------------------------------------------------------------ health
+
+    def jira_reachable(self) -> bool:
+        """Jira answered recently: a cycle succeeded, or a probe (cached 30 s) got serverInfo."""
+        mono = time.monotonic()
+        with self._probe_lock:
+            if self._probe is not None and mono - self._probe[0] < JIRA_PROBE_SECONDS:
+                return self._probe[1]
+            if self.last_success_at is not None and self.clock() - self.last_success_at < timedelta(
+                seconds=JIRA_PROBE_SECONDS
+            ):
+                return True
+            ok = False
+            try:
+                with self._gateway_factory() as probe:
+                    probe.server_info()
+                ok = True
+            except Exception as exc:
+                log.warning("readiness: Jira is not reachable: %s", exc, extra={"event": "jira_unreachable"})
+            self._probe = (mono, ok)
+            return ok
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "leader": self.is_leader,
+            "started_at": self.started_at.isoformat(),
+            "interval_seconds": self.interval_seconds,
+            "cron": self.cfg.sync.cron,
+            "webhooks": self.receiver.enabled,
+            "failures_in_a_row": self.failures,
+            "leader_info": self.store.get_meta(LEADER_META),
+        }
+
+
+# ---------------------------------------------------------------------------------- process
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, which also stops the daemon when it catches SIGTERM / SIGINT."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self._on_exit()
+        super().handle_exit(sig, frame)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OkrsyncError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. Another process may use the port: "
+            "pass --port (or set daemon.port / OKRSYNC_DAEMON__PORT), or stop the other process."
+        ) from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_daemon(
+    cfg: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    log_format: str | None = None,
+    interval_seconds: float | None = None,
+) -> int:
+    """The ``okrsync daemon`` process: returns the exit code (0 after a clean stop)."""
+    from okrsync.logging_setup import configure, secrets_of
+    from okrsync.web.app import create_app
+
+    fmt = log_format or cfg.daemon.log_format
+    if fmt not in ("plain", "json"):
+        raise OkrsyncError(f"--log-format {fmt!r}: use plain or json.")
+    configure("json" if fmt == "json" else "plain", secrets=secrets_of(cfg))
+    host = host or cfg.daemon.host
+    port = port if port is not None else cfg.daemon.port
+    sync_trigger(cfg, interval_seconds)  # a bad cron fails before anything starts
+
+    store = StateStore.open(cfg.sync.state_url)
+    gateway: JiraGateway | None = None
+    daemon: Daemon | None = None
+    try:
+        gateway = JiraGateway(cfg.jira)
+        daemon = Daemon(cfg, store=store, gateway=gateway, interval_seconds=interval_seconds)
+        sock = _bind(host, port)
+        app = create_app(daemon)
+        server = _Server(
+            uvicorn.Config(
+                app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=5
+            ),
+            on_exit=daemon.request_stop,
+        )
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            daemon_ = daemon
+            if daemon_ is not None:
+                daemon_.request_stop()
+            server.should_exit = True
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            daemon.start()
+            bound_port = sock.getsockname()[1]
+            log.info(
+                "okrsync daemon (pid %d) listening on http://%s:%d; %s; state %s",
+                os.getpid(),
+                host,
+                bound_port,
+                f"cron {cfg.sync.cron!r}"
+                if cfg.sync.cron and interval_seconds is None
+                else f"every {daemon.interval_seconds:g} s",
+                store.url_for_display,
+                extra={"event": "start", "pid": os.getpid(), "host": host, "port": bound_port},
+            )
+            if not daemon.stop_event.is_set():
+                server.run(sockets=[sock])
+        finally:
+            daemon.shutdown()
+            sock.close()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        last = store.last_run()
+        log.info(
+            "okrsync daemon (pid %d) stopped cleanly; last run %s %s",
+            os.getpid(),
+            last.run_id if last else "-",
+            last.status if last else "-",
+            extra={"event": "stop", "pid": os.getpid()},
+        )
+        return 0
+    finally:
+        if daemon is not None:
+            daemon.shutdown()
+        if gateway is not None:
+            gateway.close()
+        store.close()

@@ -1,0 +1,1 @@
+"""The daemon's web face: HTTP endpoints and the status page."""
