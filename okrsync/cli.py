@@ -97,9 +97,21 @@ def daemon(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address of the HTTP endpoints.")] = None,
     port: Annotated[int | None, typer.Option(help="Port of the HTTP endpoints.")] = None,
+    log_format: Annotated[
+        str | None, typer.Option("--log-format", help="plain or json (default: daemon.log_format).")
+    ] = None,
+    interval_seconds: Annotated[
+        float | None,
+        typer.Option("--interval-seconds", hidden=True, help="For tests only: sync every N seconds."),
+    ] = None,
 ) -> None:
     """Run as a service: sync on a schedule, receive Jira webhooks, serve health and metrics."""
-    not_built("daemon", "the production issue")
+    from okrsync.daemon import run_daemon
+
+    settings = _state(ctx).settings()
+    raise typer.Exit(
+        run_daemon(settings, host=host, port=port, log_format=log_format, interval_seconds=interval_seconds)
+    )
 
 
 @app.command()

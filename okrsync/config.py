@@ -174,11 +174,21 @@ class WebhookConfig(_Strict):
     secret: SecretStr | None = None
     allow_unsigned: bool = False
     max_body_bytes: int = Field(1_048_576, gt=0)
+    debounce_seconds: float = Field(
+        2.0, ge=0, le=300, description="Gather webhooks this long, then run one incremental cycle"
+    )
+    dedupe_minutes: int = Field(
+        60, ge=1, description="Remember delivery identifiers this long, so a redelivery is handled once"
+    )
 
 
 class DaemonConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    log_format: Literal["plain", "json"] = "plain"
+    retry_seconds: float = Field(
+        30.0, gt=0, description="First retry after a failed cycle; doubles up to the interval"
+    )
 
 
 _yaml_data: ContextVar[Mapping[str, Any]] = ContextVar("okrsync_yaml_data", default=MappingProxyType({}))
