@@ -40,7 +40,7 @@ from okrsync.report.outline import (
 )
 
 COLOURS: Mapping[Health, str] = {
-    Health.DONE: "#1a7f37",
+    Health.DONE: "#8250df",
     Health.ON_TRACK: "#2da44e",
     Health.AT_RISK: "#bf8700",
     Health.OFF_TRACK: "#cf222e",
@@ -132,6 +132,8 @@ def trend_svg(points: Sequence[TrendPoint], period: Period, day: date, health: H
     if period.contains(day):
         out.append(
             f'<line class="today" x1="{_num(x(day))}" x2="{_num(x(day))}" y1="{top}" y2="{top + plot_h}"/>'
+            f'<text class="todaylab" x="{_num(x(day) - 3)}" y="{top + 9}">'
+            f"{_MONTHS[day.month - 1]} {day.day}</text>"
         )
     # expected: the straight line from the first day's share to 100 % on the last day
     first_expected = period.elapsed_share(period.start) * 100
@@ -201,7 +203,7 @@ def _summary(roots: tuple[ObjectiveNode, ...], doc: Doc) -> str:
         out.extend(
             f'<li>{badge(health_of(kr))} <a href="#{anchor(kr["id"])}">{e(kr["id"])}</a> '
             f"{e(kr.get('title'))} — "
-            f"{e(fmt_pct(kr.get('progress')))} of expected {e(fmt_pct(kr.get('expected')))}"
+            f"{e(fmt_pct(kr.get('progress')))} (expected {e(fmt_pct(kr.get('expected')))})"
             f"{' · ' + e(kr['owner']) if kr.get('owner') else ''}</li>"
             for kr in attention
         )

@@ -211,7 +211,7 @@ h3 {
   color:#1f2328;
 }
 .h-done {
-  background:#1a7f37;
+  background:#8250df;
 }
 .h-on_track {
   background:#2da44e;
@@ -273,6 +273,10 @@ svg .ylab {
 svg .xlab {
   fill:#6e7781;
   text-anchor:middle;
+}
+svg .todaylab {
+  fill:#0969da;
+  text-anchor:end;
 }
 svg .today {
   stroke:#0969da;
@@ -371,8 +375,8 @@ details.aps ul {
   margin-left:4px;
 }
 .ap.done .status {
-  border-color:#1a7f37;
-  color:#1a7f37;
+  border-color:#8250df;
+  color:#8250df;
 }
 .ap.cancelled .ap-title {
   text-decoration:line-through;
