@@ -27,14 +27,16 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from okrsync.config import Settings
+from okrsync.mappers import children
 from okrsync.mappers import issue_fields as f
+from okrsync.mappers.action_plans import action_plan
 from okrsync.mappers.tree import JiraSnapshot, build_tree
-from okrsync.model import OkrTree, StatusCategory
+from okrsync.model import ActionPlan, OkrTree, StatusCategory
 from okrsync.rollup import RollupPolicy, ScoredTree, roll_up
 
 RawIssue = Mapping[str, Any]
@@ -319,13 +321,39 @@ class History:
 
     @property
     def change_days(self) -> frozenset[date]:
-        """Days on which some issue changed or was created: the tree is rebuilt on those."""
+        """Days on which some issue changed or was created."""
         out: set[date] = set()
         for tl in self.timelines():
             out.update(tl.days)
             if tl.created is not None:
                 out.add(tl.created)
         return frozenset(out)
+
+    def structural_days(self, epic_link: str | None) -> frozenset[date]:
+        """Days that change the tree's shape beyond its action plans: a KR epic or objective
+        created or changed, a child moved (parent or Epic Link)."""
+        out: set[date] = set()
+        for group in (*self.kr_epics, self.objective_issues):
+            for tl in group:
+                out.update(tl.days)
+                if tl.created is not None:
+                    out.add(tl.created)
+        for tl in self.children:
+            for n, day in enumerate(tl.days):
+                before, after = f.fields_of(tl.versions[n]), f.fields_of(tl.versions[n + 1])
+                if before.get(PARENT) != after.get(PARENT) or (
+                    epic_link is not None and before.get(epic_link) != after.get(epic_link)
+                ):
+                    out.add(day)
+        return frozenset(out)
+
+    def changed_children(self) -> dict[date, list[Timeline]]:
+        """Day → the children created or with a new version that day."""
+        out: dict[date, list[Timeline]] = {}
+        for tl in self.children:
+            for day in {*tl.days, *((tl.created,) if tl.created is not None else ())}:
+                out.setdefault(day, []).append(tl)
+        return out
 
     def timelines(self) -> Iterator[Timeline]:
         """Every timeline: KR epics, children, objectives (an issue in two roles twice)."""
@@ -378,21 +406,86 @@ def rebuild(
     policy: RollupPolicy,
     *,
     objective_field_id: str | None = None,
+    incremental: bool = True,
 ) -> Iterator[ScoredTree]:
     """The scored tree of each of ``days`` (ascending), with ``cfg.period`` as the period.
 
-    The tree is the one a sync would have built from the issues as they were at the end of the
-    day; it is rebuilt only when an issue changed since the previous day asked for.
+    The tree is the one a sync would have built (:func:`~okrsync.mappers.tree.build_tree`) from the
+    issues as they were at the end of the day. It is built again only when the structure moved
+    (a KR epic or objective created or changed, a child's parent or Epic Link changed); when
+    children were created or their statuses, resolutions or estimates changed, just their action
+    plans are mapped again (``incremental=False`` always builds the whole tree: the reference).
     """
-    changes = history.change_days
+    structural = history.structural_days(ids.epic_link)
+    by_day = history.changed_children()
     tree: OkrTree | None = None
+    where: dict[str, tuple[int, int]] = {}
     previous: date | None = None
+    changes = history.change_days
     for day in days:
-        stale = tree is None or previous is None or any(d in changes for d in _between(previous, day))
-        if stale or tree is None:
+        between = [] if previous is None else list(_between(previous, day))
+        if tree is None or previous is None:
+            rebuild_now = True
+        elif not incremental:
+            rebuild_now = any(d in changes for d in between)
+        else:
+            rebuild_now = any(d in structural for d in between)
+        if rebuild_now or tree is None:
             tree = build_tree(cfg, history.snapshot(day), ids, objective_field_id=objective_field_id)
+            where = _positions(tree)
+        elif incremental:
+            changed = {tl.key: tl for d in between for tl in by_day.get(d, ())}
+            if changed:
+                tree = _patched(tree, where, changed, day, ids)
+                where = _positions(tree)
         previous = day
         yield roll_up(tree, day, policy)
+
+
+def _positions(tree: OkrTree) -> dict[str, tuple[int, int]]:
+    """Action plan key → (index of its KR, index in the KR's plans)."""
+    return {p.key: (k, n) for k, kr in enumerate(tree.key_results) for n, p in enumerate(kr.action_plans)}
+
+
+def _patched(
+    tree: OkrTree,
+    where: Mapping[str, tuple[int, int]],
+    changed: Mapping[str, Timeline],
+    day: date,
+    ids: f.FieldIds,
+) -> OkrTree:
+    """``tree`` with the action plans of ``changed`` children as of ``day``: replaced where they
+    were, added (in key order, as :func:`build_tree` orders them) where a new one joins a KR."""
+    krs = list(tree.key_results)
+    by_epic = {kr.jira_key or kr.id: k for k, kr in enumerate(krs)}
+    not_children = set(by_epic) | {o.id for o in tree.objectives}
+    plans: dict[int, list[ActionPlan]] = {}
+    added: set[int] = set()
+    for key, tl in changed.items():
+        raw = tl.as_of(day)
+        if raw is None or key in not_children:
+            continue
+        spot = where.get(key)
+        if spot is not None:
+            k, n = spot
+            plans.setdefault(k, list(krs[k].action_plans))[n] = action_plan(raw, ids)[0]
+            continue
+        owners = children.epics_of(raw, ids, by_epic)
+        if owners:  # a new issue under a KR epic (a moved one made the day structural)
+            k = by_epic[owners[0]]
+            plans.setdefault(k, list(krs[k].action_plans)).append(action_plan(raw, ids)[0])
+            added.add(k)
+    for k, new in plans.items():
+        if k in added:
+            new.sort(key=lambda p: _key_order(p.key))
+        krs[k] = replace(krs[k], action_plans=tuple(new))
+    return OkrTree(tree.period, tree.objectives, tuple(krs), tree.warnings)
+
+
+def _key_order(key: str) -> tuple[str, int, str]:
+    """The order :func:`build_tree` gives a KR's action plans (project, then number)."""
+    project, _, number = key.rpartition("-")
+    return (project, int(number), "") if number.isdigit() else (key, 0, key)
 
 
 def _between(after: date, until: date) -> Iterator[date]:
