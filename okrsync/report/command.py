@@ -171,5 +171,6 @@ def run_report(settings: Settings, fmt: str, output: Path | None, console: Conso
         f"({len(data.doc['objectives'])} objectives, {len(data.doc['key_results'])} key results, "
         f"as of {data.doc['as_of']}).",
         highlight=False,
+        soft_wrap=True,
     )
     return 0
