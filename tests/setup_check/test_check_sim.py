@@ -1,0 +1,194 @@
+"""``okrsync check`` against the simulator: connectivity, permissions, fields, the coach by owner."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rich.console import Console
+
+from okrsync.check import CheckReport, last_change_from_store, print_check, run_check
+from okrsync.config import Settings, load_config
+from okrsync.jira.gateway import JiraGateway
+from okrsync.jira_sim.simulator import JiraSimulator
+from okrsync.state.store import StateStore
+from okrsync.sync.engine import run_sync
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "config" / "demo.yaml"
+AS_OF = date(2026, 11, 26)
+
+
+def env_for(sim: JiraSimulator, tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        "OKRSYNC_JIRA__URL": sim.url,
+        "OKRSYNC_JIRA__PAT": "demo-pat",
+        "OKRSYNC_JIRA__REQUESTS_PER_SECOND": "1000",
+        "OKRSYNC_SYNC__STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
+        **extra,
+    }
+
+
+def settings_for(
+    sim: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, path: Path = DEMO, **extra: str
+) -> Settings:
+    for key, value in env_for(sim, tmp_path, **extra).items():
+        monkeypatch.setenv(key, value)
+    return load_config(path)
+
+
+def check(cfg: Settings, **kw: Any) -> tuple[CheckReport, str]:
+    with JiraGateway(cfg.jira) as gateway:
+        report = run_check(cfg, gateway, as_of=AS_OF, **kw)
+    out = io.StringIO()
+    print_check(cfg, report, Console(file=out, width=220, no_color=True))
+    return report, out.getvalue()
+
+
+def cli(
+    sim: JiraSimulator, tmp_path: Path, config: Path = DEMO, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **env_for(sim, tmp_path, **extra), "COLUMNS": "220", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "okrsync.cli", "-c", str(config), "check", "--as-of", AS_OF.isoformat()],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_the_demo_company_is_coached_by_owner(
+    sim_okr: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cfg = settings_for(sim_okr, monkeypatch, tmp_path)
+    sim_okr.reset_counters()
+    report, out = check(cfg)
+    assert report.problems == [] and report.exit_code == 0
+    stale = [f for f in report.findings if f.code == "stale"]
+    assert [(f.subject, f.owner) for f in stale] == [("MOB-3", "Deepak Rao")]
+    assert "Connected to" in out and "as Demo Admin" in out
+    assert "Deepak Rao — 1" in out
+    assert "MOB-3 has made no progress since 2026-10-28 (29 days)." in out
+    assert "Check in with the owner" in out
+    assert "1 finding: 0 errors, 1 warnings, 0 info." in out
+    counts = sim_okr.requests()["counts"]
+    assert not [k for k in counts if k.startswith(("PUT", "DELETE"))]
+    assert sum(counts.values()) <= 12, counts
+
+
+def test_an_error_finding_exits_1_and_each_finding_has_its_fix(
+    sim_okr: JiraSimulator, tmp_path: Path
+) -> None:
+    raw = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    raw["objectives"].append({"id": "SOLO", "title": "An island", "owner": "zoe@example.com"})
+    raw["key_results"].append({"objective": "MOB-O", "epic": "MOB-2", "title": "again"})
+    path = tmp_path / "okrsync.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    out = cli(sim_okr, tmp_path, path)
+    assert out.returncode == 1, out.stderr
+    assert "zoe@example.com — 2" in out.stdout
+    assert "SOLO does not align to a company objective." in out.stdout
+    assert "Set aligns_to: on SOLO" in out.stdout
+    assert "SOLO has no key results and no aligned objectives." in out.stdout
+    assert "2 errors" in out.stdout
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("flavor", "cred", "says"),
+    [
+        (
+            "cloud",
+            {"OKRSYNC_JIRA__EMAIL": "demo@example.com", "OKRSYNC_JIRA__API_TOKEN": "wrong"},
+            "Jira answered 401 to demo@example.com's API token: check OKRSYNC_JIRA__API_TOKEN and jira.email",
+        ),
+        (
+            "datacenter",
+            {"OKRSYNC_JIRA__PAT": "wrong"},
+            "Jira answered 401 to the personal access token: check OKRSYNC_JIRA__PAT",
+        ),
+    ],
+)
+def test_wrong_credentials_give_the_clear_401_message(
+    sim_factory: Any, tmp_path: Path, flavor: str, cred: dict[str, str], says: str
+) -> None:
+    sim = sim_factory(flavor)
+    out = cli(sim, tmp_path, **cred)
+    assert out.returncode == 1
+    assert "connection problem:" in out.stdout
+    assert says in " ".join(out.stdout.split())
+    assert "okrsync cannot run until the problems above are fixed." in out.stdout
+    assert "wrong" not in out.stdout  # the secret is never printed
+    assert "Traceback" not in out.stderr
+
+
+def test_unreachable_jira_is_a_connection_problem(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key, value in {
+        "OKRSYNC_JIRA__URL": "http://127.0.0.1:9",
+        "OKRSYNC_JIRA__MAX_RETRIES": "0",
+        "OKRSYNC_JIRA__TIMEOUT_SECONDS": "2",
+    }.items():
+        monkeypatch.setenv(key, value)
+    cfg = load_config(DEMO)
+    report, out = check(cfg)
+    assert report.exit_code == 1 and not report.coached
+    assert "connection problem:" in out and "check jira.url (http://127.0.0.1:9)" in " ".join(out.split())
+
+
+def test_missing_fields_point_at_setup_and_the_coach_still_runs(
+    sim: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cfg = settings_for(sim, monkeypatch, tmp_path)
+    report, out = check(cfg)
+    assert report.exit_code == 1
+    missing = [p.message for p in report.problems if p.area == "field"]
+    assert missing == [
+        f'Jira has no field "{n}".'
+        for n in ("OKR Progress", "OKR Status", "OKR Expected", "OKR Objective", "OKR Key Result")
+    ]
+    assert "run `okrsync setup` (as a Jira admin) to create it" in out
+    assert report.coached and report.key_results == 15
+
+
+def test_a_viewer_lacks_edit_issues_and_is_warned_about_setup(
+    sim_okr: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cred = (
+        {"OKRSYNC_JIRA__EMAIL": "viewer@example.com", "OKRSYNC_JIRA__API_TOKEN": "viewer-token"}
+        if sim_okr.flavor == "cloud"
+        else {"OKRSYNC_JIRA__PAT": "viewer-pat"}
+    )
+    cfg = settings_for(sim_okr, monkeypatch, tmp_path, **cred)
+    report, out = check(cfg)
+    assert report.exit_code == 1
+    perms = [p.message for p in report.problems if p.area == "permission"]
+    assert len(perms) == 4 and all("lacks Edit issues in project" in m for m in perms)
+    assert "project settings → permissions" in out.casefold()
+    assert "`okrsync setup` needs Administer Jira" in out
+
+
+def test_check_uses_the_progress_history_of_an_existing_store_and_creates_none(
+    sim_okr: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cfg = settings_for(sim_okr, monkeypatch, tmp_path)
+    assert last_change_from_store(cfg.sync.state_url) is None
+    assert not (tmp_path / "state.db").exists()
+    with StateStore.open(cfg.sync.state_url) as store, JiraGateway(cfg.jira) as gateway:
+        assert (
+            run_sync(cfg, store=store, gateway=gateway, now=datetime(2026, 11, 26, 9, tzinfo=UTC)).status
+            == "ok"
+        )
+    history = last_change_from_store(cfg.sync.state_url)
+    assert history is not None and history["MOB-3"] == AS_OF
+    report, out = check(cfg, last_change=history)
+    # the history knows MOB-3 only since today's first sync, so it is not stale by it
+    assert "with the progress history" in out
+    assert not [f for f in report.findings if f.code == "stale"]

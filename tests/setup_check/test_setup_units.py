@@ -1,0 +1,172 @@
+"""The pure parts of setup and check: what is wanted from a configuration, and findings by owner."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from okrsync.check import NO_OWNER, group_by_owner
+from okrsync.coach import Finding, Severity
+from okrsync.config import Settings, config_from_mapping
+from okrsync.setup import (
+    FLOAT,
+    SELECT,
+    TEXTFIELD,
+    config_projects,
+    desired_fields,
+    filter_specs,
+    gadget_specs,
+    metric_fields,
+)
+
+PERIOD = {"name": "2026-Q4", "start": date(2026, 10, 1), "end": date(2026, 12, 31)}
+
+
+def cfg(**raw: Any) -> Settings:
+    return config_from_mapping({"period": PERIOD, **raw})
+
+
+OBJECTIVES = [
+    {"id": "CO-1", "title": "Delight customers", "level": "company"},
+    {"id": "CO-2", "title": 'Grow "self-serve" revenue', "level": "company"},
+    {"id": "ENG", "title": "Ship reliably", "level": "department", "aligns_to": "CO-1"},
+    {"id": "PLAT-O", "title": "Platform", "aligns_to": "ENG"},
+    {"id": "WEB-O", "title": "Web", "aligns_to": "CO-2"},
+]
+
+
+@pytest.mark.parametrize(
+    ("key_results", "extra", "expected"),
+    [
+        (
+            [{"objective": "PLAT-O", "epic": "PLAT-2"}, {"objective": "PLAT-O", "epic": "MOB-1"}],
+            {},
+            ["PLAT", "MOB"],
+        ),
+        ([{"objective": "PLAT-O", "jql": "project = DATA AND labels = kr"}], {}, ["DATA"]),
+        ([{"objective": "PLAT-O", "jql": 'project in (WEB, "OPS") ORDER BY key'}], {}, ["WEB", "OPS"]),
+        ([{"objective": "PLAT-O", "jql": "labels = kr"}], {}, []),
+        (
+            [{"objective": "@parent", "epic": "PLAT-2"}],
+            {"objectives_from_jira": {"jql": "project = OKR AND issuetype = Objective"}},
+            ["PLAT", "OKR"],
+        ),
+    ],
+)
+def test_config_projects(
+    key_results: list[dict[str, Any]], extra: dict[str, Any], expected: list[str]
+) -> None:
+    objectives = [] if extra else OBJECTIVES
+    assert config_projects(cfg(objectives=objectives, key_results=key_results, **extra)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            {},
+            [
+                ("OKR Progress", FLOAT),
+                ("OKR Expected", FLOAT),
+                ("OKR Status", SELECT),
+                ("OKR Objective", TEXTFIELD),
+                ("OKR Key Result", TEXTFIELD),
+            ],
+        ),
+        ({"writeback": {"enabled": False}}, []),
+        (
+            {
+                "writeback": {"enabled": False},
+                "key_results": [
+                    {"objective": "PLAT-O", "epic": "PLAT-2", "measure": "manual"},
+                    {
+                        "objective": "PLAT-O",
+                        "epic": "PLAT-3",
+                        "measure": "manual",
+                        "manual": {"field": "Gut feel"},
+                    },
+                    {"objective": "PLAT-O", "epic": "PLAT-4", "measure": "manual"},
+                ],
+            },
+            [("OKR Manual Progress", FLOAT), ("Gut feel", FLOAT)],
+        ),
+        (
+            {"writeback": {"fields": {"status": "Health"}}, "key_results": []},
+            [
+                ("OKR Progress", FLOAT),
+                ("OKR Expected", FLOAT),
+                ("Health", SELECT),
+                ("OKR Objective", TEXTFIELD),
+                ("OKR Key Result", TEXTFIELD),
+            ],
+        ),
+    ],
+)
+def test_desired_fields(raw: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    specs = desired_fields(cfg(objectives=OBJECTIVES, **raw))
+    assert [(s.name, s.type_key) for s in specs] == expected
+    assert all(s.searcher_key.startswith("com.atlassian.jira.plugin.system.customfieldtypes:") for s in specs)
+
+
+def test_metric_fields_are_listed_once() -> None:
+    krs = [
+        {
+            "objective": "PLAT-O",
+            "epic": f"PLAT-{i}",
+            "measure": "metric",
+            "metric": {"field": f, "start": 1, "target": 2},
+        }
+        for i, f in enumerate(["Latency", "Latency", "Uptime"])
+    ]
+    assert metric_fields(cfg(objectives=OBJECTIVES, key_results=krs)) == ["Latency", "Uptime"]
+
+
+def test_filters_one_per_company_objective_over_its_whole_subtree() -> None:
+    specs = {s.name: s.jql for s in filter_specs(cfg(objectives=OBJECTIVES))}
+    assert list(specs) == [
+        "OKR: key results",
+        "OKR: at risk or off track",
+        "OKR: CO-1 Delight customers",
+        'OKR: CO-2 Grow "self-serve" revenue',
+    ]
+    assert (
+        specs["OKR: key results"]
+        == '"OKR Progress" is not EMPTY ORDER BY "OKR Status" ASC, "OKR Progress" ASC'
+    )
+    assert specs["OKR: at risk or off track"].startswith('"OKR Status" in ("At risk", "Off track") ORDER BY')
+    co1 = specs["OKR: CO-1 Delight customers"]
+    for phrase in ("CO 1 Delight customers", "ENG Ship reliably", "PLAT O Platform"):
+        assert f'"OKR Objective" ~ "\\"{phrase}\\""' in co1
+    assert "WEB" not in co1
+    # quotes and Lucene operators of titles never reach the JQL: words only
+    co2 = specs['OKR: CO-2 Grow "self-serve" revenue']
+    assert '"OKR Objective" ~ "\\"CO 2 Grow self serve revenue\\""' in co2
+
+
+@pytest.mark.parametrize("status_id", ["customfield_10043", ""])
+def test_gadgets_are_configured_with_strings(status_id: str) -> None:
+    ids = {"progress": "customfield_10041", "expected": "customfield_10042", "objective": "customfield_10044"}
+    if status_id:
+        ids["status"] = status_id
+    specs = gadget_specs("10000", "10001", ids)
+    positions = [(g.row, g.column) for g in specs]
+    assert len(set(positions)) == len(specs) == 4
+    assert all(isinstance(v, str) for g in specs for v in g.config.values())
+    assert specs[0].config["filterId"] == "filter-10000" and specs[3].config["filterId"] == "filter-10001"
+    columns = specs[0].config["columnNames"].split("|")
+    assert columns[:2] == ["issuetype", "issuekey"] and "customfield_10041" in columns
+    assert (status_id in columns) == bool(status_id)
+    assert specs[1].config["statType"] == status_id
+
+
+def _finding(subject: str, owner: str | None, severity: Severity = Severity.WARNING) -> Finding:
+    return Finding("stale", severity, subject, "key_result", owner, f"{subject} m", "fix")
+
+
+def test_group_by_owner_sorts_owners_and_puts_the_unowned_last() -> None:
+    findings = [_finding("A", None), _finding("B", "zoe"), _finding("C", "Alice"), _finding("D", "zoe")]
+    groups = group_by_owner(findings)
+    assert list(groups) == ["Alice", "zoe", NO_OWNER]
+    assert [f.subject for f in groups["zoe"]] == ["B", "D"]
