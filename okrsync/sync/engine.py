@@ -198,7 +198,7 @@ def run_sync(
     report.seconds = time.perf_counter() - started
     store.finish_run(
         run_id,
-        ended_at=clock(),
+        ended_at=now + timedelta(seconds=report.seconds),  # on the same clock as the start: ``now``
         status=report.status,
         requests=report.requests,
         writes=report.writes,
