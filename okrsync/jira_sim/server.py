@@ -91,6 +91,9 @@ def authenticate(sim: JiraSimulator, header: str | None) -> Json | None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK hold every small body back ~40 ms on keep-alive connections
+    disable_nagle_algorithm = True
     server_version = "JiraSim/1.0"
     sim: JiraSimulator  # set on the subclass made per server
 
