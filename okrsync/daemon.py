@@ -400,12 +400,12 @@ class Daemon:
         """Jira answered recently: a cycle succeeded, or a probe (cached 30 s) got serverInfo."""
         mono = time.monotonic()
         with self._probe_lock:
-            if self._probe is not None and mono - self._probe[0] < JIRA_PROBE_SECONDS:
-                return self._probe[1]
             if self.last_success_at is not None and self.clock() - self.last_success_at < timedelta(
                 seconds=JIRA_PROBE_SECONDS
             ):
                 return True
+            if self._probe is not None and mono - self._probe[0] < JIRA_PROBE_SECONDS:
+                return self._probe[1]
             ok = False
             try:
                 with self._gateway_factory() as probe:
