@@ -1,8 +1,9 @@
 """``okrsync demo``: the whole job on the bundled Jira simulator, no Jira or configuration needed.
 
-Starts the simulator with the demo company (Jira Cloud dialect), syncs it with the configuration
-``config/demo.yaml`` into a throw-away state store, and prints the OKR tree, what was written to
-Jira, and the run summary. Nothing keeps running afterwards, and the user's own ``OKRSYNC_*``
+Starts the simulator with the demo company (Jira Cloud dialect), runs ``okrsync setup`` (fields,
+filters, dashboard), a sync with the configuration ``config/demo.yaml`` into a throw-away state
+store, and writes the HTML report; prints the OKR tree, what was written to Jira, the run summary
+and where the report is. Nothing keeps running afterwards, and the user's own ``OKRSYNC_*``
 environment (which may point at a real Jira) is ignored on purpose.
 """
 
@@ -21,12 +22,15 @@ from okrsync.config import Settings, config_from_mapping
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.model import OkrsyncError
+from okrsync.report.command import load_report_data, render, write_atomically
 from okrsync.report.sync_summary import summary_table
 from okrsync.report.tree import render_tree
+from okrsync.setup import run_setup
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport, run_sync
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.yaml"
+DEFAULT_REPORT = Path("okrsync-demo-report.html")
 
 
 def demo_settings(url: str, state_url: str, path: Path = DEMO_CONFIG) -> Settings:
@@ -55,21 +59,25 @@ def demo_now(settings: Settings, as_of: date | None) -> datetime:
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
 
 
-def run_demo(console: Console, *, as_of: date | None = None, workdir: Path | None = None) -> int:
+def run_demo(console: Console, *, as_of: date | None = None, report_path: Path = DEFAULT_REPORT) -> int:
     from okrsync.jira_sim.simulator import JiraSimulator  # the demo (not the sync path) starts the simulator
 
     with tempfile.TemporaryDirectory(prefix="okrsync-demo-") as tmp:
-        folder = workdir or Path(tmp)
-        console.print(
-            "[bold]okrsync demo[/] — the demo company on the bundled Jira simulator (Jira Cloud dialect)"
-        )
-        with JiraSimulator(flavor="cloud", dataset="demo", okr_fields=True) as sim:
-            settings = demo_settings(sim.url, f"sqlite:///{folder / 'okrsync-demo.db'}")
+        console.print("[bold]okrsync demo[/] — the demo company on the bundled Jira simulator (Jira Cloud)")
+        with JiraSimulator(flavor="cloud", dataset="demo") as sim:
+            settings = demo_settings(sim.url, f"sqlite:///{Path(tmp) / 'okrsync-demo.db'}")
             now = demo_now(settings, as_of)
-            console.print(f"Jira simulator at {sim.url}; syncing as of {now.date()} …")
             with StateStore.open(settings.sync.state_url) as store, JiraGateway(settings.jira) as gateway:
+                console.print(f"Jira simulator at {sim.url}\n[bold]okrsync setup[/] …", highlight=False)
+                setup = run_setup(settings, gateway)
+                made = ", ".join(f"{name} = {fid}" for name, fid in setup.field_ids.items())
+                console.print(
+                    f"  {setup.changes} changes: custom fields ({made}), filters, dashboard", highlight=False
+                )
+                console.print(f"[bold]okrsync sync[/] as of {now.date()} …")
                 report = run_sync(settings, store=store, gateway=gateway, now=now)
                 again = run_sync(settings, store=store, gateway=gateway, now=now)
+                html = render("html", load_report_data(store))
             if report.scored is not None:
                 console.print(render_tree(report.scored))
             console.print(_in_jira(sim, report))
@@ -79,6 +87,8 @@ def run_demo(console: Console, *, as_of: date | None = None, workdir: Path | Non
                 f"{again.comments_posted} comments — nothing to change.",
                 highlight=False,
             )
+        write_atomically(report_path, html)
+        console.print(f"HTML report: [bold]{report_path.absolute()}[/]", highlight=False, soft_wrap=True)
         console.print(
             "Simulator stopped. Next: [bold]okrsync sim[/] to explore it, "
             "config/okrsync.example.yaml to point okrsync at your Jira."

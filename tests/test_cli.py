@@ -43,13 +43,6 @@ def test_version() -> None:
     assert out.stdout.strip() == f"okrsync {__version__}"
 
 
-@pytest.mark.parametrize("command", ["daemon", "backfill", "setup", "report"])
-def test_unbuilt_commands_say_so_and_exit_2(command: str) -> None:
-    out = run(command)
-    assert out.returncode == 2
-    assert "not built yet" in out.stderr
-
-
 def test_missing_config_is_a_clear_error_without_traceback(tmp_path: Path) -> None:
     out = run("--config", str(tmp_path / "missing.yaml"), "check")
     assert out.returncode == 2
@@ -80,4 +73,8 @@ def test_demo_runs_the_whole_job_on_the_simulator_and_ignores_the_users_jira(tmp
     assert "In Jira now" in out.stdout
     assert "Key result achieved" in out.stdout  # the celebration comment on the done KR
     assert "0 writes, 0 comments" in out.stdout  # the second sync changes nothing
-    assert list(tmp_path.iterdir()) == []  # nothing left behind
+    assert "okrsync setup" in out.stdout and "OKR Progress = customfield_" in out.stdout
+    report = tmp_path / "okrsync-demo-report.html"
+    assert f"HTML report: {report}" in out.stdout
+    assert list(tmp_path.iterdir()) == [report]  # the report, nothing else left behind
+    assert "MOB-1" in report.read_text()
