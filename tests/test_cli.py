@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ["sync", "daemon", "backfill", "setup", "report", "check", "demo", "sim"]
 
