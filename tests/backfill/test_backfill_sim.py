@@ -96,6 +96,12 @@ def changelog_done_share(sim: JiraSimulator, epic: str, day: date) -> float:
     return round(100 * done / live, 1)
 
 
+def cursor(store: StateStore) -> dict[str, Any]:
+    value = store.get_meta(CURSOR_KEY)
+    assert isinstance(value, dict)
+    return value
+
+
 @pytest.fixture
 def sim_cloud(sim_factory: SimFactory) -> JiraSimulator:
     """The Cloud dialect with okrsync's fields (as ``okrsync setup`` leaves it)."""
@@ -158,7 +164,7 @@ def test_backfill_rebuilds_history_from_the_changelog_and_a_second_one_writes_no
     assert writes_in(sim) == {}
     assert by_node(store.history()) == history
     assert len(sim.comments("PLAT-4")) == 1
-    assert store.get_meta(CURSOR_KEY)["phase"] == "done"
+    assert cursor(store)["phase"] == "done"
 
 
 def test_dry_run_records_and_writes_nothing(
@@ -212,7 +218,7 @@ def test_a_stopped_backfill_resumes_where_it_stopped(
     stopped = backfill(cfg, store, stop=_stop_after(1))  # after the second week of days
     assert stopped.status == "partial" and stopped.exit_code == 1
     assert stopped.days_recorded == 14
-    assert store.get_meta(CURSOR_KEY)["history_through"] == "2026-10-14"
+    assert cursor(store)["history_through"] == "2026-10-14"
     assert writes_in(sim) == {}
 
     resumed = backfill(cfg, store, resume=True)
@@ -236,7 +242,7 @@ def test_a_crash_mid_history_resumes_and_a_crash_mid_writes_does_not_read_again(
     crashed = backfill(cfg, store, on_progress=crash_on_day_10)
     assert crashed.status == "failed" and crashed.exit_code == 2
     assert crashed.failure == "simulated crash"
-    assert store.get_meta(CURSOR_KEY)["history_through"] == "2026-10-07"
+    assert cursor(store)["history_through"] == "2026-10-07"
 
     # the history finishes; the writes stop after 40 changes
     writes = [0]
@@ -251,7 +257,7 @@ def test_a_crash_mid_history_resumes_and_a_crash_mid_writes_does_not_read_again(
     part = backfill(cfg, store, resume=True, stop=stop_in_writes, on_progress=count)
     assert part.status == "partial", part.as_dict()
     assert part.days_skipped == 7 and part.days_recorded == 50
-    assert store.get_meta(CURSOR_KEY)["phase"] == "writes"
+    assert cursor(store)["phase"] == "writes"
     assert [(p.node_id, p.day, p.progress, p.health, p.source) for p in store.history()] == expected
 
     sim.reset_counters()
@@ -262,7 +268,7 @@ def test_a_crash_mid_history_resumes_and_a_crash_mid_writes_does_not_read_again(
     assert "POST /rest/api/3/changelog/bulkfetch" not in counts  # the history was done: not read again
     # every issue edited once over the two runs, nothing twice
     assert part.field_edits + rest.field_edits == 161
-    assert store.get_meta(CURSOR_KEY)["phase"] == "done"
+    assert cursor(store)["phase"] == "done"
 
 
 def test_a_past_period_is_scored_at_its_end_without_celebrations(
