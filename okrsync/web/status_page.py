@@ -192,8 +192,11 @@ def render_status_page(
         for kr in snapshot.get("key_results") or []:
             h = _health(kr.get("health"))
             counts[h] = counts.get(h, 0) + 1
-        summary = " ".join(f"{_badge(h)} {n}" for h, n in counts.items())
-        body = f"<h2>Key results by health</h2><p>{summary}</p><h2>Objectives and key results</h2>"
+        summary = " ".join(f"{_badge(h)} {counts[h]}" for h in Health if h in counts)
+        body = (
+            f"<h2>Key results by health</h2><p>{summary}</p><h2>Objectives and key results</h2>"
+            '<p class="muted">bar: progress · mark: progress expected by now</p>'
+        )
         body += tree_html(snapshot, jira_url)
     else:
         heading, sub = "OKRs", "no sync has finished yet"

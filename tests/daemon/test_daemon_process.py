@@ -16,7 +16,7 @@ from okrsync.jira_sim.testing import SimFactory
 from okrsync.state.models import RunRecord
 from okrsync.state.store import StateStore
 
-DEMO_TOKEN = "demo-token"  # noqa: S105  (the simulator's demo credential, in config/demo.yaml)
+DEMO_TOKEN = "demo-token"  # the simulator's demo credential, in config/demo.yaml)
 
 
 def runs(db: Path) -> list[RunRecord]:
@@ -105,7 +105,10 @@ def test_a_signed_webhook_syncs_the_affected_kr_within_seconds(sim: JiraSimulato
         assert "webhook own_user" in d.log()
         counts = sim.requests()["counts"]
         writes = {k: v for k, v in counts.items() if k.startswith("PUT")}
-        assert writes == {"PUT /rest/api/3/issue/{key}": 1, "PUT /rest/api/3/issue/{key}/properties/{propertyKey}": 1}
+        assert writes == {
+            "PUT /rest/api/3/issue/{key}": 1,
+            "PUT /rest/api/3/issue/{key}/properties/{propertyKey}": 1,
+        }
         assert d.stop() == 0
     assert_no_secret(d)
 
