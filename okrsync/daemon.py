@@ -397,7 +397,7 @@ class Daemon:
     # ------------------------------------------------------------------ health
 
     def jira_reachable(self) -> bool:
-        """Jira answered recently: a cycle succeeded, or a probe (cached 30 s) got serverInfo."""
+        """Jira answered recently: a cycle succeeded, or a probe (cached 30 s) read okrsync's own user."""
         mono = time.monotonic()
         with self._probe_lock:
             if self.last_success_at is not None and self.clock() - self.last_success_at < timedelta(
@@ -409,7 +409,7 @@ class Daemon:
             ok = False
             try:
                 with self._gateway_factory() as probe:
-                    probe.server_info()
+                    probe.myself()  # reachable, and the credentials work
                 ok = True
             except Exception as exc:
                 log.warning("readiness: Jira is not reachable: %s", exc, extra={"event": "jira_unreachable"})

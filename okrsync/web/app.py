@@ -39,6 +39,7 @@ class DaemonView(Protocol):
     metrics: Metrics
     receiver: WebhookReceiver
     started_at: datetime
+    failures: int
 
     @property
     def max_sync_age(self) -> timedelta: ...
@@ -144,9 +145,9 @@ def create_app(daemon: DaemonView) -> Starlette:
             last = next((r for r in store.runs(50) if r.status in OK_STATUSES and r.ended_at), None)
         age = (now - last.ended_at).total_seconds() if last is not None and last.ended_at else None
         limit = daemon.max_sync_age.total_seconds()
-        # no successful sync yet: fine while the daemon is young
-        uptime = (now - daemon.started_at).total_seconds()
-        sync_ok = age <= limit if age is not None else uptime <= limit
+        # no successful sync yet: fine while the daemon is young and none of its cycles failed
+        young = (now - daemon.started_at).total_seconds() <= limit and daemon.failures == 0
+        sync_ok = age <= limit if age is not None else young
         ready = store_ok and jira_ok and sync_ok
         body = {
             "ready": ready,

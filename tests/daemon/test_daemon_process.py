@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from daemonkit import PAT, SECRET, DaemonProcess, env_for, field, register_webhook, running, wait_for
 
@@ -214,3 +215,25 @@ def test_a_failing_cycle_is_retried_with_backoff_and_never_kills_the_daemon(
     lines = cycle_lines(d)
     assert lines[0]["status"] == "failed" and lines[1]["reason"] == "retry"
     assert_no_secret(d)
+
+
+def test_no_secret_reaches_the_log_even_when_jira_refuses_them(sim: JiraSimulator, tmp_path: Path) -> None:
+    wrong_pat, wrong_token = "pat-Wr0ng-7c1e55aa90", "ATATT-wr0ng-token-31d2"
+    db = tmp_path / "state.db"
+    env = env_for(sim, f"sqlite:///{db}", OKRSYNC_JIRA__PAT=wrong_pat, OKRSYNC_JIRA__API_TOKEN=wrong_token)
+    with running(env, tmp_path / "daemon.log", "--interval-seconds", "600", "--log-format", "json") as d:
+        d.wait_ready()
+        wait_for("the failed cycle", lambda: finished(db, 1), timeout=20)
+        body = b'{"webhookEvent": "jira:issue_updated"}'
+        assert d.get("/readyz").status_code == 503
+        for sig in (None, "sha256=" + SECRET):  # a caller that "signs" with the secret itself
+            headers = {"X-Hub-Signature": sig} if sig else {}
+            assert httpx.post(f"{d.url}/webhooks/jira", content=body, headers=headers).status_code == 401
+        assert d.stop() == 0
+    log = d.log()
+    [failed] = runs(db)
+    assert failed.status == "failed"
+    assert "401" in log or "credentials" in log.lower()  # the user learns why
+    for secret in (wrong_pat, wrong_token, DEMO_TOKEN, SECRET):
+        assert secret not in log
+    assert all(json.loads(line) for line in log.splitlines())  # every line is one JSON object

@@ -18,6 +18,7 @@ from okrsync.state.store import StateStore
 
 pytestmark = pytest.mark.postgres
 INTERVAL = 1.0
+DB_PASSWORD = "pg-Secr3t-6b1f"
 
 
 @pytest.fixture
@@ -32,7 +33,10 @@ def pg_url() -> Iterator[str]:
         admin.dispose()
         pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {exc.orig}", pytrace=False)
     try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+        # a password in the URL as in production (trust auth here ignores it): it must never be logged
+        url = sa.make_url(PG_URL)
+        url = url.set(password=DB_PASSWORD) if url.password is None else url
+        yield f"{url.render_as_string(hide_password=False)}?options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -86,6 +90,8 @@ def test_exactly_one_replica_syncs_and_a_follower_takes_over(
         assert first["status"] == "ok" and first["pid"] == b.pid
         assert "okrsync_leader 1.0" in b.get("/metrics").text
         assert b.stop() == 0
+        for d in (a, b):
+            assert DB_PASSWORD not in d.log() and "demo-pat" not in d.log()
         with StateStore.open(pg_url) as store:
             assert not [r for r in store.runs(500) if r.running]
             assert store.try_acquire_leader()  # B released the lock on its way out
