@@ -65,13 +65,64 @@ def backoff_delay(failures: int, first: float, cap: float) -> float:
     return float(min(first * 2 ** min(failures - 1, 30), cap))
 
 
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _cron_weekdays(field: str) -> str:
+    """A cron day-of-week field (0 or 7 = Sunday, 1 = Monday) as APScheduler day names.
+
+    APScheduler 3 counts weekdays from Monday = 0, even in ``CronTrigger.from_crontab``, so a
+    standard ``1-5`` (Monday to Friday) would run Tuesday to Saturday; names mean the same to both.
+    """
+    if field in ("*", "?"):
+        return "*"
+    names: list[str] = []
+    for token in field.lower().split(","):
+        base, _, step_text = token.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1:
+            raise ValueError(f"step {step_text!r} in the weekday field")
+        if base.isalpha() and not step_text:
+            names.append(base)  # a name (mon, tue-fri is handled below)
+            continue
+        if base == "*":
+            first, last = 0, 6
+        elif "-" in base:
+            a, b = base.split("-", 1)
+            first, last = _cron_day(a), _cron_day(b)
+            if last < first:
+                raise ValueError(f"range {base!r} in the weekday field runs backwards")
+        else:
+            first = _cron_day(base)
+            last = 6 if step_text else first
+        names.extend(_CRON_DAYS[d % 7] for d in range(first, last + 1, step))
+    return ",".join(dict.fromkeys(names))
+
+
+def _cron_day(text: str) -> int:
+    if text.isdigit() and 0 <= int(text) <= 7:
+        return int(text)
+    if text in _CRON_DAYS:
+        return _CRON_DAYS.index(text)
+    raise ValueError(f"{text!r} is not a weekday (0-7 or sun-sat)")
+
+
+def cron_trigger(expression: str) -> CronTrigger:
+    """A standard five-field cron expression (minute hour day month weekday), in the local time zone."""
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"it has {len(fields)} fields, not 5")
+    minute, hour, day, month, weekday = fields
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_cron_weekdays(weekday))
+
+
 def sync_trigger(cfg: Settings, interval_seconds: float | None = None) -> IntervalTrigger | CronTrigger:
     """The schedule of incremental cycles: the test-only seconds, the cron expression or the interval."""
     if interval_seconds is not None:
         return IntervalTrigger(seconds=interval_seconds)
     if cfg.sync.cron:
         try:
-            return CronTrigger.from_crontab(cfg.sync.cron)
+            return cron_trigger(cfg.sync.cron)
         except ValueError as exc:
             raise ConfigError(
                 [
