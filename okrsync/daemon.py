@@ -225,6 +225,7 @@ class Daemon:
             mirror=self._mirror_facts,
             epic_link_id=lambda: self.epic_link_id,
             schedule=self.debouncer.add,
+            refresh=self.debouncer.add_refresh,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -318,7 +319,11 @@ class Daemon:
     # ------------------------------------------------------------------ cycles
 
     def run_cycle(
-        self, reason: str = "schedule", affected: Collection[str] = (), full: bool = False
+        self,
+        reason: str = "schedule",
+        affected: Collection[str] = (),
+        full: bool = False,
+        refresh: Collection[str] = (),
     ) -> SyncReport | None:
         """One cycle if this process leads; ``None`` when it does not run (follower, stopping)."""
         if self.stop_event.is_set():
@@ -335,9 +340,11 @@ class Daemon:
             if not leading:
                 self._follow()
                 return None
-            return self._cycle(reason, frozenset(affected), full)
+            return self._cycle(reason, frozenset(affected), full, tuple(refresh))
 
-    def _cycle(self, reason: str, affected: frozenset[str], full: bool) -> SyncReport | None:
+    def _cycle(
+        self, reason: str, affected: frozenset[str], full: bool, refresh: tuple[str, ...] = ()
+    ) -> SyncReport | None:
         self.learn_identity()
         try:
             report = run_sync(
@@ -348,6 +355,7 @@ class Daemon:
                 full=full,
                 clock=self.clock,
                 stop=self.stop_event.is_set,
+                refresh_keys=refresh,
             )
         except Exception as exc:  # run_sync records Jira/data failures itself; this is the store or a bug
             self.metrics.errors.labels("cycle").inc()
@@ -433,8 +441,11 @@ class Daemon:
             extra={"event": "webhook_sync", "events": events, "affected_krs": sorted(affected)},
         )
         with contextlib.suppress(Exception):  # the scheduler is shutting down
+            refresh = self.debouncer.take_refresh()
             self.scheduler.add_job(
-                self.run_cycle, kwargs={"reason": "webhook", "affected": affected}, name="webhook"
+                self.run_cycle,
+                kwargs={"reason": "webhook", "affected": affected, "refresh": refresh},
+                name="webhook",
             )
 
     def _known_epics(self) -> Collection[str]:

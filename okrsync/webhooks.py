@@ -195,6 +195,8 @@ class Debouncer:
         self._start_timer = start_timer
         self._lock = threading.Lock()
         self._pending: set[str] = set()
+        self._refresh: set[str] = set()
+        self._fired_refresh: frozenset[str] = frozenset()
         self._events = 0
         self._timer: Cancellable | None = None
         self._closed = False
@@ -208,10 +210,22 @@ class Debouncer:
             if self._timer is None:
                 self._timer = self._start_timer(self.window, self._flush)
 
+    def add_refresh(self, issue_keys: Collection[str]) -> None:
+        """Issues to re-read by key in the next cycle (they may have left the scope)."""
+        with self._lock:
+            self._refresh.update(issue_keys)
+
+    def take_refresh(self) -> frozenset[str]:
+        """The issues to re-read for the window that is firing now (once)."""
+        with self._lock:
+            keys, self._fired_refresh = self._fired_refresh, frozenset()
+            return keys
+
     def _flush(self) -> None:
         with self._lock:
             keys, events = frozenset(self._pending), self._events
-            self._pending, self._events, self._timer = set(), 0, None
+            self._fired_refresh = frozenset(self._refresh)
+            self._pending, self._refresh, self._events, self._timer = set(), set(), 0, None
             if self._closed or not events:
                 return
         self._fire(keys, events)
@@ -260,6 +274,7 @@ class WebhookReceiver:
         mirror: Callable[[str], MirrorFacts],
         epic_link_id: Callable[[], str | None],
         schedule: Callable[[Collection[str]], None],
+        refresh: Callable[[Collection[str]], None] | None = None,
     ) -> None:
         self.cfg = cfg
         self.seen = seen
@@ -268,6 +283,7 @@ class WebhookReceiver:
         self._mirror = mirror
         self._epic_link_id = epic_link_id
         self._schedule = schedule
+        self._refresh = refresh
 
     @property
     def enabled(self) -> bool:
@@ -324,6 +340,8 @@ class WebhookReceiver:
         # leaving scope: both are worth a cycle even with no known KR affected
         if not affected and not mirror.mirrored and not is_epic(issue):
             return Outcome(200, "ignored", f"{key}: no key result affected")
+        if self._refresh is not None and mirror.mirrored:
+            self._refresh([key])  # re-read it by key: it may have left every KR, or been deleted
         self._schedule(affected)
         kr_text = ", ".join(sorted(affected)) or "none known yet"
         return Outcome(

@@ -274,3 +274,39 @@ def test_body_cap() -> None:
     assert h.send(big) == (413, "too_large")
     assert h.receiver.too_large(101) is not None and h.receiver.too_large(100) is None
     assert h.scheduled == []
+
+
+def test_debouncer_hands_the_issues_to_reread_to_the_window_that_fires() -> None:
+    seen: list[tuple[frozenset[str], frozenset[str]]] = []
+    timer = FakeTimer()
+    d: Debouncer
+
+    def fire(keys: frozenset[str], n: int) -> None:
+        seen.append((keys, d.take_refresh()))
+
+    d = Debouncer(2.0, fire, timer.start)
+    d.add_refresh(["MOB-7"])
+    d.add({"MOB-1"})
+    d.add_refresh(["MOB-8"])
+    d.add(set())
+    timer.elapse()
+    assert seen == [(frozenset({"MOB-1"}), frozenset({"MOB-7", "MOB-8"}))]
+    assert d.take_refresh() == frozenset()  # handed over once
+    d.add({"WEB-3"})
+    timer.elapse()
+    assert seen[-1] == (frozenset({"WEB-3"}), frozenset())
+
+
+def test_a_mirrored_issue_is_reread_by_key() -> None:
+    refreshed: list[list[str]] = []
+    h = Harness()
+    h.receiver._refresh = lambda keys: refreshed.append(list(keys))
+    status, _ = h.send(
+        {
+            "webhookEvent": "jira:issue_updated",
+            "user": {"accountId": "someone"},
+            "issue": {"key": "MOB-7", "fields": {}},
+        }
+    )
+    assert status == 202
+    assert refreshed == [["MOB-7"]]  # it was under MOB-1: it may have left it
