@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -67,11 +67,6 @@ def _state(ctx: typer.Context) -> State:
     obj = ctx.find_root().obj
     assert isinstance(obj, State)
     return obj
-
-
-def not_built(command: str, issue: str) -> NoReturn:
-    err_console.print(f"[yellow]okrsync {command} is not built yet[/] ({issue}).")
-    raise typer.Exit(2)
 
 
 @app.command()
