@@ -4,8 +4,10 @@
   recorded with Jira's reason and the run goes on; the next run retries it, because the plan
   still sees the difference. A field edit rejected for some of its fields is retried once with the
   fields Jira accepts.
-* Every applied change is recorded in the state store right away, so a crash and restart never
-  repeats a comment nor loses a write.
+* Every comment is recorded in the state store the moment it lands, so a crash and restart never
+  repeats one; field and property writes are recorded in batches (repeating one after a crash is
+  harmless, and the next plan compares with what Jira shows), which keeps a 10,000-issue first
+  sync from spending its time on one database commit per write.
 * Comments carry their identity twice: as the comment property ``okrsync`` (created in the same
   request on Cloud) and as a footer line ``— okrsync · <identity>``. Before posting a comment the
   state store does not know of, the issue's comments are read once, and an existing comment with
@@ -32,6 +34,7 @@ from okrsync.state.store import StateStore
 log = logging.getLogger(__name__)
 
 COMMENT_PROPERTY = "okrsync"
+RECORD_BATCH = 200
 _FOOTER = re.compile(r"— okrsync · ([A-Za-z0-9:_\-.]+)\s*$")
 
 
@@ -111,10 +114,17 @@ class Applier:
         self.on_change = on_change
         self.touched: set[str] = set()
         self._comments: dict[str, list[dict[str, Any]]] = {}
+        self._pending: list[AppliedWrite] = []
 
     def apply(self, plan: Plan, out_of_scope: Iterable[str] = ()) -> ApplyOutcome:
         outcome = ApplyOutcome()
-        leaving = set(out_of_scope)
+        try:
+            self._apply(plan, set(out_of_scope), outcome)
+        finally:
+            self._flush()
+        return outcome
+
+    def _apply(self, plan: Plan, leaving: set[str], outcome: ApplyOutcome) -> None:
         for change in plan.changes:
             if self.stop():
                 outcome.stopped = True
@@ -135,12 +145,25 @@ class Applier:
                 outcome.errors.append(ApplyError(change.issue_key, change.kind, str(exc), exc.status))
                 log.warning("%s %s failed: %s", change.kind, change.issue_key, exc)
             self.on_change()
-        return outcome
 
-    # ------------------------------------------------------------------------------ changes
+    # ------------------------------------------------------------------------------ records
 
     def _record(self, writes: Iterable[AppliedWrite]) -> None:
-        self.store.record_applied(list(writes))
+        """Field and property writes are recorded in batches: repeating one after a crash is
+        harmless (the same value again, and the next plan sees Jira's value first)."""
+        self._pending.extend(writes)
+        if len(self._pending) >= RECORD_BATCH:
+            self._flush()
+
+    def _record_now(self, writes: Iterable[AppliedWrite]) -> None:
+        """Comments are recorded the moment they land: posting one twice is what must never happen."""
+        self._pending.extend(writes)
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self.store.record_applied(batch)
 
     def _edit(self, change: FieldEdit, outcome: ApplyOutcome) -> None:
         fields = dict(change.fields)
@@ -225,7 +248,7 @@ class Applier:
         outcome.comments_posted += 1
 
     def _record_comment(self, change: CommentPost, comment_id: str) -> None:
-        self._record(
+        self._record_now(
             [
                 AppliedWrite(
                     change.issue_key,
