@@ -147,6 +147,8 @@ class WritebackFields(_Strict):
     expected: str = "OKR Expected"
     objective: str = "OKR Objective"
     key_result: str = "OKR Key Result"
+    objective_id: str = "OKR Objective ID"
+    """Labels field: the id of the objective a KR or action plan serves, for JQL and gadgets."""
 
 
 class CommentsConfig(_Strict):

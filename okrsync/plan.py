@@ -27,6 +27,7 @@ from okrsync.rollup import Score, ScoredTree
 
 PROPERTY_KEY = "okrsync"
 TEXT_LIMIT = 255  # Jira's single-line text fields hold 255 characters
+LABEL_LIMIT = 255  # and a label 255 characters
 PRECISION = 1  # percentages are written with one decimal
 
 _HEALTH_BY_LABEL = {h.label.lower(): h for h in Health} | {h.value: h for h in Health}
@@ -41,10 +42,23 @@ class WritebackIds:
     status: str | None = None
     objective: str | None = None
     key_result: str | None = None
+    objective_id: str | None = None
+    """The labels field holding the objective's id (optional: sites set up before it existed)."""
+    missing_optional: tuple[str, ...] = ()
+    """Names of optional write-back fields Jira lacks; each is a plan warning."""
 
     def present(self) -> tuple[str, ...]:
         return tuple(
-            i for i in (self.progress, self.expected, self.status, self.objective, self.key_result) if i
+            i
+            for i in (
+                self.progress,
+                self.expected,
+                self.status,
+                self.objective,
+                self.key_result,
+                self.objective_id,
+            )
+            if i
         )
 
 
@@ -160,10 +174,18 @@ def _same_text(now: Any, want: str | None) -> bool:
     return isinstance(now, str) and now.strip() == want.strip()
 
 
+def _same_labels(now: Any, want: Sequence[str] | None) -> bool:
+    """Labels compare as sets: Jira may return them in its own (alphabetical) order."""
+    if not want:
+        return now in (None, "", [])
+    return isinstance(now, list | tuple) and sorted(str(v) for v in now) == sorted(want)
+
+
 _SAME: dict[str, Callable[[Any, Any], bool]] = {
     "number": _same_number,
     "option": _same_option,
     "text": _same_text,
+    "labels": _same_labels,
 }
 
 
@@ -174,6 +196,15 @@ def _text(value: str) -> str:
 
 def label_of(obj: Objective) -> str:
     return _text(f"{obj.id}: {obj.title}" if obj.title and obj.title != obj.id else obj.id)
+
+
+def objective_label(objective_id: str) -> str:
+    """``objective_id`` as one Jira label (the value of the OKR Objective ID labels field).
+
+    A label cannot hold whitespace, so any run of it becomes ``_``; objective ids rarely have any
+    (``ENG-1``, ``PLAT-O``). Labels are at most 255 characters.
+    """
+    return "_".join(objective_id.split())[:LABEL_LIMIT]
 
 
 def kr_label(kr: KeyResult) -> str:
@@ -228,6 +259,12 @@ def plan_changes(
     missing = [n for n, i in (("progress", ids.progress), ("status", ids.status)) if i is None]
     if missing and write_fields:
         warnings.append(f"write-back fields missing in Jira: {', '.join(missing)} (run okrsync setup)")
+    if write_fields:
+        warnings.extend(
+            f'Jira has no labels field "{name}": run okrsync setup to add {name} (the objective × health '
+            "gadget and the company objectives' filters use it)"
+            for name in ids.missing_optional
+        )
 
     def want_fields(key: str, values: Mapping[str | None, tuple[str, Any]]) -> None:
         current = now.get(key, IssueNow())
@@ -263,6 +300,9 @@ def plan_changes(
         obj = objectives.get(kr.objective_id)
         key = kr.jira_key or kr.id
         if write_fields:
+            # a labels field's value is a list of strings: {"customfield_10046": ["ENG-1"]}
+            # (https://developer.atlassian.com/server/jira-servicedesk/info/field-input-formats)
+            label = objective_label(kr.objective_id)
             want_fields(
                 key,
                 {
@@ -270,6 +310,7 @@ def plan_changes(
                     ids.expected: ("number", pct(s.expected)),
                     ids.status: ("option", s.health.label),
                     ids.objective: ("text", label_of(obj) if obj else kr.objective_id),
+                    ids.objective_id: ("labels", [label]),
                 },
             )
             for plan in kr.action_plans:
@@ -278,6 +319,7 @@ def plan_changes(
                     {
                         ids.key_result: ("text", kr_label(kr)),
                         ids.objective: ("text", label_of(obj) if obj else kr.objective_id),
+                        ids.objective_id: ("labels", [label]),
                     },
                 )
         if kr.jira_key:
@@ -311,7 +353,13 @@ def plan_changes(
 
     if write_fields:
         for key in sorted(set(out_of_scope)):
-            want_fields(key, {fid: ("text", None) for fid in (ids.key_result, ids.objective) if fid})
+            want_fields(
+                key,
+                {
+                    **{fid: ("text", None) for fid in (ids.key_result, ids.objective) if fid},
+                    ids.objective_id: ("labels", None),
+                },
+            )
             current = now.get(key, IssueNow())
             clear = {
                 fid: None
@@ -560,5 +608,6 @@ __all__ = [
     "Plan",
     "PropertySet",
     "WritebackIds",
+    "objective_label",
     "plan_changes",
 ]

@@ -39,6 +39,7 @@ IDS = WritebackIds(
     status="customfield_3",
     objective="customfield_4",
     key_result="customfield_5",
+    objective_id="customfield_6",
 )
 RECENT = datetime(2026, 11, 14, tzinfo=UTC)
 OLD = datetime(2026, 10, 5, tzinfo=UTC)
@@ -116,9 +117,14 @@ def test_first_plan_writes_everything_once_and_a_replan_writes_nothing() -> None
         "customfield_2": 50.0,
         "customfield_3": {"value": "On track"},
         "customfield_4": "ENG-1: Platform",
+        "customfield_6": ["ENG-1"],
     }
     assert edits["PLAT-5"]["customfield_3"] == {"value": "Off track"}
-    assert edits["PLAT-2"] == {"customfield_5": "PLAT-1: Title PLAT-1", "customfield_4": "ENG-1: Platform"}
+    assert edits["PLAT-2"] == {
+        "customfield_5": "PLAT-1: Title PLAT-1",
+        "customfield_4": "ENG-1: Platform",
+        "customfield_6": ["ENG-1"],
+    }
     assert len(plan.field_edits) == 4 + 2 + 5 + 2 + 3  # one edit per issue
     assert [p.issue_key for p in plan.properties] == ["PLAT-1", "PLAT-5", "PLAT-20", "PLAT-30"]
     # KR epics first, then action plans, then properties, then comments
@@ -147,6 +153,7 @@ def test_numbers_are_compared_at_the_fields_precision() -> None:
                 "customfield_2": "50.0",
                 "customfield_3": {"value": "On track"},
                 "customfield_4": " ENG-1: Platform ",
+                "customfield_6": ["ENG-1"],
             },
             property_known=False,
         )
@@ -282,10 +289,91 @@ def test_out_of_scope_issues_are_cleared() -> None:
             {"customfield_5": "PLAT-1: x", "customfield_4": "ENG-1: Platform", "customfield_1": 10}
         )
     }
-    plan = plan_changes(scored, IDS, now, out_of_scope=["OLD-1", "OLD-2"])
+    now["OLD-3"] = IssueNow({"customfield_6": ["ENG-1"]})
+    plan = plan_changes(scored, IDS, now, out_of_scope=["OLD-1", "OLD-2", "OLD-3"])
     cleared = [e for e in plan.field_edits if e.issue_key.startswith("OLD")]
     assert [(e.issue_key, dict(e.fields)) for e in cleared] == [
-        ("OLD-1", {"customfield_5": None, "customfield_4": None, "customfield_1": None})
+        ("OLD-1", {"customfield_5": None, "customfield_4": None, "customfield_1": None}),
+        ("OLD-3", {"customfield_6": None}),
+    ]
+
+
+def test_objective_id_is_one_label_on_the_kr_epic_and_its_action_plans() -> None:
+    scored = roll_up(tree(HALF), AS_OF)
+    plan = plan_changes(scored, IDS, {})
+    labels = {e.issue_key: e.fields["customfield_6"] for e in plan.field_edits}
+    assert labels == {"PLAT-1": ["ENG-1"], "PLAT-2": ["ENG-1"], "PLAT-3": ["ENG-1"]}
+    # the same value with one more write-back field: still one edit (one PUT) per issue
+    assert len(plan.field_edits) == 3
+
+
+@pytest.mark.parametrize(
+    ("in_jira", "written"),
+    [
+        (None, ["ENG-1"]),
+        ([], ["ENG-1"]),
+        (["ENG-1"], None),  # already right: nothing to write
+        (["CO-1"], ["ENG-1"]),  # moved to another objective
+        (["ENG-1", "CO-1"], ["ENG-1"]),  # a label someone added: okrsync owns the field
+        ("ENG-1", ["ENG-1"]),  # not a labels value at all
+    ],
+)
+def test_objective_id_compared_as_labels(in_jira: Any, written: list[str] | None) -> None:
+    scored = roll_up(tree(HALF), AS_OF)
+    now = {"PLAT-2": IssueNow({"customfield_5": "PLAT-1: Title PLAT-1", "customfield_4": "ENG-1: Platform"})}
+    now["PLAT-2"] = IssueNow({**now["PLAT-2"].fields, "customfield_6": in_jira})
+    edit = next((e for e in plan_changes(scored, IDS, now).field_edits if e.issue_key == "PLAT-2"), None)
+    if written is None:
+        assert edit is None
+    else:
+        assert edit is not None and dict(edit.fields) == {"customfield_6": written}
+        assert edit.before == {"customfield_6": in_jira}
+
+
+def test_labels_are_compared_whatever_their_order() -> None:
+    from okrsync.plan import _same_labels
+
+    assert _same_labels(["b", "a"], ["a", "b"])
+    assert _same_labels(("a",), ["a"])
+    assert _same_labels(None, None) and _same_labels([], None) and not _same_labels(["a"], None)
+    assert not _same_labels(["a"], ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    ("objective_id", "label"),
+    [
+        ("ENG-1", "ENG-1"),
+        ("Team Alpha", "Team_Alpha"),
+        (" north  star\t2 ", "north_star_2"),
+        ("x" * 300, "x" * 255),
+    ],
+)
+def test_objective_label_has_no_whitespace(objective_id: str, label: str) -> None:
+    from okrsync.plan import objective_label
+
+    assert objective_label(objective_id) == label
+    objectives = (Objective(objective_id, "Spaced", Level.COMPANY),)
+    scored = roll_up(tree(kr("PLAT-1", [ap("PLAT-2")], objective=objective_id), objectives=objectives), AS_OF)
+    edits = {e.issue_key: e.fields for e in plan_changes(scored, IDS, {}).field_edits}
+    assert edits["PLAT-1"]["customfield_6"] == edits["PLAT-2"]["customfield_6"] == [label]
+
+
+def test_a_site_without_the_objective_id_field_syncs_the_rest_and_is_told() -> None:
+    old_site = WritebackIds(
+        progress="customfield_1",
+        expected="customfield_2",
+        status="customfield_3",
+        objective="customfield_4",
+        key_result="customfield_5",
+        missing_optional=("OKR Objective ID",),
+    )
+    scored = roll_up(tree(HALF), AS_OF)
+    plan = plan_changes(scored, old_site, {})
+    assert all("customfield_6" not in e.fields for e in plan.field_edits)
+    assert plan.field_edits[0].fields["customfield_1"] == 50.0
+    assert [w for w in plan.warnings if "OKR Objective ID" in w] == [
+        'Jira has no labels field "OKR Objective ID": run okrsync setup to add OKR Objective ID '
+        "(the objective × health gadget and the company objectives' filters use it)"
     ]
 
 

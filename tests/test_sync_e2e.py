@@ -85,9 +85,14 @@ def test_first_sync_writes_the_right_values_and_a_second_writes_nothing(
         assert field(sim, key, "OKR Expected") == 62.0, key
         assert field(sim, key, "OKR Status") == health, key
         assert field(sim, key, "OKR Objective") == objective, key
+        assert field(sim, key, "OKR Objective ID") == [objective.split(":")[0]], key
     # every action plan carries its KR and objective
     assert field(sim, "MOB-5", "OKR Key Result").startswith("MOB-1: ")
     assert field(sim, "MOB-5", "OKR Objective") == "MOB-O: A mobile app customers rave about"
+    assert field(sim, "MOB-5", "OKR Objective ID") == ["MOB-O"]
+    # one PUT per issue, the objective's id inside it: 15 KR epics + 146 action plans
+    assert first.field_edits == 161
+    assert first.field_values == 15 * 5 + 146 * 3
     assert field(sim, "WEB-31", "OKR Key Result").startswith("WEB-3: ")
     prop = sim.issue("WEB-3")["properties"]["okrsync"]
     assert prop["progress"] == 34.8
@@ -294,6 +299,62 @@ def test_an_issue_moved_out_of_scope_is_noticed_and_cleared(
     assert field(sim, "MOB-1", "OKR Progress") == 9.1  # 1 of 11
     assert field(sim, "MOB-5", "OKR Key Result") is None  # okrsync's values cleared from the moved issue
     assert field(sim, "MOB-5", "OKR Objective") is None
+    assert field(sim, "MOB-5", "OKR Objective ID") is None
     assert "MOB-5" not in store.mirror_keys()
     again = sync(cfg, store, NOW.replace(minute=30))
     assert again.writes == 0
+
+
+def test_objective_ids_are_searchable_per_objective(
+    sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the company objectives' filters and the objective × health gadget count on."""
+    sim = sim_okr
+    cfg = settings_for(sim, monkeypatch)
+    sync(cfg, store)
+    krs = set(sim.store.search_keys('"OKR Progress" is not EMPTY AND "OKR Objective ID" = "MOB-O"', None))
+    assert krs == {"MOB-1", "MOB-2", "MOB-3", "MOB-4"}
+    co1 = set(
+        sim.store.search_keys(
+            '"OKR Progress" is not EMPTY AND "OKR Objective ID" in ("CO-1", "ENG", "PLAT-O", "MOB-O")', None
+        )
+    )
+    assert co1 == {f"PLAT-{i}" for i in range(2, 6)} | {f"MOB-{i}" for i in range(1, 5)}
+
+
+def test_a_site_set_up_before_the_objective_id_field_syncs_then_fills_it_in(
+    sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_okr
+    label_field = sim.field_id("OKR Objective ID")
+    with sim.store.lock:  # the site as okrsync setup left it before the field existed
+        sim.store.fields = [f for f in sim.store.fields if f["id"] != label_field]
+    cfg = settings_for(sim, monkeypatch)
+    first = sync(cfg, store)
+    assert first.status == "ok", first.as_dict()
+    assert any("run okrsync setup to add OKR Objective ID" in w for w in first.warnings)
+    assert field(sim, "MOB-1", "OKR Progress") == 16.7
+    assert first.field_edits == 161
+
+    with sim.store.lock:  # okrsync setup, run again, creates it
+        sim.store.create_field(
+            {"name": "OKR Objective ID", "type": "com.atlassian.jira.plugin.system.customfieldtypes:labels"},
+            sim.store.users[next(iter(sim.store.admins))],
+        )
+    sim.reset_counters()
+    second = sync(cfg, store, NOW.replace(minute=15))
+    assert second.status == "ok" and not any("OKR Objective ID" in w for w in second.warnings)
+    assert field(sim, "MOB-1", "OKR Objective ID") == ["MOB-O"]
+    assert field(sim, "WEB-31", "OKR Objective ID") == ["WEB-O"]
+    # only the new field is written, one PUT per issue, nothing else
+    assert (second.field_edits, second.field_values, second.properties, second.comments_posted) == (
+        161,
+        161,
+        0,
+        0,
+    )
+    assert sum(v for k, v in writes_in(sim).items() if k.startswith("PUT") and k.endswith("{key}")) == 161
+
+    sim.reset_counters()
+    third = sync(cfg, store, NOW.replace(minute=30))
+    assert third.writes == 0 and writes_in(sim) == {}

@@ -6,6 +6,7 @@ Shapes follow CONTRACT.md and Atlassian's REST docs (``GET /rest/api/2/field``, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 Flavor = Literal["cloud", "datacenter"]
@@ -161,6 +162,7 @@ SELECT = "com.atlassian.jira.plugin.system.customfieldtypes:select"
 TEXTFIELD = "com.atlassian.jira.plugin.system.customfieldtypes:textfield"
 TEXTAREA = "com.atlassian.jira.plugin.system.customfieldtypes:textarea"
 DATEPICKER = "com.atlassian.jira.plugin.system.customfieldtypes:datepicker"
+LABELS = "com.atlassian.jira.plugin.system.customfieldtypes:labels"
 EPIC_LINK = "com.pyxis.greenhopper.jira:gh-epic-link"
 EPIC_NAME = "com.pyxis.greenhopper.jira:gh-epic-label"
 SPRINT = "com.pyxis.greenhopper.jira:gh-sprint"
@@ -181,6 +183,12 @@ CUSTOM_TYPES: dict[str, dict[str, Any]] = {
         "searcher": "com.atlassian.jira.plugin.system.customfieldtypes:textsearcher",
     },
     DATEPICKER: {"type": "date", "searcher": "com.atlassian.jira.plugin.system.customfieldtypes:daterange"},
+    # a Labels custom field: an array of strings, searched like the system labels (=, in, is EMPTY)
+    LABELS: {
+        "type": "array",
+        "items": "string",
+        "searcher": "com.atlassian.jira.plugin.system.customfieldtypes:labelsearcher",
+    },
     EPIC_LINK: {"type": "any", "searcher": None},
     EPIC_NAME: {"type": "string", "searcher": None},
     SPRINT: {"type": "array", "items": "json", "searcher": None},
@@ -224,6 +232,13 @@ def system_fields() -> list[dict[str, Any]]:
             item["schema"] = dict(schema)
         out.append(item)
     return out
+
+
+def is_labels(fdef: Mapping[str, Any] | None) -> bool:
+    """The system Labels field or a Labels custom field (both arrays of label strings)."""
+    if not fdef:
+        return False
+    return fdef.get("id") == "labels" or (fdef.get("schema") or {}).get("custom") == LABELS
 
 
 def custom_field(num: int, name: str, type_key: str, description: str | None = None) -> dict[str, Any]:

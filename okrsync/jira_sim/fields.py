@@ -87,6 +87,26 @@ def _err(fid: str, msg: str) -> ApiError:
     return ApiError(400, errors={fid: msg})
 
 
+LABEL_LIMIT = 255
+
+
+def coerce_labels(fid: str, value: Any) -> list[str]:
+    """A labels value (system ``labels`` or a Labels custom field): a list of strings, each one
+    label without spaces and at most 255 characters, like ``["ENG-1", "q4"]``."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _err(fid, "Operation value must be an array of strings")
+    for label in value:
+        if any(c.isspace() for c in label):
+            raise _err(fid, "The label must not contain spaces.")
+        if len(label) > LABEL_LIMIT:
+            raise _err(
+                fid,
+                f"The label '{label[:20]}…' exceeds the maximum length for a single label of "
+                f"{LABEL_LIMIT} characters.",
+            )
+    return list(dict.fromkeys(value))  # a label is on an issue once
+
+
 def coerce_custom(
     fdef: Mapping[str, Any],
     value: Any,
@@ -100,6 +120,9 @@ def coerce_custom(
     stype = str(fdef.get("schema", {}).get("type", ""))
     if value is None:
         return None
+    if ctype == catalog.LABELS:
+        # an empty Labels custom field reads back as null, as in Jira
+        return coerce_labels(fid, value) or None
     if stype == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             return _raise(_err(fid, "Operation value must be a number"))

@@ -16,7 +16,7 @@ from okrsync.jira_sim import catalog
 from okrsync.jira_sim.adf import adf_to_text, is_doc, validate_doc
 from okrsync.jira_sim.catalog import Flavor
 from okrsync.jira_sim.errors import ApiError, bad_request, not_found_issue
-from okrsync.jira_sim.fields import EDITABLE_SYSTEM, cannot_set, coerce_custom
+from okrsync.jira_sim.fields import EDITABLE_SYSTEM, cannot_set, coerce_custom, coerce_labels
 from okrsync.jira_sim.timeutil import fmt
 
 Json = dict[str, Any]
@@ -263,7 +263,7 @@ class Store:
             return str(value.get("id")), str(value.get("name"))
         if fid in ("assignee", "reporter"):
             return self._user_ref(value), str(value.get("displayName"))
-        if fid == "labels":
+        if catalog.is_labels(self.field(fid)):
             return None, " ".join(value)
         if fid == "parent":
             return str(value.get("id")), str(value.get("key"))
@@ -338,11 +338,7 @@ class Store:
                 raise bad_request(errors={"assignee": f"User '{ref}' does not exist."})
             return user
         if fid == "labels":
-            if not isinstance(value, list) or not all(
-                isinstance(v, str) and v and " " not in v for v in value
-            ):
-                raise bad_request(errors={"labels": "The label must not contain spaces."})
-            return list(value)
+            return coerce_labels(fid, value)
         if fid == "duedate":
             if value is None:
                 return None
@@ -435,21 +431,25 @@ class Store:
         if not isinstance(ops, list):
             raise bad_request(errors={fid: "Operation must be a list"})
         current = issue["fields"].get(fid)
-        value: Any = list(current or []) if fid == "labels" else current
+        labels = catalog.is_labels(self.field(fid))
+        value: Any = list(current or []) if labels else current
         for op in ops:
             if not isinstance(op, dict) or len(op) != 1:
                 raise bad_request(errors={fid: "Operation must be an object with one verb"})
             verb, arg = next(iter(op.items()))
             if verb == "set":
                 value = self._coerce(issue, fid, arg, api_version)
-            elif verb in ("add", "remove") and fid == "labels":
+            elif verb in ("add", "remove") and labels:
                 self._coerce(issue, fid, [arg], api_version)
+                value = list(value or [])
                 if verb == "add" and arg not in value:
                     value.append(arg)
                 elif verb == "remove" and arg in value:
                     value.remove(arg)
             else:
                 raise bad_request(errors={fid: f"Field '{fid}' does not support operation '{verb}'"})
+        if labels and fid != "labels" and not value:
+            return None  # an empty Labels custom field reads back as null
         return value
 
     def _apply_values(self, issue: Json, new_values: Mapping[str, Any], user: Json | None) -> list[Json]:

@@ -95,17 +95,26 @@ class SyncReport:
 
 
 def writeback_ids(cfg: Settings, gateway: JiraGateway) -> WritebackIds:
-    """The write-back fields' ids; every configured one must exist (``okrsync setup`` makes them)."""
+    """The write-back fields' ids; the five original ones must exist (``okrsync setup`` makes them).
+
+    "OKR Objective ID" (``objective_id``) came later: a site set up before it keeps syncing without
+    it, with a warning to run ``okrsync setup`` (which adds it).
+    """
     names = cfg.writeback.fields
     reg = gateway.fields
     if cfg.writeback.enabled:
         reg.require([names.progress, names.expected, names.status, names.objective, names.key_result])
+    objective_id = reg.get_id(names.objective_id)
+    if objective_id is not None and reg.schema_of(objective_id).get("type") != "array":
+        objective_id = None  # not a labels field: writing a list to it would fail the whole edit
     return WritebackIds(
         progress=reg.get_id(names.progress),
         expected=reg.get_id(names.expected),
         status=reg.get_id(names.status),
         objective=reg.get_id(names.objective),
         key_result=reg.get_id(names.key_result),
+        objective_id=objective_id,
+        missing_optional=(names.objective_id,) if objective_id is None and cfg.writeback.enabled else (),
     )
 
 

@@ -152,7 +152,14 @@ def test_missing_fields_point_at_setup_and_the_coach_still_runs(
     missing = [p.message for p in report.problems if p.area == "field"]
     assert missing == [
         f'Jira has no field "{n}".'
-        for n in ("OKR Progress", "OKR Status", "OKR Expected", "OKR Objective", "OKR Key Result")
+        for n in (
+            "OKR Progress",
+            "OKR Status",
+            "OKR Expected",
+            "OKR Objective",
+            "OKR Key Result",
+            "OKR Objective ID",
+        )
     ]
     assert "run `okrsync setup` (as a Jira admin) to create it" in out
     assert report.coached and report.key_results == 15

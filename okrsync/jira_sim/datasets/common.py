@@ -32,6 +32,7 @@ OKR_FIELDS: list[tuple[str, str, str]] = [
     ("OKR Status", catalog.SELECT, "Health of the key result (written by okrsync)"),
     ("OKR Objective", catalog.TEXTFIELD, "The objective this work contributes to (written by okrsync)"),
     ("OKR Key Result", catalog.TEXTFIELD, "The key result this work contributes to (written by okrsync)"),
+    ("OKR Objective ID", catalog.LABELS, "The id of the objective this work serves (written by okrsync)"),
 ]
 
 
