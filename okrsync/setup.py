@@ -8,9 +8,10 @@ What it makes (each step first reads what exists, and changes only what differs)
    Data Center has no REST for options, so it prints the admin's steps and checks them);
 3. the fields on the configured projects' screens (Cloud; Data Center: steps);
 4. saved filters shared with logged-in users: every key result, those at risk or off track, one
-   per company objective;
-5. Cloud: a dashboard "OKRs <period>" with three gadgets configured through their ``config``
-   dashboard item property (Data Center has no REST to create dashboards: steps).
+   per company objective (by the OKR Objective ID labels field);
+5. Cloud: a dashboard "OKRs <period>" with four gadgets configured through their ``config``
+   dashboard item property — key results, health pie, objective × health table, at risk —
+   (Data Center has no REST to create dashboards: steps).
 
 A second run makes no write request. ``--dry-run`` reads only. The plan-like parts (what is
 wanted) are pure functions of the configuration; :func:`run_setup` does the reading and writing
@@ -31,20 +32,26 @@ from okrsync.config import ManualConfig, Settings
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.jql import jql_quote
 from okrsync.model import Health, Level, Measure, OkrsyncError
+from okrsync.plan import objective_label
 
 CF = "com.atlassian.jira.plugin.system.customfieldtypes:"
 FLOAT = CF + "float"
 SELECT = CF + "select"
 TEXTFIELD = CF + "textfield"
+LABELS = CF + "labels"
+# the searcher each type needs for JQL and gadgets ("labels: labelsearcher", Create custom field,
+# https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-post)
 SEARCHER = {
     FLOAT: CF + "exactnumber",
     SELECT: CF + "multiselectsearcher",
     TEXTFIELD: CF + "textsearcher",
+    LABELS: CF + "labelsearcher",
 }
 TYPE_LABEL = {
     FLOAT: "Number Field",
     SELECT: "Select List (single choice)",
     TEXTFIELD: "Text Field (single line)",
+    LABELS: "Labels",
 }
 
 HEALTH_OPTIONS: tuple[str, ...] = tuple(h.label for h in Health)
@@ -87,6 +94,11 @@ def desired_fields(cfg: Settings) -> list[FieldSpec]:
             FieldSpec(names.status, SELECT, "Health of the key result or objective (okrsync)"),
             FieldSpec(names.objective, TEXTFIELD, "The objective this work serves (okrsync)"),
             FieldSpec(names.key_result, TEXTFIELD, "The key result this work delivers (okrsync)"),
+            FieldSpec(
+                names.objective_id,
+                LABELS,
+                "The id of the objective this work serves, for filters and gadgets (okrsync)",
+            ),
         ]
     for kr in cfg.key_results:
         if kr.measure == Measure.MANUAL:
@@ -162,16 +174,19 @@ def subtree(cfg: Settings, root: str) -> list[str]:
     return out
 
 
-def filter_specs(cfg: Settings) -> list[FilterSpec]:
+def filter_specs(cfg: Settings, *, objective_ids: bool = True) -> list[FilterSpec]:
     """The saved filters: key results, at risk or off track, and one per company objective.
 
-    Field clauses use the field names, so they stay right as key results come and go. The OKR
-    Objective field holds ``"<id>: <title>"`` of a key result's objective, a text field: JQL can
-    only word-search it (``~``), so a company objective's filter ORs one phrase search per
-    objective aligned to it.
+    Field clauses use the field names, so they stay right as key results come and go. A company
+    objective's filter lists the ids of every objective aligned to it in the OKR Objective ID
+    labels field (``"OKR Objective ID" in ("CO-1", "ENG", ...)``: exact). Without that field
+    (``objective_ids=False``: it exists with another type), it falls back to the OKR Objective
+    text field, which holds ``"<id>: <title>"`` and which JQL can only word-search (``~``): one
+    phrase search per objective, ORed.
     """
     f = cfg.writeback.fields
     progress, status, objective = jql_quote(f.progress), jql_quote(f.status), jql_quote(f.objective)
+    objective_id = jql_quote(f.objective_id)
     order = f"ORDER BY {status} ASC, {progress} ASC"
     at_risk = ", ".join(jql_quote(h.label) for h in (Health.AT_RISK, Health.OFF_TRACK))
     out = [
@@ -191,13 +206,18 @@ def filter_specs(cfg: Settings) -> list[FilterSpec]:
     for obj in cfg.objectives:
         if obj.level != Level.COMPANY:
             continue
-        phrases = " OR ".join(
-            f"{objective} ~ {_phrase(f'{oid}: {titles[oid]}')}" for oid in subtree(cfg, obj.id)
-        )
+        ids = subtree(cfg, obj.id)
+        if objective_ids:
+            labels = ", ".join(jql_quote(objective_label(oid)) for oid in ids)
+            where = f"{objective_id} in ({labels})"
+        else:
+            where = (
+                "(" + " OR ".join(f"{objective} ~ {_phrase(f'{oid}: {titles[oid]}')}" for oid in ids) + ")"
+            )
         out.append(
             FilterSpec(
                 f"OKR: {obj.id} {obj.title}"[:255],
-                f"{progress} is not EMPTY AND ({phrases}) {order}",
+                f"{progress} is not EMPTY AND {where} {order}",
                 f"Key results aligned to the company objective {obj.id} (made by okrsync setup).",
             )
         )
@@ -215,20 +235,30 @@ class GadgetSpec:
     row: int
     column: int
     config: Mapping[str, str]
+    replaces: tuple[str, ...] = ()
+    """Titles an earlier okrsync setup gave this gadget: found by them, it is reconfigured."""
+
+
+OBJECTIVE_GADGET = "Health by objective"
+PROJECT_GADGET = "Health by project"  # before OKR Objective ID existed
 
 
 def gadget_specs(kr_filter: str, risk_filter: str, ids: Mapping[str, str]) -> list[GadgetSpec]:
     """The dashboard's gadgets and their ``config`` (all values strings, as Jira's gadgets want).
 
-    ``ids`` maps ``progress``/``expected``/``status``/``objective`` to field ids. The statistics
-    gadgets group by the health select field; Jira cannot group statistics by a text field, so the
-    two-dimensional table is project × health (one team objective per project is the common case).
+    ``ids`` maps ``progress``/``expected``/``status``/``objective``/``objective_id`` to field ids.
+    The statistics gadgets group by fields that are statistic types: the health select field and
+    the OKR Objective ID labels field (Jira cannot group statistics by a text field). The
+    two-dimensional table is objective × health: x = OKR Status, y = OKR Objective ID, over the
+    key results filter (``filterId`` is ``filter-<id>``; ``xstattype``/``ystattype`` field ids).
+    Without a usable OKR Objective ID it is project × health, as setup made it before.
     """
     columns = "|".join(
         ["issuetype", "issuekey", "summary", "assignee", "duedate"]
         + [ids[k] for k in ("progress", "expected", "status", "objective") if k in ids]
     )
     status = ids.get("status", "")
+    by_objective = bool(ids.get("objective_id"))
     return [
         GadgetSpec(
             FILTER_RESULTS,
@@ -257,13 +287,13 @@ def gadget_specs(kr_filter: str, risk_filter: str, ids: Mapping[str, str]) -> li
         ),
         GadgetSpec(
             TWO_DIMENSIONAL,
-            "Health by project",
+            OBJECTIVE_GADGET if by_objective else PROJECT_GADGET,
             1,
             0,
             {
                 "filterId": f"filter-{kr_filter}",
                 "xstattype": status,
-                "ystattype": "project",
+                "ystattype": ids["objective_id"] if by_objective else "project",
                 "sortBy": "natural",
                 "sortDirection": "asc",
                 "showTotals": "true",
@@ -271,6 +301,7 @@ def gadget_specs(kr_filter: str, risk_filter: str, ids: Mapping[str, str]) -> li
                 "refresh": "15",
                 "isConfigured": "true",
             },
+            (PROJECT_GADGET,) if by_objective else (),
         ),
         GadgetSpec(
             FILTER_RESULTS,
@@ -347,6 +378,8 @@ class _Setup:
         self.report = report
         self.dry = report.dry_run
         self.cloud = gateway.flavor == "cloud"
+        self.unusable: set[str] = set()
+        """Fields that exist with another type or without a searcher (a manual step each)."""
 
     def act(self, area: str, subject: str, status: Status, detail: str = "") -> None:
         if self.dry and status == "created":
@@ -390,6 +423,7 @@ class _Setup:
             self.report.field_ids[spec.name] = fid
             raw_type = reg.schema_of(fid).get("custom")
             if raw_type != spec.type_key:
+                self.unusable.add(spec.name)
                 self.manual(
                     "field",
                     spec.name,
@@ -404,6 +438,7 @@ class _Setup:
                 continue
             searchable = self._searchable(fid)
             if not searchable:
+                self.unusable.add(spec.name)
                 self.manual(
                     "field",
                     spec.name,
@@ -578,7 +613,7 @@ class _Setup:
     def filters(self) -> dict[str, str]:
         """Create or update the filters; returns ``{name: id}`` (ids may be absent in a dry run)."""
         ids: dict[str, str] = {}
-        for spec in filter_specs(self.cfg):
+        for spec in filter_specs(self.cfg, objective_ids=self._objective_ids()):
             found = self.gw.find_filters(spec.name)
             if not found:
                 if not self.dry:
@@ -600,6 +635,11 @@ class _Setup:
             self.act("filter", spec.name, "updated", spec.jql)
         return ids
 
+    def _objective_ids(self) -> bool:
+        """Whether the OKR Objective ID labels field is there (or, in a dry run, would be) to use."""
+        name = self.cfg.writeback.fields.objective_id
+        return self.cfg.writeback.enabled and name not in self.unusable
+
     # ---------------------------------------------------------------- dashboard
 
     def dashboard(self, filters: Mapping[str, str]) -> None:
@@ -613,8 +653,11 @@ class _Setup:
                 ("expected", wf.expected),
                 ("status", wf.status),
                 ("objective", wf.objective),
+                ("objective_id", wf.objective_id),
             )
         }
+        if not self._objective_ids():
+            del ids["objective_id"]  # the two-dimensional table falls back to project × health
         if not self.cloud:
             if found:
                 self.act(
@@ -644,8 +687,9 @@ class _Setup:
             gadget = next(
                 (
                     g
+                    for title in (spec.title, *spec.replaces)
                     for g in gadgets
-                    if g.get("moduleKey") == spec.module_key and g.get("title") == spec.title
+                    if g.get("moduleKey") == spec.module_key and g.get("title") == title
                 ),
                 None,
             )
@@ -673,14 +717,22 @@ class _Setup:
                 self.act("gadget", spec.title, "created", spec.module_key.split(":")[1])
                 continue
             gid = str(gadget.get("id"))
+            subject = str(gadget.get("title") or spec.title)
             current = self.gw.dashboard_item_property(did, gid, GADGET_CONFIG)
             if isinstance(current, Mapping) and all(current.get(k) == v for k, v in spec.config.items()):
-                self.act("gadget", spec.title, "exists", f"id {gid}")
+                self.act("gadget", subject, "exists", f"id {gid}")
                 continue
             if not self.dry:
                 merged = {**(dict(current) if isinstance(current, Mapping) else {}), **spec.config}
                 self.gw.set_dashboard_item_property(did, gid, GADGET_CONFIG, merged)
-            self.act("gadget", spec.title, "updated", "configuration")
+            detail = "configuration"
+            if subject != spec.title:
+                # the gateway has no call to rename a gadget: the old title stays until someone edits it
+                detail = f'configuration: now {spec.title.lower()} (rename "{subject}" in Jira if you like)'
+            self.act("gadget", subject, "updated", detail)
+
+    def _y_axis(self) -> str:
+        return self.cfg.writeback.fields.objective_id if self._objective_ids() else "Project"
 
     def _dashboard_text(self) -> str:
         return f"The OKRs of {self.cfg.period.name}, kept current by okrsync. Made by okrsync setup."
@@ -695,7 +747,7 @@ class _Setup:
             f"Due date, {', '.join(self.cfg.writeback.fields.model_dump().values())}; 50 rows.",
             f'Add gadget "Pie Chart": saved filter "{KR_FILTER}", statistic type: {status}.',
             f'Add gadget "Two Dimensional Filter Statistics": saved filter "{KR_FILTER}", x-axis: {status}, '
-            "y-axis: Project, show totals.",
+            f"y-axis: {self._y_axis()}, show totals.",
             f'Add gadget "Filter Results": saved filter "{RISK_FILTER}", the same columns; 20 rows.',
             "Run okrsync setup again: it finds the dashboard by its name.",
         ]

@@ -20,9 +20,12 @@ from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.setup import (
     FILTER_RESULTS,
     HEALTH_OPTIONS,
+    OBJECTIVE_GADGET,
     PIE_CHART,
+    PROJECT_GADGET,
     TWO_DIMENSIONAL,
     SetupReport,
+    filter_specs,
     print_setup,
     run_setup,
 )
@@ -37,6 +40,7 @@ WANTED = {
     "OKR Status": ("option", CF + "select"),
     "OKR Objective": ("string", CF + "textfield"),
     "OKR Key Result": ("string", CF + "textfield"),
+    "OKR Objective ID": ("array", CF + "labels"),
 }
 FILTERS = [
     "OKR: key results",
@@ -98,7 +102,7 @@ def test_setup_provisions_everything_and_a_second_run_changes_nothing(
         assert fdef is not None, name
         assert fdef["schema"]["type"] == schema_type and fdef["schema"]["custom"] == custom, name
         assert fdef["searchable"] is True, name
-        assert f"{name} = {fdef['id']}" in out
+        assert f"{name} = {fdef['id']}" in " ".join(out.split())  # the line may wrap
     assert report.field_ids["OKR Progress"] == sim.field_id("OKR Progress")
     assert "field ids: OKR Progress = customfield_" in out
     status_id = sim.field_id("OKR Status")
@@ -118,6 +122,10 @@ def test_setup_provisions_everything_and_a_second_run_changes_nothing(
     assert sorted(filters) == sorted(FILTERS)
     assert filters["OKR: key results"]["jql"].startswith('"OKR Progress" is not EMPTY')
     assert filters["OKR: at risk or off track"]["jql"].startswith('"OKR Status" in ("At risk", "Off track")')
+    assert filters[FILTERS[2]]["jql"] == (
+        '"OKR Progress" is not EMPTY AND "OKR Objective ID" in ("CO-1", "ENG", "PLAT-O", "MOB-O") '
+        'ORDER BY "OKR Status" ASC, "OKR Progress" ASC'
+    )
     assert all(f["sharePermissions"] == [{"type": "authenticated"}] for f in filters.values())
 
     # the dashboard: made and configured on Cloud, exact steps on Data Center
@@ -139,12 +147,16 @@ def test_setup_provisions_everything_and_a_second_run_changes_nothing(
             "refresh": "15",
             "isConfigured": "true",
         }
-        assert config["Health by project"]["xstattype"] == status_id
+        # objective × health: a row per objective (the labels field), a column per health
+        assert config[OBJECTIVE_GADGET]["filterId"] == f"filter-{kr_filter}"
+        assert config[OBJECTIVE_GADGET]["xstattype"] == status_id
+        assert config[OBJECTIVE_GADGET]["ystattype"] == sim.field_id("OKR Objective ID")
         assert all(isinstance(v, str) for c in config.values() for v in c.values())
     else:
         assert dashboards == []
         assert 'Create the dashboard "OKRs 2026-Q4"' in out
         assert 'Add gadget "Pie Chart": saved filter "OKR: key results", statistic type: OKR Status.' in out
+        assert "x-axis: OKR Status, y-axis: OKR Objective ID, show totals." in out
 
     if sim.flavor == "datacenter":
         play_dc_admin(sim)
@@ -249,3 +261,50 @@ def test_after_setup_a_sync_writes_and_the_filters_find_the_key_results(
     assert co2 and all(k.startswith("WEB-") for k in co2)
     risky = sim.store.search_keys(filters["OKR: at risk or off track"], None)
     assert "MOB-1" in risky and "PLAT-4" not in risky
+
+
+def test_a_site_set_up_before_okr_objective_id_gets_it_and_its_gadget_reconfigured(
+    sim_cloud: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What an earlier okrsync setup left: no OKR Objective ID, phrase-search filters, and the
+    two-dimensional table as project × health. Setup adds the field, makes the filters exact and
+    turns the same gadget into objective × health (no second table)."""
+    sim = sim_cloud
+    cfg = settings_for(sim, monkeypatch, tmp_path)
+    setup(cfg)
+    label_field = sim.field_id("OKR Objective ID")
+    old_filters = {f.name: f.jql for f in filter_specs(cfg, objective_ids=False)}
+    with sim.store.lock:
+        sim.store.fields = [f for f in sim.store.fields if f["id"] != label_field]
+        for f in sim.store.filters.values():
+            f["jql"] = old_filters[f["name"]]
+        (did,) = [d["id"] for d in sim.store.dashboards.values() if d["name"] == "OKRs 2026-Q4"]
+        table = next(g for g in sim.store.gadgets[did] if g["moduleKey"] == TWO_DIMENSIONAL)
+        table["title"] = PROJECT_GADGET
+        config = sim.store.item_properties[f"{did}/{table['id']}"]["config"]
+        config["ystattype"] = "project"
+    assert '"OKR Objective" ~' in old_filters[FILTERS[2]]
+
+    sim.reset_counters()
+    report, out = setup(cfg)
+    assert writes_in(sim) == {
+        "POST /rest/api/3/field": 1,
+        "PUT /rest/api/3/filter/{filterId}": 3,  # the three company objectives' filters
+        "PUT /rest/api/3/dashboard/{dashboardId}/items/{itemId}/properties/{propertyKey}": 1,
+    }
+    new_field = sim.field_id("OKR Objective ID")
+    assert sim.store.field(new_field)["schema"]["custom"] == CF + "labels"  # type: ignore[index]
+    tables = [g for g in sim.store.gadgets[did] if g["moduleKey"] == TWO_DIMENSIONAL]
+    assert [g["id"] for g in tables] == [table["id"]]
+    config = sim.store.item_properties[f"{did}/{table['id']}"]["config"]
+    assert (config["xstattype"], config["ystattype"]) == (sim.field_id("OKR Status"), new_field)
+    assert [(a.subject, a.status) for a in report.actions if a.area == "gadget" and a.status != "exists"] == [
+        (PROJECT_GADGET, "updated")
+    ]
+    assert f'rename "{PROJECT_GADGET}" in Jira' in out
+    filters = {f["name"]: f["jql"] for f in sim.store.filters.values()}
+    assert all('"OKR Objective ID" in (' in filters[name] for name in FILTERS[2:])
+
+    sim.reset_counters()
+    again, _ = setup(cfg)
+    assert writes_in(sim) == {} and again.changes == 0

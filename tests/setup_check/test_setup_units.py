@@ -12,8 +12,12 @@ from okrsync.coach import Finding, Severity
 from okrsync.config import Settings, config_from_mapping
 from okrsync.setup import (
     FLOAT,
+    LABELS,
+    OBJECTIVE_GADGET,
+    PROJECT_GADGET,
     SELECT,
     TEXTFIELD,
+    TWO_DIMENSIONAL,
     config_projects,
     desired_fields,
     filter_specs,
@@ -73,6 +77,7 @@ def test_config_projects(
                 ("OKR Status", SELECT),
                 ("OKR Objective", TEXTFIELD),
                 ("OKR Key Result", TEXTFIELD),
+                ("OKR Objective ID", LABELS),
             ],
         ),
         ({"writeback": {"enabled": False}}, []),
@@ -100,6 +105,7 @@ def test_config_projects(
                 ("Health", SELECT),
                 ("OKR Objective", TEXTFIELD),
                 ("OKR Key Result", TEXTFIELD),
+                ("OKR Objective ID", LABELS),
             ],
         ),
     ],
@@ -108,6 +114,10 @@ def test_desired_fields(raw: dict[str, Any], expected: list[tuple[str, str]]) ->
     specs = desired_fields(cfg(objectives=OBJECTIVES, **raw))
     assert [(s.name, s.type_key) for s in specs] == expected
     assert all(s.searcher_key.startswith("com.atlassian.jira.plugin.system.customfieldtypes:") for s in specs)
+    labels = [s for s in specs if s.type_key == LABELS]
+    assert [s.searcher_key for s in labels] == [
+        "com.atlassian.jira.plugin.system.customfieldtypes:labelsearcher"
+    ] * len(labels)
 
 
 def test_metric_fields_are_listed_once() -> None:
@@ -136,13 +146,32 @@ def test_filters_one_per_company_objective_over_its_whole_subtree() -> None:
         == '"OKR Progress" is not EMPTY ORDER BY "OKR Status" ASC, "OKR Progress" ASC'
     )
     assert specs["OKR: at risk or off track"].startswith('"OKR Status" in ("At risk", "Off track") ORDER BY')
+    # exact: the ids of the company objective and of every objective aligned to it, in the labels field
+    assert specs["OKR: CO-1 Delight customers"] == (
+        '"OKR Progress" is not EMPTY AND "OKR Objective ID" in ("CO-1", "ENG", "PLAT-O") '
+        'ORDER BY "OKR Status" ASC, "OKR Progress" ASC'
+    )
+    assert '"OKR Objective ID" in ("CO-2", "WEB-O") ORDER BY' in specs['OKR: CO-2 Grow "self-serve" revenue']
+
+
+def test_filters_fall_back_to_phrase_search_without_the_objective_id_field() -> None:
+    specs = {s.name: s.jql for s in filter_specs(cfg(objectives=OBJECTIVES), objective_ids=False)}
     co1 = specs["OKR: CO-1 Delight customers"]
     for phrase in ("CO 1 Delight customers", "ENG Ship reliably", "PLAT O Platform"):
         assert f'"OKR Objective" ~ "\\"{phrase}\\""' in co1
-    assert "WEB" not in co1
+    assert "WEB" not in co1 and "OKR Objective ID" not in co1
     # quotes and Lucene operators of titles never reach the JQL: words only
     co2 = specs['OKR: CO-2 Grow "self-serve" revenue']
     assert '"OKR Objective" ~ "\\"CO 2 Grow self serve revenue\\""' in co2
+
+
+def test_objective_ids_with_spaces_are_filtered_as_their_labels() -> None:
+    objectives = [
+        {"id": "CO 1", "title": "Company", "level": "company"},
+        {"id": "Team Alpha", "title": "Alpha", "aligns_to": "CO 1"},
+    ]
+    specs = {s.name: s.jql for s in filter_specs(cfg(objectives=objectives))}
+    assert '"OKR Objective ID" in ("CO_1", "Team_Alpha")' in specs["OKR: CO 1 Company"]
 
 
 @pytest.mark.parametrize("status_id", ["customfield_10043", ""])
@@ -159,6 +188,26 @@ def test_gadgets_are_configured_with_strings(status_id: str) -> None:
     assert columns[:2] == ["issuetype", "issuekey"] and "customfield_10041" in columns
     assert (status_id in columns) == bool(status_id)
     assert specs[1].config["statType"] == status_id
+
+
+@pytest.mark.parametrize(
+    ("objective_id", "title", "y_axis", "replaces"),
+    [
+        ("customfield_10046", OBJECTIVE_GADGET, "customfield_10046", (PROJECT_GADGET,)),
+        (None, PROJECT_GADGET, "project", ()),  # no usable OKR Objective ID field
+    ],
+)
+def test_the_two_dimensional_table_is_objective_by_health(
+    objective_id: str | None, title: str, y_axis: str, replaces: tuple[str, ...]
+) -> None:
+    ids = {"progress": "customfield_10041", "status": "customfield_10043"}
+    if objective_id:
+        ids["objective_id"] = objective_id
+    table = next(g for g in gadget_specs("10000", "10001", ids) if g.module_key == TWO_DIMENSIONAL)
+    assert (table.title, table.replaces) == (title, replaces)
+    assert table.config["filterId"] == "filter-10000"  # the key results filter
+    assert table.config["xstattype"] == "customfield_10043"  # OKR Status across
+    assert table.config["ystattype"] == y_axis  # one row per objective
 
 
 def _finding(subject: str, owner: str | None, severity: Severity = Severity.WARNING) -> Finding:
