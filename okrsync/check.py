@@ -153,6 +153,7 @@ def _fields(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
         report.problems.append(Problem("field", f"Could not list the fields: {exc}"))
         return
     wanted: list[tuple[str, str]] = []
+    optional = cfg.writeback.fields.objective_id  # sync writes it when it exists (charts by objective)
     if cfg.writeback.enabled:
         wanted += [(n, SETUP) for n in cfg.writeback.fields.model_dump().values()]
     for i, kr in enumerate(cfg.key_results):
@@ -172,7 +173,14 @@ def _fields(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
             continue
         seen.add(name.casefold())
         if reg.get_id(name) is None:
-            report.problems.append(Problem("field", f'Jira has no field "{name}".', fix))
+            if name == optional:
+                report.warnings.append(
+                    Problem(
+                        "field", f'Jira has no field "{name}": dashboards cannot chart by objective.', fix
+                    )
+                )
+            else:
+                report.problems.append(Problem("field", f'Jira has no field "{name}".', fix))
     if any(kr.measure == Measure.POINTS for kr in cfg.key_results):
         try:
             reg.story_points_id(cfg.jira.story_points_field)
