@@ -767,6 +767,10 @@ def backfill_once(
         "write": "writing to Jira",
     }
     with StateStore.open(settings.sync.state_url) as store, JiraGateway(settings.jira) as gateway:
+        if not dry_run:
+            # one writer at a time: a daemon (or another sync) on this store would race us to post
+            # the same comment; the lock is released when the store closes
+            store.require_leader()
         progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -358,3 +358,24 @@ def test_a_site_set_up_before_the_objective_id_field_syncs_then_fills_it_in(
     sim.reset_counters()
     third = sync(cfg, store, NOW.replace(minute=30))
     assert third.writes == 0 and writes_in(sim) == {}
+
+
+def test_a_manual_sync_refuses_while_another_process_holds_the_store(
+    sim_okr: JiraSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from okrsync.model import OkrsyncError
+    from okrsync.sync.runner import sync_once
+
+    db = tmp_path / "state.db"
+    cfg = settings_for(sim_okr, monkeypatch, OKRSYNC_SYNC__STATE_URL=f"sqlite:///{db}")
+    quiet = Console(file=open(os.devnull, "w"))  # noqa: SIM115
+    with StateStore.open(f"sqlite:///{db}") as daemon_store:
+        assert daemon_store.try_acquire_leader()  # as a running daemon does
+        with pytest.raises(OkrsyncError) as err:
+            sync_once(cfg, quiet, quiet)
+        assert "Another okrsync process" in str(err.value)
+        assert writes_in(sim_okr) == {}
+        assert sync_once(cfg, quiet, quiet, dry_run=True) == 0  # a dry run writes nothing: allowed
+    assert sync_once(cfg, quiet, quiet) == 0  # the daemon stopped: the lock is free again
