@@ -150,6 +150,11 @@ def value_hash(value: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def has_value(value: Any) -> bool:
+    """Whether a Jira field holds something (0 and 0.0 are values; None, "" and [] are not)."""
+    return value is not None and value not in ("", [])
+
+
 def _same_number(now: Any, want: float | None) -> bool:
     if want is None:
         return now is None
@@ -364,7 +369,7 @@ def plan_changes(
             clear = {
                 fid: None
                 for fid in (ids.progress, ids.expected, ids.status)
-                if fid and current.fields.get(fid)
+                if fid and has_value(current.fields.get(fid))
             }
             if clear:
                 merged = next((e for e in edits if e.issue_key == key), None)
@@ -429,7 +434,8 @@ def _fmt(value: float | None) -> str:
 
 def _mention(name: str | None, ident: str | None) -> Inline:
     if ident:
-        return Mention(account_id=ident, display=name or ident)
+        # the id is an accountId on Cloud (ADF mentions) and a user name on Data Center ([~name])
+        return Mention(account_id=ident, name=ident, display=name or ident)
     return Text(name or "the owner")
 
 
@@ -575,7 +581,11 @@ def _objective_celebration(
     records: Mapping[tuple[str, str], CommentRecord],
 ) -> CommentPost | None:
     """One celebration per objective: on its own Jira issue, else on its first KR epic."""
-    target = obj.jira_key or next((k.jira_key for k in krs if k.jira_key), None)
+    identity = f"celebrate-objective:{obj.id}"
+    if any(ident == identity for _, ident in records):
+        return None  # celebrated already, wherever it was posted
+    epics = sorted((k.jira_key for k in krs if k.jira_key), key=_key_order)
+    target = obj.jira_key or (epics[0] if epics else None)
     if target is None:
         return None
     owners: dict[str, tuple[str | None, str | None]] = {}

@@ -402,12 +402,16 @@ def roll_up(tree: OkrTree, as_of: date, policy: RollupPolicy | None = None) -> S
                 if len(measured) != len(parts)
                 else f"weighted mean of {len(parts)} part(s)"
             )
+        health = health_of(progress, expected, policy, started=started)
+        if health == Health.DONE and any(p.progress is None or p.progress < 1.0 - EPSILON for p in parts):
+            # 100 % of what can be measured, but a part has no data yet: not done
+            health = Health.ON_TRACK
         score = Score(
             id=obj.id,
             kind="objective",
             progress=progress,
             expected=expected,
-            health=health_of(progress, expected, policy, started=started),
+            health=health,
             score=final_score(progress, period, as_of),
             explanation=Explanation("weighted_mean", summary, contributions=tuple(parts)),
             warnings=() if parts else (f"{obj.id}: has no key results and no aligned objectives",),

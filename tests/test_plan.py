@@ -10,9 +10,11 @@ import pytest
 from okrsync.doc import Mention
 from okrsync.model import (
     ActionPlan,
+    Health,
     KeyResult,
     Level,
     Measure,
+    MetricTarget,
     Objective,
     OkrTree,
     Period,
@@ -415,3 +417,73 @@ def test_moved_days_ignore_the_first_recorded_day() -> None:
         p(3, "C", 0.1),
     ]
     assert moved_days(points) == {"A": date(2026, 11, 3), "C": date(2026, 11, 3)}
+
+
+def test_an_objective_with_a_kr_without_data_is_not_done_nor_celebrated() -> None:
+    no_data = KeyResult(
+        "MET-1",
+        "ENG-1",
+        "metric",
+        Measure.METRIC,
+        (),
+        jira_key="MET-1",
+        metric=MetricTarget("OKR Current", 800, 300, None),
+    )
+    scored = roll_up(
+        tree(DONE_KR, no_data, objectives=(Objective("ENG-1", "Platform", Level.COMPANY),)), AS_OF
+    )
+    assert scored.objective("ENG-1").progress == 1.0  # 100 % of what can be measured…
+    assert scored.objective("ENG-1").health == Health.ON_TRACK  # …but not done
+    plan = plan_changes(scored, IDS, {})
+    assert "celebrate-objective:ENG-1" not in {c.identity for c in plan.comments}
+
+
+def test_an_objective_is_celebrated_once_even_if_its_first_kr_changes() -> None:
+    second = kr("PLAT-40", [ap("PLAT-41", DONE)])
+    objectives = (Objective("ENG-1", "Platform", Level.COMPANY),)
+    scored = roll_up(tree(DONE_KR, second, objectives=objectives), AS_OF)
+    target = next(
+        c for c in plan_changes(scored, IDS, {}).comments if c.identity == "celebrate-objective:ENG-1"
+    )
+    assert target.issue_key == "PLAT-20"  # the lowest key, whatever the configuration's order
+    records = {("PLAT-20", "celebrate-objective:ENG-1"): CommentRecord("9", target.value_hash)}
+    reordered = roll_up(tree(second, objectives=objectives), AS_OF)  # PLAT-20 left the objective
+    assert not [
+        c
+        for c in plan_changes(reordered, IDS, {}, records=records).comments
+        if c.identity == "celebrate-objective:ENG-1"
+    ]
+
+
+def test_zero_values_are_cleared_from_issues_that_left() -> None:
+    scored = roll_up(tree(HALF), AS_OF)
+    now = {
+        "OLD-1": IssueNow({"customfield_1": 0, "customfield_2": 0.0, "customfield_3": {"value": "Off track"}})
+    }
+    plan = plan_changes(scored, IDS, now, out_of_scope=["OLD-1"])
+    cleared = next(e for e in plan.field_edits if e.issue_key == "OLD-1")
+    assert {
+        k: v for k, v in cleared.fields.items() if k in ("customfield_1", "customfield_2", "customfield_3")
+    } == {"customfield_1": None, "customfield_2": None, "customfield_3": None}
+
+
+@pytest.mark.parametrize(("ident", "wiki"), [("drao", "[~drao]"), ("deepak.rao", "[~deepak.rao]")])
+def test_data_center_mentions_use_the_user_name(ident: str, wiki: str) -> None:
+    from okrsync.jira.markup import to_wiki
+
+    stale = KeyResult(
+        "PLAT-30",
+        "ENG-1",
+        "t",
+        Measure.ISSUES,
+        STALE.action_plans,
+        jira_key="PLAT-30",
+        owner="Deepak Rao",
+        owner_id=ident,
+    )
+    post = next(
+        c
+        for c in plan_changes(roll_up(tree(stale), AS_OF), IDS, {}).comments
+        if c.identity.startswith("stale")
+    )
+    assert wiki in to_wiki(post.doc)

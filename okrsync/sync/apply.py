@@ -24,10 +24,17 @@ from datetime import datetime
 from typing import Any
 
 from okrsync.doc import Doc, Paragraph, Text
-from okrsync.jira.errors import JiraBadRequest, JiraError, JiraNotFound
+from okrsync.jira.errors import (
+    JiraAuthError,
+    JiraBadRequest,
+    JiraError,
+    JiraNotFound,
+    JiraPermissionError,
+    JiraUnavailable,
+)
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
-from okrsync.plan import CommentPost, FieldEdit, Plan, PropertySet, value_hash
+from okrsync.plan import Change, CommentPost, FieldEdit, Plan, PropertySet, value_hash
 from okrsync.state.models import AppliedWrite
 from okrsync.state.store import StateStore
 
@@ -35,7 +42,11 @@ log = logging.getLogger(__name__)
 
 COMMENT_PROPERTY = "okrsync"
 RECORD_BATCH = 200
-_FOOTER = re.compile(r"— okrsync · ([A-Za-z0-9:_\-.]+)\s*$")
+NOTIFY_HINT = (
+    " — okrsync edits without notifications (writeback.notify_users: false), which Jira allows only "
+    "with Administer projects: grant it to okrsync's account, or set writeback.notify_users: true"
+)
+_FOOTER = re.compile(r"— okrsync · (\S.*?)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +75,12 @@ class ApplyOutcome:
     @property
     def writes(self) -> int:
         return self.field_edits + self.properties + self.comments_posted + self.comments_updated
+
+
+def _about_notifications(exc: JiraError) -> bool:
+    """Jira's 403 for ``notifyUsers=false`` without Administer projects ("To discard the user
+    notification either admin or project admin permissions are required.")."""
+    return any("notification" in m.lower() for m in exc.messages)
 
 
 def with_footer(doc: Doc, identity: str) -> Doc:
@@ -115,6 +132,7 @@ class Applier:
         self.touched: set[str] = set()
         self._comments: dict[str, list[dict[str, Any]]] = {}
         self._pending: list[AppliedWrite] = []
+        self._left = 0
 
     def apply(self, plan: Plan, out_of_scope: Iterable[str] = ()) -> ApplyOutcome:
         outcome = ApplyOutcome()
@@ -125,7 +143,8 @@ class Applier:
         return outcome
 
     def _apply(self, plan: Plan, leaving: set[str], outcome: ApplyOutcome) -> None:
-        for change in plan.changes:
+        for index, change in enumerate(plan.changes):
+            self._left = len(plan.changes) - index
             if self.stop():
                 outcome.stopped = True
                 break
@@ -141,10 +160,28 @@ class Applier:
                     outcome.warnings.append(f"{change.issue_key}: gone from Jira; nothing to clear")
                 else:
                     outcome.errors.append(ApplyError(change.issue_key, change.kind, str(exc), exc.status))
+            except (JiraAuthError, JiraUnavailable) as exc:
+                # the credential was refused, or Jira is down: every other change would fail the
+                # same way after its own retries (and failed logins can lock the account)
+                self._give_up(change, exc, outcome)
+                break
+            except JiraPermissionError as exc:
+                if isinstance(change, FieldEdit) and not self.notify and _about_notifications(exc):
+                    self._give_up(change, exc, outcome, hint=NOTIFY_HINT)
+                    break
+                outcome.errors.append(ApplyError(change.issue_key, change.kind, str(exc), exc.status))
             except JiraError as exc:
                 outcome.errors.append(ApplyError(change.issue_key, change.kind, str(exc), exc.status))
                 log.warning("%s %s failed: %s", change.kind, change.issue_key, exc)
             self.on_change()
+
+    def _give_up(self, change: Change, exc: JiraError, outcome: ApplyOutcome, hint: str = "") -> None:
+        outcome.errors.append(ApplyError(change.issue_key, change.kind, f"{exc}{hint}", exc.status))
+        outcome.stopped = True
+        left = self._left
+        outcome.warnings.append(
+            f"stopped applying after this error; {left} change(s) left for the next cycle"
+        )
 
     # ------------------------------------------------------------------------------ records
 
@@ -234,11 +271,17 @@ class Applier:
                     return
         marker = {"identity": change.identity, "hash": change.value_hash}
         if existing_id is not None:
-            self.gateway.update_comment(change.issue_key, existing_id, body)
-            self.gateway.set_comment_property(existing_id, COMMENT_PROPERTY, marker)
-            self._record_comment(change, existing_id)
-            outcome.comments_updated += 1
-            return
+            try:
+                self.gateway.update_comment(change.issue_key, existing_id, body, notify=self.notify)
+            except JiraNotFound:
+                # someone deleted it: forget it and post it again (a status comment is kept current)
+                self.store.forget_applied(change.issue_key, "comment", change.identity)
+                existing_id = None
+            else:
+                self.gateway.set_comment_property(existing_id, COMMENT_PROPERTY, marker)
+                self._record_comment(change, existing_id)
+                outcome.comments_updated += 1
+                return
         created = self.gateway.add_comment(change.issue_key, body, properties={COMMENT_PROPERTY: marker})
         comment_id = str(created.get("id"))
         self._record_comment(change, comment_id)

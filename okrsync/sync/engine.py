@@ -18,8 +18,8 @@ from okrsync.jira.gateway import JiraGateway
 from okrsync.mappers import children
 from okrsync.mappers import issue_fields as f
 from okrsync.mappers.tree import build_tree
-from okrsync.model import OkrTree
-from okrsync.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds, plan_changes
+from okrsync.model import OkrsyncError, OkrTree
+from okrsync.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds, has_value, plan_changes
 from okrsync.report.snapshot import META_KEY as SNAPSHOT_KEY
 from okrsync.report.snapshot import snapshot_of
 from okrsync.rollup import RollupPolicy, ScoredTree, roll_up
@@ -199,6 +199,10 @@ def run_sync(
             on_progress=on_progress,
             refresh_keys=tuple(refresh_keys),
         )
+    except OkrsyncError as exc:  # a problem the user can fix: its message says how; no traceback
+        report.status = "failed"
+        report.failure = str(exc)
+        log.error("sync cycle failed: %s", exc)
     except Exception as exc:  # a failed cycle is reported and recorded, never crashes the caller
         report.status = "failed"
         report.failure = str(exc) or exc.__class__.__name__
@@ -279,7 +283,9 @@ def _cycle(
         if k[1] == "comment"
     }
     property_hashes = {k[0]: a.value_hash for k, a in applied.items() if k[1] == "property"}
-    out_of_scope = [k for k in leaving if any(issue_now[k].fields.get(fid) for fid in ids.present())]
+    out_of_scope = [
+        k for k in leaving if any(has_value(issue_now[k].fields.get(fid)) for fid in ids.present())
+    ]
     comment_cfg = cfg.writeback.comments
     plan = (
         plan_changes(
