@@ -495,13 +495,20 @@ class JiraGateway:
                 self.set_comment_property(str(created.get("id")), prop, value)
         return created
 
-    def update_comment(self, key: str, comment_id: str, body: Doc) -> dict[str, Any]:
-        """``PUT /rest/api/{v}/issue/{key}/comment/{id}`` with the new body."""
+    def update_comment(self, key: str, comment_id: str, body: Doc, *, notify: bool = True) -> dict[str, Any]:
+        """``PUT /rest/api/{v}/issue/{key}/comment/{id}`` with the new body.
+
+        Cloud notifies watchers of an edited comment unless ``notifyUsers=false``
+        (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/
+        #api-rest-api-3-issue-issueidorkey-comment-id-put); Data Center has no such parameter.
+        """
+        params = {"notifyUsers": "false"} if not notify and self.flavor == "cloud" else None
         return self._json(
             self._call(
                 "PUT",
                 "/rest/api/{v}/issue/{key}/comment/{id}",
                 path={"key": key, "id": comment_id},
+                params=params,
                 body={"body": self.render(body)},
                 operation=f"update comment {comment_id} on {key}",
                 permission=EDIT_COMMENTS,
