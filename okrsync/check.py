@@ -30,7 +30,7 @@ from okrsync.model import Measure, OkrsyncError
 from okrsync.rollup import roll_up
 from okrsync.setup import config_projects
 from okrsync.state.store import StateStore
-from okrsync.sync.engine import rollup_policy
+from okrsync.sync.engine import moved_days, rollup_policy
 from okrsync.sync.read import read_tree
 
 SETUP = "run `okrsync setup` (as a Jira admin) to create it"
@@ -188,8 +188,9 @@ def _fields(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
             report.problems.append(Problem("field", str(exc)))
 
 
-def last_change_from_store(url: str) -> dict[str, date] | None:
-    """The progress history's last change per node, when a state store already exists.
+def last_change_from_store(url: str, *, since: date, as_of: date) -> dict[str, date] | None:
+    """The last day each node's progress moved (as sync sees it: the first recorded day is not a
+    movement), from the history between ``since`` and ``as_of``, when a state store exists.
 
     A SQLite file that is not there is not created just for ``check`` (``None`` then).
     """
@@ -206,7 +207,7 @@ def last_change_from_store(url: str) -> dict[str, date] | None:
             return None
     try:
         with StateStore.open(url) as store:
-            return store.last_change_day()
+            return moved_days(store.history(since=since, until=as_of))
     except (OkrsyncError, SQLAlchemyError, OSError, ValueError):
         return None
 

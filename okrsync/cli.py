@@ -188,7 +188,7 @@ def check(
         day = date.fromisoformat(as_of) if as_of else date.today()
     except ValueError:
         raise typer.BadParameter(f"{as_of!r} is not a day; use YYYY-MM-DD.", param_hint="--as-of") from None
-    last_change = last_change_from_store(settings.sync.state_url)
+    last_change = last_change_from_store(settings.sync.state_url, since=settings.period.start, as_of=day)
     with JiraGateway(settings.jira) as gateway:
         report = run_check(settings, gateway, as_of=day, last_change=last_change)
     print_check(settings, report, console)
@@ -203,7 +203,10 @@ def demo(
     """Run the whole job on the bundled Jira simulator: no Jira or configuration needed."""
     from okrsync.demo import run_demo
 
-    day = date.fromisoformat(as_of) if as_of else None
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise typer.BadParameter(f"{as_of!r} is not a day; use YYYY-MM-DD.", param_hint="--as-of") from None
     raise typer.Exit(run_demo(console, as_of=day))
 
 

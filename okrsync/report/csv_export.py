@@ -38,11 +38,18 @@ COLUMNS: Final = (
 """The CSV header, in order. ``kind`` is objective, key_result or action_plan."""
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        # anyone who can title an issue could plant a spreadsheet formula (CSV injection, OWASP):
+        # a leading apostrophe makes Excel and Sheets show it as text
+        return "'" + value
     return str(value)
 
 

