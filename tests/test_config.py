@@ -188,3 +188,16 @@ def test_missing_file_says_how_to_start(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(tmp_path / "nope.yaml")
     assert "okrsync.example.yaml" in str(err.value)
+
+
+def test_the_examples_commented_daemon_and_webhook_blocks_are_valid_when_uncommented() -> None:
+    import re
+
+    text = EXAMPLE.read_text()
+    tail = text[text.index("# daemon:") :]
+    uncommented = re.sub(r"^# (daemon:|webhook:|  )", lambda m: m.group(1), tail, flags=re.MULTILINE)
+    data = yaml.safe_load(text)
+    data.update(yaml.safe_load(uncommented))
+    cfg = config_from_mapping(data)
+    assert cfg.daemon.port == 8000
+    assert cfg.webhook.debounce_seconds == 2
