@@ -210,6 +210,11 @@ class Daemon:
         self.epic_link_id: str | None = None
         self._probe: tuple[float, bool] | None = None
         self._probe_lock = threading.Lock()
+        # at most one webhook cycle waits for its turn; later windows merge into it (see _webhook_fire)
+        self._webhook_lock = threading.Lock()
+        self._webhook_queued = False
+        self._webhook_affected: set[str] = set()
+        self._webhook_refresh: set[str] = set()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -232,8 +237,32 @@ class Daemon:
 
     @property
     def max_sync_age(self) -> timedelta:
-        """A last successful sync older than this makes the daemon not ready."""
+        """On an interval, a last successful sync older than this makes the daemon not ready (and a
+        daemon that has synced nothing yet is ready for this long after it started)."""
         return timedelta(seconds=3 * self.interval_seconds + 60)
+
+    @property
+    def backoff_cap(self) -> float:
+        """The longest wait before retrying a failed cycle: one ``sync.interval_minutes`` (with a
+        cron too: a night without fire times must not postpone the retry of a failure)."""
+        return self.interval_seconds
+
+    @property
+    def sync_grace(self) -> timedelta:
+        """How long after a scheduled cron fire time its successful cycle may take (retries included)."""
+        return timedelta(seconds=2 * self.interval_seconds + 60)
+
+    def sync_late_after(self, last_success: datetime) -> datetime | None:
+        """When the daemon becomes late (not ready) if no cycle succeeds after ``last_success``.
+
+        On an interval: ``max_sync_age`` after it. On a cron schedule: the first fire time after it,
+        plus ``sync_grace``; so nights and weekends outside the schedule are not late. ``None``: the
+        schedule never fires again.
+        """
+        if isinstance(self.trigger, CronTrigger):
+            fire: datetime | None = self.trigger.get_next_fire_time(None, last_success)
+            return fire + self.sync_grace if fire is not None else None
+        return last_success + self.max_sync_age
 
     def start(self) -> None:
         """Claim leadership (SQLite: or refuse to start) and start the schedule; the first cycle runs now."""
@@ -324,11 +353,23 @@ class Daemon:
         affected: Collection[str] = (),
         full: bool = False,
         refresh: Collection[str] = (),
+        *,
+        webhook: bool = False,
     ) -> SyncReport | None:
-        """One cycle if this process leads; ``None`` when it does not run (follower, stopping)."""
+        """One cycle if this process leads; ``None`` when it does not run (follower, stopping).
+
+        ``webhook``: the queued webhook cycle; it takes the KRs and issues every window gathered
+        until it got its turn, and from then on a new window queues the next cycle.
+        """
         if self.stop_event.is_set():
+            if webhook:
+                self._take_webhook_work()
             return None
         with self._cycle_lock:
+            if webhook:
+                more_affected, more_refresh = self._take_webhook_work()
+                affected = frozenset(affected) | more_affected
+                refresh = tuple(sorted({*refresh, *more_refresh}))
             if self.stop_event.is_set():
                 return None
             try:
@@ -381,7 +422,7 @@ class Daemon:
         self.failures += 1
         if self.stop_event.is_set():
             return
-        delay = backoff_delay(self.failures, self.cfg.daemon.retry_seconds, self.interval_seconds)
+        delay = backoff_delay(self.failures, self.cfg.daemon.retry_seconds, self.backoff_cap)
         log.info(
             "retrying in %.0f s (failure %d in a row)",
             delay,
@@ -400,7 +441,16 @@ class Daemon:
             )
 
     def _follow(self) -> None:
-        """A follower's tick: keep the KR health gauges current from the leader's snapshot."""
+        """A follower's tick: keep the KR health gauges and the last success (the leader's is the
+        system's) current from the leader's snapshot and runs."""
+        with contextlib.suppress(Exception):
+            ends = [
+                run.ended_at
+                for run in (self.store.last_run(status="ok"), self.store.last_run(status="partial"))
+                if run is not None and run.ended_at is not None
+            ]
+            if ends:
+                self.metrics.last_success.set(max(ends).timestamp())
         with contextlib.suppress(Exception):
             snapshot = self.store.get_meta(SNAPSHOT_KEY)
             if isinstance(snapshot, dict):
@@ -432,21 +482,48 @@ class Daemon:
     # ------------------------------------------------------------------ webhooks
 
     def _webhook_fire(self, affected: frozenset[str], events: int) -> None:
+        """A debounce window closed: queue a webhook cycle, or merge into the one already queued.
+
+        At most one webhook cycle waits: on a busy site whose cycles outlast the debounce window,
+        windows would otherwise pile up cycles for as long as the traffic lasts. A window that
+        closes while a webhook cycle runs (it took its work) queues exactly one more.
+        """
         if self.stop_event.is_set():
             return
+        refresh = self.debouncer.take_refresh()
+        with self._webhook_lock:
+            self._webhook_affected.update(affected)
+            self._webhook_refresh.update(refresh)
+            merged = self._webhook_queued
+            self._webhook_queued = True
         log.info(
-            "webhook: %d event(s), syncing now (KRs: %s)",
+            "webhook: %d event(s), %s (KRs: %s)",
             events,
+            "merged into the queued sync" if merged else "syncing now",
             ", ".join(sorted(affected)) or "none known yet",
-            extra={"event": "webhook_sync", "events": events, "affected_krs": sorted(affected)},
+            extra={
+                "event": "webhook_sync",
+                "events": events,
+                "affected_krs": sorted(affected),
+                "merged": merged,
+            },
         )
-        with contextlib.suppress(Exception):  # the scheduler is shutting down
-            refresh = self.debouncer.take_refresh()
+        if merged:
+            return
+        try:
             self.scheduler.add_job(
-                self.run_cycle,
-                kwargs={"reason": "webhook", "affected": affected, "refresh": refresh},
-                name="webhook",
+                self.run_cycle, kwargs={"reason": "webhook", "webhook": True}, name="webhook"
             )
+        except Exception:  # the scheduler is shutting down
+            self._take_webhook_work()
+
+    def _take_webhook_work(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The KRs and issues the queued webhook cycle covers; later windows queue a new one."""
+        with self._webhook_lock:
+            work = frozenset(self._webhook_affected), frozenset(self._webhook_refresh)
+            self._webhook_affected, self._webhook_refresh = set(), set()
+            self._webhook_queued = False
+            return work
 
     def _known_epics(self) -> Collection[str]:
         value = self.store.get_meta(KR_EPICS_META)

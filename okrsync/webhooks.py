@@ -86,6 +86,11 @@ class SeenCache:
                 self._seen.popitem(last=False)
             return False
 
+    def discard(self, identifier: str) -> None:
+        """Forget ``identifier``: its delivery was not handled, so Jira's retry must be."""
+        with self._lock:
+            self._seen.pop(identifier, None)
+
 
 # -------------------------------------------------------------------------------- own user
 
@@ -317,8 +322,19 @@ class WebhookReceiver:
             if not verify_signature(self.cfg.secret, body, header):
                 return Outcome(401, "bad_signature", "X-Hub-Signature does not match the body")
         identifier = headers.get(IDENTIFIER_HEADER)
+        # claimed before processing, so two concurrent copies of one delivery are handled once; given
+        # back if processing raises (the store is down): the 500 makes Jira retry with the same
+        # identifier, and that retry must be processed, not answered "duplicate"
         if identifier and self.seen.check_and_add(identifier):
             return Outcome(200, "duplicate", f"delivery {identifier} was already handled")
+        try:
+            return self._process(body)
+        except BaseException:
+            if identifier:
+                self.seen.discard(identifier)
+            raise
+
+    def _process(self, body: bytes) -> Outcome:
         try:
             payload = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError):

@@ -44,6 +44,8 @@ class DaemonView(Protocol):
     @property
     def max_sync_age(self) -> timedelta: ...
 
+    def sync_late_after(self, last_success: datetime) -> datetime | None: ...
+
     def clock(self) -> datetime: ...
 
     def jira_reachable(self) -> bool: ...
@@ -145,9 +147,14 @@ def create_app(daemon: DaemonView) -> Starlette:
             last = next((r for r in store.runs(50) if r.status in OK_STATUSES and r.ended_at), None)
         age = (now - last.ended_at).total_seconds() if last is not None and last.ended_at else None
         limit = daemon.max_sync_age.total_seconds()
-        # no successful sync yet: fine while the daemon is young and none of its cycles failed
-        young = (now - daemon.started_at).total_seconds() <= limit and daemon.failures == 0
-        sync_ok = age <= limit if age is not None else young
+        # late: a scheduled cycle (with sync.cron, a fire time; else the interval) has passed, plus a
+        # grace, without a successful cycle since; nights and weekends outside a cron are not late
+        late_after: datetime | None = None
+        if last is not None and last.ended_at is not None:
+            late_after = daemon.sync_late_after(last.ended_at)
+            sync_ok = late_after is None or now <= late_after
+        else:  # no successful sync yet: fine while the daemon is young and none of its cycles failed
+            sync_ok = (now - daemon.started_at).total_seconds() <= limit and daemon.failures == 0
         ready = store_ok and jira_ok and sync_ok
         body = {
             "ready": ready,
@@ -159,6 +166,7 @@ def create_app(daemon: DaemonView) -> Starlette:
                     "run_id": last.run_id if last else None,
                     "age_seconds": round(age, 1) if age is not None else None,
                     "max_age_seconds": limit,
+                    "late_after": late_after.isoformat() if late_after is not None else None,
                 },
             },
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -310,3 +311,45 @@ def test_a_mirrored_issue_is_reread_by_key() -> None:
     )
     assert status == 202
     assert refreshed == [["MOB-7"]]  # it was under MOB-1: it may have left it
+
+
+def test_a_delivery_that_failed_to_process_is_processed_when_jira_retries_it() -> None:
+    h = Harness()
+    down = [True]
+    mirror = h.receiver._mirror
+
+    def flaky_mirror(key: str) -> MirrorFacts:
+        if down[0]:
+            raise ConnectionError("the state store is restarting")
+        return mirror(key)
+
+    h.receiver._mirror = flaky_mirror
+    with pytest.raises(ConnectionError):
+        h.send(UPDATE, ident="d-9")  # the HTTP app answers 500: Jira retries with the same identifier
+    assert h.scheduled == [] and len(h.receiver.seen) == 0
+    down[0] = False
+    assert h.send(UPDATE, ident="d-9") == (202, "accepted")  # the retry is processed
+    assert h.send(UPDATE, ident="d-9") == (200, "duplicate")  # and only once
+    assert h.scheduled == [{"MOB-1"}]
+
+
+def test_two_concurrent_copies_of_a_delivery_are_processed_once() -> None:
+    h = Harness()
+    inside, release = threading.Event(), threading.Event()
+    mirror = h.receiver._mirror
+
+    def slow_mirror(key: str) -> MirrorFacts:
+        inside.set()
+        assert release.wait(5)
+        return mirror(key)
+
+    h.receiver._mirror = slow_mirror
+    first: list[tuple[int, str]] = []
+    thread = threading.Thread(target=lambda: first.append(h.send(UPDATE, ident="d-5")))
+    thread.start()
+    assert inside.wait(5)
+    assert h.send(UPDATE, ident="d-5") == (200, "duplicate")  # the copy, while the first is processed
+    release.set()
+    thread.join(5)
+    assert first == [(202, "accepted")]
+    assert h.scheduled == [{"MOB-1"}]
