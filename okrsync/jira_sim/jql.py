@@ -39,7 +39,7 @@ def _id_order(issue: Mapping[str, Any]) -> tuple[int, int, str]:
 class Query:
     """A compiled JQL query.  Create with :func:`compile_jql`."""
 
-    __slots__ = ("_keys", "_pred", "_sort_keys", "jql")
+    __slots__ = ("_keys", "_pred", "_sort_keys", "jql", "warnings")
 
     def __init__(
         self,
@@ -47,11 +47,14 @@ class Query:
         pred: Predicate | None,
         sort_keys: Sequence[SortKey],
         keys: frozenset[str] | None,
+        warnings: Sequence[str] = (),
     ) -> None:
         self.jql = jql
         self._pred: Predicate = pred or _match_all
         self._sort_keys = tuple(sort_keys)
         self._keys = keys
+        self.warnings: tuple[str, ...] = tuple(warnings)
+        """Validation errors turned into warnings (``validation="warn"``), in Jira's wording."""
 
     def matches(self, issue: Mapping[str, Any]) -> bool:
         """Whether ``issue`` (stored in CONTRACT shape) satisfies the WHERE part of the query."""
@@ -96,6 +99,8 @@ def compile_jql(
     now: datetime | None = None,
     known_values: Mapping[str, set[str]] | None = None,
     issue_key_lookup: Callable[[str], str | None] | None = None,
+    issue_exists: Callable[[str], bool] | None = None,
+    validation: str = "strict",
 ) -> Query:
     """Parse and validate ``jql`` against the field catalogue ``fields``.
 
@@ -105,7 +110,15 @@ def compile_jql(
     (also ``"resolution"``, ``"priority"``) to the lower-cased names/keys/ids that exist, so unknown
     values raise Jira's "The value 'X' does not exist for the field 'project'." error.
     ``issue_key_lookup`` optionally maps an issue id to its key, letting ``"Epic Link" = 10001``
-    match children that store the epic's key.  Raises :class:`JqlError` on any error.
+    match children that store the epic's key.  ``issue_exists`` (an issue key or id -> whether it
+    exists and the user may browse it) makes ``key``/``issuekey``/``id``, ``parent`` and ``"Epic Link"``
+    values strict, as in Jira: "An issue with key 'FOO-9' does not exist for field 'key'."
+    ``validation`` is the search's ``validateQuery``: ``"strict"`` raises :class:`JqlError` on any
+    error; ``"warn"`` puts the validation errors in :attr:`Query.warnings` (a clause in error matches
+    nothing; an unknown issue key matches nothing); ``"none"`` drops them. A query that does not
+    parse raises whatever ``validation`` says (https://docs.atlassian.com/software/jira/docs/api/
+    REST/latest/#api/2/search-searchUsingSearchRequest: "If the JQL is not correctly formed a 400
+    response code is returned, regardless of the validateQuery value").
     """
     if now is None:
         now = datetime.now(UTC)
@@ -118,13 +131,16 @@ def compile_jql(
         now=now,
         known_values=known_values,
         issue_key_lookup=issue_key_lookup,
+        issue_exists=issue_exists,
     )
     compiled = compiler.compile(parsed.where) if parsed.where is not None else None
     sort_keys = compiler.sort_keys(parsed.order_by)
-    compiler.raise_errors()
+    if validation == "strict":
+        compiler.raise_errors()
     return Query(
         jql,
         compiled.pred if compiled else None,
         sort_keys,
         compiled.keys if compiled else None,
+        compiler.errors if validation == "warn" else (),
     )

@@ -75,6 +75,7 @@ _LIST_OPS = frozenset({"in", "not in"})
 _STATUS_CATEGORIES = frozenset(
     {"new", "indeterminate", "done", "undefined", "to do", "in progress", "no category", "1", "2", "3", "4"}
 )
+_ISSUE_KINDS = frozenset({Kind.KEY, Kind.PARENT, Kind.EPIC_LINK})
 _SPRINT_FUNCTIONS = {"opensprints": "active", "closedsprints": "closed", "futuresprints": "future"}
 _ISSUETYPE_FUNCTIONS = {"standardissuetypes": STANDARD_MARK, "subtaskissuetypes": SUBTASK_MARK}
 _KNOWN_FUNCTIONS = frozenset(
@@ -136,12 +137,14 @@ class Compiler:
         now: datetime,
         known_values: Mapping[str, set[str]] | None,
         issue_key_lookup: Callable[[str], str | None] | None,
+        issue_exists: Callable[[str], bool] | None = None,
     ) -> None:
         self.resolver = resolver
         self.current_user = current_user
         self.now = now
         self.known_values = {k.lower(): v for k, v in (known_values or {}).items()}
         self.issue_key_lookup = issue_key_lookup
+        self.issue_exists = issue_exists
         self.errors: list[str] = []
 
     def error(self, message: str) -> Compiled:
@@ -293,6 +296,8 @@ class Compiler:
             if known is not None and low not in known:
                 self.error(f"The value '{text}' does not exist for the field '{name}'.")
                 ok = False
+            if kind in _ISSUE_KINDS and self.issue_exists is not None:
+                self._check_issue(kind, name, text)
             vals.items.append(low)
             if kind is Kind.KEY and low.isdigit():
                 vals.unknown_keys = True
@@ -301,6 +306,21 @@ class Compiler:
                 if epic_key:
                     vals.items.append(epic_key.lower())
         return vals if ok else None
+
+    def _check_issue(self, kind: Kind, name: str, text: str) -> None:
+        """Jira's validation of a key/issuekey/id, parent or Epic Link value: the issue must exist and
+        the user must be allowed to browse it, else the whole search is rejected (400), e.g. "An issue
+        with key 'FOO-9' does not exist for field 'key'." (Atlassian's own func tests:
+        ``parent = 'HSP-1'`` -> "An issue with key 'HSP-1' does not exist for field 'parent'.").
+
+        The message is recorded without failing the clause: with ``validateQuery=warn`` it becomes a
+        warning and the value simply matches nothing, while the clause's other values still match.
+        """
+        assert self.issue_exists is not None
+        if kind is Kind.KEY and not text.isdigit() and key_tuple(text)[1] < 0:
+            self.error(f"The issue key '{text}' for field '{name}' is invalid.")
+        elif not self.issue_exists(text):
+            self.error(f"An issue with key '{text}' does not exist for field '{name}'.")
 
     def alias_clause(self, fd: FieldDef, name: str, op: str, operand: Operand) -> Compiled:
         vals = self.alias_values(fd, name, operand)

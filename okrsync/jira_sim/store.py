@@ -40,7 +40,7 @@ class Store:
         self.lock = threading.RLock()
         self.version = 0
         self.listeners: list[Callable[[Event], None]] = []
-        self._search_cache: dict[tuple[str, str], tuple[int, list[str]]] = {}
+        self._search_cache: dict[tuple[str, str, str], tuple[int, list[str], tuple[str, ...]]] = {}
         self.users: dict[str, Json] = {}
         self.credentials: list[Json] = []  # {"account", "login", "secret", "kind": basic|pat}
         self.admins: set[str] = set()
@@ -744,15 +744,42 @@ class Store:
 
     # -------------------------------------------------------------------------------- search
 
-    def search_keys(self, jql: str, user: Json | None) -> list[str]:
+    def search_keys(
+        self,
+        jql: str,
+        user: Json | None,
+        *,
+        hidden: Callable[[str], bool] | None = None,
+        validation: str = "strict",
+    ) -> list[str]:
         """Keys of the issues matching ``jql`` in result order (cached per store version)."""
+        return self.search(jql, user, hidden=hidden, validation=validation)[0]
+
+    def search(
+        self,
+        jql: str,
+        user: Json | None,
+        *,
+        hidden: Callable[[str], bool] | None = None,
+        validation: str = "strict",
+    ) -> tuple[list[str], tuple[str, ...]]:
+        """``(keys, warnings)`` of a search, as Jira validates it: a key/parent/Epic Link value naming an
+        issue that does not exist, or that ``hidden`` says the user may not browse, is an error
+        (``validation`` "strict": :class:`JqlError`), a warning ("warn") or nothing ("none")."""
         from okrsync.jira_sim.jql import compile_jql
 
-        cache_key = (jql, str(user["accountId"]) if user else "")
+        def exists(ref: str) -> bool:
+            key = self.ids.get(ref, ref)
+            issue = self.issues.get(key) or self.issues.get(key.upper())
+            return issue is not None and not (hidden is not None and hidden(str(issue["key"])))
+
+        cache_key = (jql, str(user["accountId"]) if user else "", validation)
         hit = self._search_cache.get(cache_key)
-        if hit is not None and hit[0] == self.version:
-            return hit[1]
-        query = compile_jql(jql, self.fields, current_user=user, now=self.now())
+        if hit is not None and hit[0] == self.version and hidden is None:
+            return hit[1], hit[2]
+        query = compile_jql(
+            jql, self.fields, current_user=user, now=self.now(), issue_exists=exists, validation=validation
+        )
         candidates = query.key_candidates()
         if candidates is not None:
             pool = [self.issues[k] for k in candidates if k in self.issues]
@@ -761,10 +788,11 @@ class Store:
             pool = list(self.issues.values())
         matched = [i for i in pool if query.matches(i)]
         keys = [str(i["key"]) for i in query.sort(matched)]
-        if len(self._search_cache) > 64:
-            self._search_cache.clear()
-        self._search_cache[cache_key] = (self.version, keys)
-        return keys
+        if hidden is None:
+            if len(self._search_cache) > 64:
+                self._search_cache.clear()
+            self._search_cache[cache_key] = (self.version, keys, query.warnings)
+        return keys, query.warnings
 
     # ------------------------------------------------------------------------------ save/load
 

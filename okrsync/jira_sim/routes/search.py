@@ -4,7 +4,8 @@ Cloud: ``GET|POST /rest/api/{2,3}/search/jql`` (``nextPageToken``, ``isLast``, n
 fields ``id`` only; up to 5000 per page when only id/key are requested, else 100) and
 ``POST /search/approximate-count``; the old ``/search`` answers 410 Gone. Data Center:
 ``GET|POST /rest/api/2/search`` (``startAt``/``maxResults``/``total``, default ``*navigable``,
-``maxResults`` capped at 1000 and echoed).
+``maxResults`` capped at 1000 and echoed; ``validateQuery`` strict/warn/none, warnings in
+``warningMessages``).
 """
 
 from __future__ import annotations
@@ -26,13 +27,38 @@ DC_DEFAULT_PAGE = 50
 DC_MAX_PAGE = 1000  # jira.search.views.default.max
 
 
-def _keys(req: Request, jql: str) -> list[str]:
+def _search(req: Request, jql: str, validation: str = "strict") -> tuple[list[str], tuple[str, ...]]:
+    """Keys and warnings; JQL errors answer 400 like Jira, including an issue key that does not exist
+    or that the account may not browse (the ``forbidden_issues`` fault) in a key/parent/Epic Link
+    clause: ``{"errorMessages": ["An issue with key 'FOO-9' does not exist for field 'key'."]}``."""
     from okrsync.jira_sim.jql import JqlError
 
+    faults = req.sim.faults
+    hidden = faults.forbidden if faults.config.forbidden_issues else None
     try:
-        return req.store.search_keys(jql, req.user)
+        return req.store.search(jql, req.user, hidden=hidden, validation=validation)
     except JqlError as exc:
         raise ApiError(400, list(exc.messages) or [str(exc)]) from None
+
+
+def _keys(req: Request, jql: str) -> list[str]:
+    return _search(req, jql)[0]
+
+
+# Data Center's validateQuery: "strict" (default), "warn", "none"; legacy true = strict, false = warn
+# (https://docs.atlassian.com/software/jira/docs/api/REST/latest/#api/2/search-searchUsingSearchRequest).
+# Cloud's /search/jql has no such parameter: its JQL is always validated strictly.
+_VALIDATE_QUERY = {"strict": "strict", "true": "strict", "warn": "warn", "false": "warn", "none": "none"}
+
+
+def _validation(params: dict[str, Any]) -> str:
+    raw = params.get("validateQuery")
+    if raw is None or raw == "":
+        return "strict"
+    mode = _VALIDATE_QUERY.get(str(raw).lower())
+    if mode is None:
+        raise ApiError(400, f"The value '{raw}' is invalid for the 'validateQuery' parameter.")
+    return mode
 
 
 def _params(req: Request) -> dict[str, Any]:
@@ -171,7 +197,7 @@ def search_dc(req: Request) -> Response:
     if max_results < 0:
         max_results = DC_DEFAULT_PAGE
     max_results = min(max_results, DC_MAX_PAGE)
-    keys = _keys(req, jql)
+    keys, warnings = _search(req, jql, _validation(params))
     page = keys[start_at : start_at + max_results]
     body: Json = {
         "expand": "schema,names",
@@ -180,6 +206,8 @@ def search_dc(req: Request) -> Response:
         "total": len(keys),
         "issues": _render_page(req, page, selection, expand, properties, id_only=False),
     }
+    if warnings:
+        body["warningMessages"] = list(warnings)
     if "names" in expand:
         body["names"] = {str(f["id"]): f["name"] for f in req.store.fields}
     return Response(200, body)
