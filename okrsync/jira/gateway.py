@@ -68,6 +68,7 @@ Flavor = Literal["cloud", "datacenter"]
 CLOUD_SEARCH_PAGE = 5000
 CLOUD_KEYS_PAGE = 5000
 DC_SEARCH_PAGE = 1000
+MAX_SEARCH_WARNINGS = 1000  # search_warnings keeps the latest ones
 COMMENT_PAGE = 1000
 BULK_CHANGELOG_ISSUES = 1000  # changelog/bulkfetch: up to 1000 issues and 10 field ids a request
 BULK_CHANGELOG_FIELDS = 10
@@ -131,6 +132,11 @@ class JiraGateway:
         )
         self.max_in_values = max_in_values
         self.max_jql_chars = max_jql_chars
+        self.search_warnings: list[str] = []
+        """Data Center's ``warningMessages`` of every search so far, in order (a search's repeated
+        pages add them once); e.g. "An issue with key 'FOO-9' does not exist for field 'key'."; only
+        the latest :data:`MAX_SEARCH_WARNINGS` are kept. See :meth:`search_warnings_since`."""
+        self._search_warnings_total = 0
         self._lock = threading.RLock()
         self._flavor: Flavor | None = None if cfg.flavor == "auto" else cfg.flavor
         self._server_info: dict[str, Any] | None = None
@@ -335,11 +341,25 @@ class JiraGateway:
         # Jira caps maxResults silently (jira.search.views.default.max) and echoes the applied
         # value; we advance startAt by the issues actually received, stop at the latest `total`
         # (it may change between pages) and never yield an issue twice.
+        #
+        # validateQuery "warn": a query naming an issue key that does not exist (or that the account
+        # cannot browse) would otherwise fail whole with 400 ("An issue with key 'FOO-9' does not
+        # exist for field 'key'."); with "warn" Jira "returns all errors as warnings"
+        # (`warningMessages` in the response) and the key simply matches nothing. A query that does
+        # not parse is still a 400. https://docs.atlassian.com/software/jira/docs/api/REST/latest/
+        # #api/2/search-searchUsingSearchRequest (Cloud's /search/jql has no such parameter.)
         size = page_size or DC_SEARCH_PAGE
         start = 0
         seen: set[str] = set()
+        warned: set[str] = set()
         while True:
-            body: dict[str, Any] = {"jql": jql, "startAt": start, "maxResults": size, "fields": fields}
+            body: dict[str, Any] = {
+                "jql": jql,
+                "startAt": start,
+                "maxResults": size,
+                "fields": fields,
+                "validateQuery": "warn",
+            }
             if expand:
                 body["expand"] = list(expand)
             data = self._json(
@@ -352,6 +372,10 @@ class JiraGateway:
                     permission=BROWSE,
                 )
             )
+            for message in data.get("warningMessages") or []:
+                if isinstance(message, str) and message not in warned:
+                    warned.add(message)
+                    self._search_warning(jql, message)
             issues = data.get("issues") or []
             for issue in issues:
                 ident = str(issue.get("id") or issue.get("key"))
@@ -363,6 +387,25 @@ class JiraGateway:
             total = data.get("total")
             if not issues or (isinstance(total, int) and start >= total):
                 return
+
+    def search_warning_mark(self) -> int:
+        """A mark for :meth:`search_warnings_since`: how many search warnings there have been."""
+        with self._lock:
+            return self._search_warnings_total
+
+    def search_warnings_since(self, mark: int) -> list[str]:
+        """The search warnings Jira gave after ``mark`` (from :meth:`search_warning_mark`)."""
+        with self._lock:
+            new = min(self._search_warnings_total - mark, len(self.search_warnings))
+            return self.search_warnings[-new:] if new > 0 else []
+
+    def _search_warning(self, jql: str, message: str) -> None:
+        with self._lock:
+            if len(self.search_warnings) >= MAX_SEARCH_WARNINGS:
+                del self.search_warnings[: MAX_SEARCH_WARNINGS // 2]
+            self.search_warnings.append(message)
+            self._search_warnings_total += 1
+        log.warning("Jira warned about the search %r: %s", _short(jql), message)
 
     def _dc_issue_properties(self, key: str, properties: Sequence[str]) -> dict[str, Any]:
         data = self._json(
@@ -642,8 +685,9 @@ class JiraGateway:
             )
         )
 
-    def find_filters(self, name: str) -> list[dict[str, Any]]:
-        """Filters named ``name`` visible to the account (Cloud: filter search; DC: favourites)."""
+    def find_filters(self, name: str, *, prefix: bool = False) -> list[dict[str, Any]]:
+        """Filters named ``name`` (or, with ``prefix``, whose name starts with it) visible to the
+        account (Cloud: filter search; DC: favourites, which okrsync's own filters are)."""
         if self.flavor == "cloud":
             found = self._paged_values(
                 "/rest/api/3/filter/search",
@@ -659,6 +703,8 @@ class JiraGateway:
                 )
             )
             found = list(raw) if isinstance(raw, list) else []
+        if prefix:
+            return [f for f in found if str(f.get("name") or "").startswith(name)]
         return [f for f in found if f.get("name") == name]
 
     def _paged_values(
@@ -1099,7 +1145,14 @@ class JiraGateway:
         ``global`` would include anonymous users
         (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-filters/#api-rest-api-3-filter-post).
         """
-        body = {"name": name, "jql": jql, "description": description, "sharePermissions": list(share)}
+        # favourite, so that Data Center (which lists filters only through favourites) finds it again
+        body = {
+            "name": name,
+            "jql": jql,
+            "description": description,
+            "favourite": True,
+            "sharePermissions": list(share),
+        }
         return self._json(
             self._call(
                 "POST",

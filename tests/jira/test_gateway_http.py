@@ -293,6 +293,7 @@ def test_datacenter_search_pages_by_start_at_with_a_silent_cap(
             "startAt": s,
             "maxResults": 1000,
             "fields": ["summary"],
+            "validateQuery": "warn",
             "expand": ["changelog"],
         }
         for s in (0, 500, 1000)
