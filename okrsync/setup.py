@@ -149,6 +149,8 @@ class FilterSpec:
     name: str
     jql: str
     description: str
+    prefix: str | None = None
+    """Found by this name prefix instead of the whole name (a company objective's id)."""
 
 
 KR_FILTER = "OKR: key results"
@@ -219,6 +221,7 @@ def filter_specs(cfg: Settings, *, objective_ids: bool = True) -> list[FilterSpe
                 f"OKR: {obj.id} {obj.title}"[:255],
                 f"{progress} is not EMPTY AND {where} {order}",
                 f"Key results aligned to the company objective {obj.id} (made by okrsync setup).",
+                prefix=f"OKR: {obj.id} ",
             )
         )
     return out
@@ -614,7 +617,11 @@ class _Setup:
         """Create or update the filters; returns ``{name: id}`` (ids may be absent in a dry run)."""
         ids: dict[str, str] = {}
         for spec in filter_specs(self.cfg, objective_ids=self._objective_ids()):
-            found = self.gw.find_filters(spec.name)
+            # a company objective's filter is found by its id, so a renamed objective renames it
+            if spec.prefix:
+                found = self.gw.find_filters(spec.prefix, prefix=True)
+            else:
+                found = self.gw.find_filters(spec.name)
             if not found:
                 if not self.dry:
                     made = self.gw.create_shared_filter(
@@ -625,7 +632,7 @@ class _Setup:
                 continue
             current = found[0]
             ids[spec.name] = str(current.get("id"))
-            if _same_jql(str(current.get("jql") or ""), spec.jql):
+            if _same_jql(str(current.get("jql") or ""), spec.jql) and current.get("name") == spec.name:
                 self.act("filter", spec.name, "exists", f"id {current.get('id')}")
                 continue
             if not self.dry:

@@ -103,6 +103,7 @@ def test_shared_filter_and_update(
         "name": "OKR: key results",
         "jql": '"OKR Progress" is not EMPTY',
         "description": "d",
+        "favourite": True,
         "sharePermissions": [{"type": "authenticated"}],
     }
     gw.update_filter("10000", name="OKR: key results", jql="x = 1", description="e")

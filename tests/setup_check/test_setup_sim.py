@@ -308,3 +308,31 @@ def test_a_site_set_up_before_okr_objective_id_gets_it_and_its_gadget_reconfigur
     sim.reset_counters()
     again, _ = setup(cfg)
     assert writes_in(sim) == {} and again.changes == 0
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_a_renamed_company_objective_renames_its_filter_instead_of_adding_one(
+    flavor: str, sim_factory: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sim = sim_factory(flavor)
+    cfg = settings_for(sim, monkeypatch, tmp_path)
+    if flavor == "datacenter":
+        setup(cfg)
+        play_dc_admin(sim)
+    setup(cfg)
+    renamed = cfg.model_copy(
+        update={
+            "objectives": [
+                o.model_copy(update={"title": "Customers first"}) if o.id == "CO-1" else o
+                for o in cfg.objectives
+            ]
+        }
+    )
+    report, _ = setup(renamed)
+    actions = {(a.area, a.subject): a.status for a in report.actions if a.area == "filter"}
+    assert actions[("filter", "OKR: CO-1 Customers first")] == "updated"
+    with JiraGateway(cfg.jira) as gateway:
+        co1 = gateway.find_filters("OKR: CO-1 ", prefix=True)
+    assert [f["name"] for f in co1] == ["OKR: CO-1 Customers first"]  # one filter, renamed
+    again, _ = setup(renamed)
+    assert again.changes == 0

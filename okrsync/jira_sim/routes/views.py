@@ -57,7 +57,7 @@ def create_filter(req: Request) -> Response:
         "description": str(body.get("description") or ""),
         "jql": jql,
         "owner": req.me["accountId"],
-        "favourite": bool(body.get("favourite", True)),
+        "favourite": bool(body.get("favourite", False)),  # Jira: not a favourite unless asked
         "sharePermissions": body.get("sharePermissions") or [],
         "editPermissions": body.get("editPermissions") or [],
     }
