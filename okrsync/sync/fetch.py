@@ -12,6 +12,17 @@ the user's time zone — all once per gateway):
 * a full reconcile (``--full`` or every ``full_reconcile_hours``) lists the scope's keys only, to
   notice deleted issues and issues moved out of scope, then fetches just the new and changed ones.
 
+An issue key that no longer names a browsable issue (a configured epic deleted, archived or
+hidden from okrsync's account, an issue deleted after a webhook) would fail every search that
+names it: Jira answers 400 "An issue with key 'PLAT-9' does not exist for field 'key'." (also for
+``parent`` and ``"Epic Link"`` values). Data Center searches ask for ``validateQuery=warn`` (the key
+then matches nothing and the message comes back as a warning); on Cloud, which has no such
+option, the keys Jira names are dropped from the query and it is sent again (at most
+``MAX_KEY_RETRIES`` times). Either way the key counts as gone: a configured epic's KR is left out
+(the mapper says so), a refreshed issue leaves the mirror. A KR or objective source's own JQL is
+never rewritten: if Jira rejects it, that source is left out for the cycle with a warning naming
+its configuration key, and the rest of the sync goes on.
+
 JQL dates are read in the Jira user's time zone ("updated >= '2026-11-20 10:05'" means 10:05 in
 the time zone of the user's profile: https://support.atlassian.com/jira-software-cloud/docs/
 jql-fields/#Updated), so the watermark is converted to ``myself().timeZone`` before it is written.
@@ -19,20 +30,45 @@ jql-fields/#Updated), so the watermark is converted to ``myself().timeZone`` bef
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from okrsync.config import Settings
-from okrsync.jira.errors import JiraError
+from okrsync.jira.errors import JiraBadRequest, JiraError, describe_jira_reasons
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.jql import jql_quote, split_order_by
 from okrsync.mappers import children
 from okrsync.mappers import issue_fields as f
 from okrsync.mappers.tree import JiraSnapshot
 from okrsync.sync.scope import ReadPlan
+
+log = logging.getLogger(__name__)
+
+MAX_KEY_RETRIES = 3
+"""How many times one search is sent again without the issue keys Jira said it cannot find."""
+
+# Jira's validation messages that name an issue key: "An issue with key 'FOO-9' does not exist for
+# field 'key'." (also 'issuekey', 'parent', 'Epic Link'), and "The issue key 'foo' for field 'key'
+# is invalid."
+_NAMED_KEY = re.compile(
+    r"An issue with key '(?P<missing>[^']+)' does not exist for field"
+    r"|The issue key '(?P<invalid>[^']+)' for field '[^']*' is invalid"
+)
+
+
+def keys_named(messages: Iterable[str]) -> set[str]:
+    """The issue keys (upper-cased) that Jira's messages say do not exist or cannot be browsed."""
+    out: set[str] = set()
+    for message in messages:
+        for m in _NAMED_KEY.finditer(message):
+            out.add((m.group("missing") or m.group("invalid")).upper())
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +83,8 @@ class FetchResult:
     kr_epics: tuple[str, ...] = ()
     mode: str = "full"
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    gone: tuple[str, ...] = ()
+    """Keys Jira said do not exist or cannot be browsed (also in ``removed``): writing to them is futile."""
 
 
 def jql_datetime(at: datetime, time_zone: str | None) -> str:
@@ -93,33 +131,106 @@ class Fetcher:
         self.cfg = cfg
         self.plan = plan
         self.properties: list[str] = ["okrsync"] if gateway.search_returns_properties else []
+        self._gone: set[str] = set()  # upper-cased keys Jira said are gone, this fetch
+        self._warnings: list[str] = []
 
     def _search(self, jql: str) -> list[f.RawIssue]:
         return list(self.gateway.search(jql, list(self.plan.fields), properties=self.properties))
 
-    def _scope_queries(self, fetch_keys: Sequence[str], epics: Sequence[str], suffix: str = "") -> list[str]:
-        """``key in (fetch_keys) OR parent in (epics) [OR "Epic Link" in (epics)]`` in bounded pieces."""
+    def _scope_chunks(
+        self, fetch_keys: Sequence[str], epics: Sequence[str]
+    ) -> list[tuple[list[str], list[str]]]:
+        """``(keys, epics)`` pieces such that ``_scope_jql`` of each stays within Jira's bounds."""
         clause_names = children.jql_clauses(self.plan.ids)
         wanted = set(fetch_keys)
-        queries: list[str] = []
+        epic_set = set(epics)
         chunks = _chunks(
             list(dict.fromkeys([*epics, *fetch_keys])),
             len(clause_names) + 1,
             self.gateway.max_in_values,
             self.gateway.max_jql_chars,
         )
-        for chunk in chunks:
-            parts = []
-            keys_here = [k for k in chunk if k in wanted]
-            if keys_here:
-                parts.append(f"key in ({_in(keys_here)})")
-            epics_here = [k for k in chunk if k in epics]
-            if epics_here:
-                parts.extend(f"{c} in ({_in(epics_here)})" for c in clause_names)
-            if parts:
-                where = " OR ".join(parts)
-                queries.append(f"({where}){suffix} ORDER BY key ASC")
-        return queries
+        return [([k for k in c if k in wanted], [k for k in c if k in epic_set]) for c in chunks]
+
+    def _scope_jql(self, keys: Sequence[str], epics: Sequence[str], suffix: str = "") -> str | None:
+        """``(key in (keys) OR parent in (epics) [OR "Epic Link" in (epics)]){suffix}``, without the keys
+        Jira said are gone; None when nothing is left to ask for."""
+        keys_here = [k for k in keys if k.upper() not in self._gone]
+        epics_here = [k for k in epics if k.upper() not in self._gone]
+        parts = []
+        if keys_here:
+            parts.append(f"key in ({_in(keys_here)})")
+        if epics_here:
+            parts.extend(f"{c} in ({_in(epics_here)})" for c in children.jql_clauses(self.plan.ids))
+        if not parts:
+            return None
+        return f"({' OR '.join(parts)}){suffix} ORDER BY key ASC"
+
+    def _key_jql(self, keys: Sequence[str]) -> str | None:
+        rest = [k for k in keys if k.upper() not in self._gone]
+        return f"key in ({_in(rest)}) ORDER BY key ASC" if rest else None
+
+    def _scope(
+        self, fetch_keys: Sequence[str], epics: Sequence[str], run: Callable[[str], object], suffix: str = ""
+    ) -> None:
+        for keys_here, epics_here in self._scope_chunks(fetch_keys, epics):
+            self._keyed(
+                partial(self._scope_jql, keys_here, epics_here, suffix), [*keys_here, *epics_here], run
+            )
+
+    def _by_key(self, keys: Sequence[str], run: Callable[[str], object]) -> None:
+        for chunk in _chunks(keys, 1, self.gateway.max_in_values, self.gateway.max_jql_chars):
+            self._keyed(partial(self._key_jql, chunk), chunk, run)
+
+    def _keyed(
+        self, build: Callable[[], str | None], named: Collection[str], run: Callable[[str], object]
+    ) -> None:
+        """Run the search ``build()`` makes from key lists; keys Jira says are gone are dropped.
+
+        Cloud answers 400 naming them: they are marked gone and the search is rebuilt and sent again
+        (at most ``MAX_KEY_RETRIES`` times; any other 400 is raised). Data Center (``validateQuery``
+        warn) answers with warnings naming them: they are marked gone, no second request.
+        """
+        ours = {k.upper() for k in named}
+        for attempt in range(MAX_KEY_RETRIES + 1):
+            jql = build()
+            if jql is None:
+                return
+            mark = self.gateway.search_warning_mark()
+            try:
+                run(jql)
+            except JiraBadRequest as exc:
+                gone = keys_named(exc.messages) & ours - self._gone
+                if not gone or attempt == MAX_KEY_RETRIES:
+                    raise
+                self._mark_gone(gone)
+                continue
+            for message in self.gateway.search_warnings_since(mark):
+                gone = keys_named([message]) & ours
+                if gone:
+                    self._mark_gone(gone)
+                elif message not in self._warnings:
+                    self._warnings.append(f"Jira warned about a search okrsync made: {message}")
+            return
+
+    def _mark_gone(self, keys: Iterable[str]) -> None:
+        for key in sorted(keys):
+            if key not in self._gone:
+                log.info("%s does not exist in Jira or okrsync cannot browse it: left out", key)
+                self._gone.add(key)
+
+    def _source_search(self, jql: str, label: str) -> list[f.RawIssue] | None:
+        """A KR or objective source's own JQL; None (and a warning naming ``label``) if Jira rejects it."""
+        mark = self.gateway.search_warning_mark()
+        try:
+            found = self._search(jql)
+        except JiraBadRequest as exc:
+            reason = describe_jira_reasons(exc.messages, exc.errors) or str(exc)
+            self._warnings.append(f"{label}: Jira rejected it: {reason}")
+            return None
+        for message in self.gateway.search_warnings_since(mark):
+            self._warnings.append(f"{label}: Jira warned: {message}")
+        return found
 
     def fetch(
         self,
@@ -135,7 +246,8 @@ class Fetcher:
         issue moved out of scope or deleted is noticed at once, not only at the next full reconcile."""
         cfg = self.cfg
         fresh: dict[str, f.RawIssue] = {}
-        warnings: list[str] = []
+        self._gone = set()
+        self._warnings = warnings = []
 
         def keep(batch: Iterable[f.RawIssue]) -> list[f.RawIssue]:
             got = []
@@ -144,14 +256,25 @@ class Fetcher:
                 got.append(raw)
             return got
 
+        def fetch_into_fresh(jql: str) -> None:
+            keep(self._search(jql))
+
+        sources_failed = False
         objective_issues: list[f.RawIssue] = []
         if cfg.objectives_from_jira is not None:
-            objective_issues = keep(self._search(cfg.objectives_from_jira.jql))
+            found_objectives = self._source_search(cfg.objectives_from_jira.jql, "objectives_from_jira.jql")
+            sources_failed |= found_objectives is None
+            objective_issues = keep(found_objectives or [])
         jql_epics: dict[int, list[f.RawIssue]] = {}
         for index, source in enumerate(cfg.key_results):
             if source.jql:
                 where, order = split_order_by(source.jql)
-                found = keep(self._search(f"({where})" + (f" {order}" if order else "")))
+                jql = f"({where})" + (f" {order}" if order else "")
+                found_source = self._source_search(jql, f"key_results[{index}].jql")
+                if found_source is None:
+                    sources_failed = True
+                    continue
+                found = keep(found_source)
                 jql_epics[index] = [e for e in found if _is_epic(e)]
                 skipped = len(found) - len(jql_epics[index])
                 if skipped:
@@ -167,8 +290,7 @@ class Fetcher:
         removed: set[str] = set()
 
         if since is None or not mirror:
-            for jql in self._scope_queries([k for k in configured if k not in fresh], epics):
-                keep(self._search(jql))
+            self._scope([k for k in configured if k not in fresh], epics, fetch_into_fresh)
         else:
             tz = self._time_zone()
             # without the user's time zone, widen the window by the largest UTC offset there is
@@ -178,25 +300,21 @@ class Fetcher:
             if full:
                 # keys only: what is in scope now, to notice deletions and moves out of scope
                 current: set[str] = set()
-                for jql in self._scope_queries(configured, epics):
-                    current.update(self.gateway.search_keys(jql))
-                in_mirror = {k for k in mirror if k not in {f.key_of(o) for o in objective_issues}}
-                removed = {k for k in in_mirror if k not in current and k not in fresh}
+                self._scope(configured, epics, lambda jql: current.update(self.gateway.search_keys(jql)))
+                if not sources_failed:  # else the scope is unknown: remove nothing this cycle
+                    in_mirror = {k for k in mirror if k not in {f.key_of(o) for o in objective_issues}}
+                    removed = {k for k in in_mirror if k not in current and k not in fresh}
                 missing = [k for k in sorted(current) if k not in mirror and k not in fresh]
-                for chunk in _chunks(missing, 1, self.gateway.max_in_values, self.gateway.max_jql_chars):
-                    keep(self._search(f"key in ({_in(chunk)}) ORDER BY key ASC"))
+                self._by_key(missing, fetch_into_fresh)
             elif new_epics:
-                for jql in self._scope_queries(
-                    [k for k in new_epics if k in configured and k not in fresh], new_epics
-                ):
-                    keep(self._search(jql))
-            for jql in self._scope_queries(configured, epics, f" AND updated >= {changed_since}"):
-                keep(self._search(jql))
+                self._scope(
+                    [k for k in new_epics if k in configured and k not in fresh], new_epics, fetch_into_fresh
+                )
+            self._scope(configured, epics, fetch_into_fresh, f" AND updated >= {changed_since}")
 
         refresh = sorted({k for k in refresh_keys if k} - set(fresh))
         if refresh and mirror and since is not None:
-            for chunk in _chunks(refresh, 1, self.gateway.max_in_values, self.gateway.max_jql_chars):
-                keep(self._search(f"key in ({_in(chunk)}) ORDER BY key ASC"))
+            self._by_key(refresh, fetch_into_fresh)
             epic_set = set(epics)
             objective_set = {f.key_of(o) for o in objective_issues}
             for key in refresh:
@@ -206,9 +324,22 @@ class Fetcher:
                 if raw is None or not children.epics_of(raw, self.plan.ids, epic_set):
                     removed.add(key)  # deleted, no longer visible, or moved out of every KR
 
-        # epics that stopped being KRs leave the scope too
-        for gone in known - set(epics):
-            removed.add(gone)
+        # keys Jira says are gone (deleted, or okrsync cannot browse them) leave the scope: a
+        # configured epic's KR is then left out, and the mapper says so ("was not found in Jira")
+        gone = {k for k in [*epics, *refresh, *mirror] if k.upper() in self._gone}
+        removed |= gone
+        for index, found in list(jql_epics.items()):
+            for epic in found:
+                if f.key_of(epic) in gone:
+                    warnings.append(
+                        f"{f.key_of(epic)} (key_results[{index}]) does not exist in Jira or okrsync cannot "
+                        "browse it: its KR is left out"
+                    )
+            jql_epics[index] = [e for e in found if f.key_of(e) not in gone]
+        epics = [e for e in epics if e not in gone]
+        # epics that stopped being KRs leave the scope too (unless a source could not be read)
+        if not sources_failed:
+            removed |= known - set(epics)
         merged: dict[str, f.RawIssue] = {k: v for k, v in mirror.items() if k not in removed}
         merged.update(fresh)
         for key in removed:
@@ -237,6 +368,7 @@ class Fetcher:
             kr_epics=tuple(epics),
             mode=mode,
             warnings=tuple(warnings),
+            gone=tuple(sorted(gone)),
         )
 
     def _time_zone(self) -> str | None:
