@@ -207,10 +207,11 @@ class Fetcher:
                 continue
             for message in self.gateway.search_warnings_since(mark):
                 gone = keys_named([message]) & ours
+                text = f"Jira warned about a search okrsync made: {message}"
                 if gone:
                     self._mark_gone(gone)
-                elif message not in self._warnings:
-                    self._warnings.append(f"Jira warned about a search okrsync made: {message}")
+                elif text not in self._warnings:
+                    self._warnings.append(text)
             return
 
     def _mark_gone(self, keys: Iterable[str]) -> None:
