@@ -273,7 +273,8 @@ def _cycle(
     merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in fetched.issues.items()}
     known = gateway.search_returns_properties
     issue_now = {k: _issue_now(raw, ids, known) for k, raw in merged.items()}
-    leaving = [k for k in fetched.removed if k in mirror]
+    # keys Jira says are gone (deleted, unbrowsable) cannot be cleared: no futile write
+    leaving = [k for k in fetched.removed if k in mirror and k not in fetched.gone]
     for key in leaving:
         issue_now[key] = _issue_now(mirror[key], ids, known)
     applied = store.applied()
