@@ -36,7 +36,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from okrsync.config import PeriodConfig, Settings
@@ -54,6 +53,7 @@ from okrsync.mappers import issue_fields as f
 from okrsync.mappers.tree import JiraSnapshot
 from okrsync.model import OkrsyncError
 from okrsync.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds, plan_changes
+from okrsync.progress import stage_progress
 from okrsync.rollup import ScoredTree
 from okrsync.state.models import ProgressPoint
 from okrsync.state.store import StateStore
@@ -771,23 +771,7 @@ def backfill_once(
             # one writer at a time: a daemon (or another sync) on this store would race us to post
             # the same comment; the lock is released when the store closes
             store.require_leader()
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not show_progress,
-        )
-        tasks: dict[str, TaskID] = {}
-        with progress:
-
-            def on_progress(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = progress.add_task(labels.get(stage, stage), total=max(total, 1))
-                progress.update(tasks[stage], completed=done, total=max(total, 1))
-
+        with stage_progress(console, enabled=show_progress, labels=labels) as on_progress:
             report = run_backfill(
                 settings,
                 store=store,

@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from okrsync.config import Settings
 from okrsync.jira.gateway import JiraGateway
+from okrsync.progress import stage_progress
 from okrsync.report.sync_summary import plan_table, summary_table
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport, run_sync
@@ -33,24 +33,7 @@ def sync_once(
             # one writer at a time: a daemon (or another sync) on this store would race us to post
             # the same comment; the lock is released when the store closes
             store.require_leader()
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not show_progress,
-        )
-        tasks: dict[str, TaskID] = {}
-        with progress:
-
-            def on_progress(stage: str, done: int, total: int) -> None:
-                label = {"read": "reading Jira", "write": "writing to Jira"}.get(stage, stage)
-                if stage not in tasks:
-                    tasks[stage] = progress.add_task(label, total=max(total, 1))
-                progress.update(tasks[stage], completed=done, total=max(total, 1))
-
+        with stage_progress(console, enabled=show_progress) as on_progress:
             report = run_sync(
                 settings,
                 store=store,
