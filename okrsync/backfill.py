@@ -753,7 +753,7 @@ def backfill_once(
     now: datetime | None = None,
 ) -> int:
     """``okrsync backfill``; returns the exit code: 0 ok, 1 partial, 2 failed."""
-    from okrsync.report.sync_summary import plan_table
+    from okrsync.report.sync_summary import print_outcome
 
     period_cfg = parse_period(period, settings.period) if period else None
     since_day = parse_day(since) if since else None
@@ -790,18 +790,5 @@ def backfill_once(
     if json_out:
         console.print_json(json.dumps(report.as_dict()))
         return report.exit_code
-    if report.dry_run and report.plan is not None:
-        if report.plan.changes:
-            console.print(plan_table(report.plan, names))
-        else:
-            console.print("[green]Nothing to change:[/] Jira already shows every value.")
-    console.print(summary_table(report))
-    for warning in report.warnings[:20]:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    if len(report.warnings) > 20:
-        console.print(f"[yellow]… and {len(report.warnings) - 20} more warnings (see --json)[/]")
-    for error in report.errors[:20]:
-        err_console.print(f"[red]error:[/] {error.issue_key} ({error.kind}): {error.reason}", highlight=False)
-    if report.failure:
-        err_console.print(f"[bold red]backfill failed:[/] {report.failure}", highlight=False)
+    print_outcome(report, summary_table(report), console, err_console, names=names, command="backfill")
     return report.exit_code

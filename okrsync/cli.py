@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +62,9 @@ def main_options(
     ] = False,
 ) -> None:
     ctx.obj = State(config_path=config)
+    # commands print their own outcome; without a handler Python would also echo every warning
+    # logged on the way (the daemon configures real logging itself)
+    logging.getLogger("okrsync").addHandler(logging.NullHandler())
 
 
 def _state(ctx: typer.Context) -> State:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
+from rich.console import Console
 from rich.table import Table
 
 from okrsync.jira.markup import to_plain
 from okrsync.plan import CommentPost, FieldEdit, Plan, PropertySet
+from okrsync.sync.apply import ApplyError
 from okrsync.sync.engine import SyncReport
 
 
@@ -74,3 +76,39 @@ def summary_table(report: SyncReport) -> Table:
             "KR health", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.health.items()))
         )
     return table
+
+
+class Outcome(Protocol):
+    """What ``sync`` and ``backfill`` reports have in common for printing."""
+
+    dry_run: bool
+    plan: Plan | None
+    warnings: list[str]
+    errors: list[ApplyError]
+    failure: str | None
+
+
+def print_outcome(
+    report: Outcome,
+    summary: Table,
+    console: Console,
+    err_console: Console,
+    *,
+    names: dict[str, str],
+    command: str,
+) -> None:
+    """The dry run's plan, the summary, then warnings and errors (20 of each at most)."""
+    if report.dry_run and report.plan is not None:
+        if report.plan.changes:
+            console.print(plan_table(report.plan, names))
+        else:
+            console.print("[green]Nothing to change:[/] Jira already shows every value.")
+    console.print(summary)
+    for warning in report.warnings[:20]:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if len(report.warnings) > 20:
+        console.print(f"[yellow]… and {len(report.warnings) - 20} more warnings (see --json)[/]")
+    for error in report.errors[:20]:
+        err_console.print(f"[red]error:[/] {error.issue_key} ({error.kind}): {error.reason}", highlight=False)
+    if report.failure:
+        err_console.print(f"[bold red]{command} failed:[/] {report.failure}", highlight=False)

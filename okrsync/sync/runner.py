@@ -10,7 +10,7 @@ from rich.console import Console
 from okrsync.config import Settings
 from okrsync.jira.gateway import JiraGateway
 from okrsync.progress import stage_progress
-from okrsync.report.sync_summary import plan_table, summary_table
+from okrsync.report.sync_summary import print_outcome, summary_table
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport, run_sync
 
@@ -60,17 +60,4 @@ def _print(
     if json_out:
         console.print_json(json.dumps(report.as_dict()))
         return
-    if report.dry_run and report.plan is not None:
-        if report.plan.changes:
-            console.print(plan_table(report.plan, names))
-        else:
-            console.print("[green]Nothing to change:[/] Jira already shows every value.")
-    console.print(summary_table(report))
-    for warning in report.warnings[:20]:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    if len(report.warnings) > 20:
-        console.print(f"[yellow]… and {len(report.warnings) - 20} more warnings (see --json)[/]")
-    for error in report.errors[:20]:
-        err_console.print(f"[red]error:[/] {error.issue_key} ({error.kind}): {error.reason}", highlight=False)
-    if report.failure:
-        err_console.print(f"[bold red]sync failed:[/] {report.failure}", highlight=False)
+    print_outcome(report, summary_table(report), console, err_console, names=names, command="sync")
