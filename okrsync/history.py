@@ -477,15 +477,9 @@ def _patched(
             added.add(k)
     for k, new in plans.items():
         if k in added:
-            new.sort(key=lambda p: _key_order(p.key))
+            new.sort(key=lambda p: f.key_order(p.key))
         krs[k] = replace(krs[k], action_plans=tuple(new))
     return OkrTree(tree.period, tree.objectives, tuple(krs), tree.warnings)
-
-
-def _key_order(key: str) -> tuple[str, int, str]:
-    """The order :func:`build_tree` gives a KR's action plans (project, then number)."""
-    project, _, number = key.rpartition("-")
-    return (project, int(number), "") if number.isdigit() else (key, 0, key)
 
 
 def _between(after: date, until: date) -> Iterator[date]:

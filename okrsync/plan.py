@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from okrsync.coach import stale_since
 from okrsync.doc import BulletList, Doc, Inline, Link, Mention, Paragraph, Text
+from okrsync.mappers.issue_fields import key_order
 from okrsync.model import ActionPlan, Health, KeyResult, Objective, Period, StatusCategory
 from okrsync.rollup import Score, ScoredTree
 
@@ -380,13 +381,8 @@ def plan_changes(
 
     # KR epics first (what dashboards show), then action plans; properties; comments last
     kr_keys = {kr.jira_key or kr.id for kr in tree.key_results}
-    edits.sort(key=lambda e: (e.issue_key not in kr_keys, _key_order(e.issue_key)))
+    edits.sort(key=lambda e: (e.issue_key not in kr_keys, key_order(e.issue_key)))
     return Plan((*edits, *props, *posts), tuple(warnings))
-
-
-def _key_order(key: str) -> tuple[str, int]:
-    project, _, number = key.rpartition("-")
-    return (project, int(number)) if number.isdigit() else (key, 0)
 
 
 # ---------------------------------------------------------------------------- explanations
@@ -442,7 +438,7 @@ def _mention(name: str | None, ident: str | None) -> Inline:
 def _open_plans(kr: KeyResult, limit: int = 8) -> list[ActionPlan]:
     open_plans = [p for p in kr.action_plans if not p.cancelled and p.status_category != StatusCategory.DONE]
     # work in progress first: it is what is closest to moving the number
-    open_plans.sort(key=lambda p: (p.status_category != StatusCategory.IN_PROGRESS, _key_order(p.key)))
+    open_plans.sort(key=lambda p: (p.status_category != StatusCategory.IN_PROGRESS, key_order(p.key)))
     return open_plans[:limit]
 
 
@@ -584,7 +580,7 @@ def _objective_celebration(
     identity = f"celebrate-objective:{obj.id}"
     if any(ident == identity for _, ident in records):
         return None  # celebrated already, wherever it was posted
-    epics = sorted((k.jira_key for k in krs if k.jira_key), key=_key_order)
+    epics = sorted((k.jira_key for k in krs if k.jira_key), key=key_order)
     target = obj.jira_key or (epics[0] if epics else None)
     if target is None:
         return None

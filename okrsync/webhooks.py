@@ -165,11 +165,6 @@ def affected_krs(
     return out
 
 
-def is_epic(issue: Mapping[str, Any]) -> bool:
-    name, level = f.issue_type(issue)
-    return level == 1 or name.casefold() == "epic"
-
-
 # ---------------------------------------------------------------------------------- debounce
 
 
@@ -354,7 +349,7 @@ class WebhookReceiver:
         affected = affected_krs(issue, known_epics=known, mirror=mirror, epic_link_id=self._epic_link_id())
         # an epic okrsync does not know yet may be a new KR (a KR's JQL); a mirrored issue may be
         # leaving scope: both are worth a cycle even with no known KR affected
-        if not affected and not mirror.mirrored and not is_epic(issue):
+        if not affected and not mirror.mirrored and not f.is_epic(issue):
             return Outcome(200, "ignored", f"{key}: no key result affected")
         if self._refresh is not None and mirror.mirrored:
             self._refresh([key])  # re-read it by key: it may have left every KR, or been deleted

@@ -343,3 +343,29 @@ def test_alignment_ignores_inward_links_and_unknown_targets() -> None:
     assert alignment.by_link(raw2, "aligns to") == "X"
     assert alignment.by_field(issue("A", customfield_1="  "), "customfield_1") is None
     assert alignment.by_field(issue("A", customfield_1="CO-1"), "customfield_1") == "CO-1"
+
+
+@pytest.mark.parametrize(
+    ("keys", "ordered"),
+    [
+        (["PLAT-10", "PLAT-9", "MOB-2", "PLAT-1"], ["MOB-2", "PLAT-1", "PLAT-9", "PLAT-10"]),
+        (["odd", "A-1"], ["A-1", "odd"]),
+    ],
+)
+def test_issue_keys_sort_by_project_then_number(keys: list[str], ordered: list[str]) -> None:
+    assert sorted(keys, key=f.key_order) == ordered
+
+
+@pytest.mark.parametrize(
+    ("itype", "level", "epic"),
+    [
+        ("Epic", 1, True),
+        ("Feature", 1, True),
+        ("Epic", 0, False),
+        ("Epic", None, True),
+        ("Story", None, False),
+    ],
+)
+def test_an_epic_is_known_by_its_hierarchy_level(itype: str, level: int | None, epic: bool) -> None:
+    raw = {"key": "X-1", "fields": {"issuetype": {"name": itype, "hierarchyLevel": level}}}
+    assert f.is_epic(raw) is epic

@@ -167,3 +167,15 @@ def issue_type(issue: RawIssue) -> tuple[str, int | None]:
 def key_of(issue: RawIssue) -> str:
     key = issue.get("key")
     return key if isinstance(key, str) else str(issue.get("id", "?"))
+
+
+def is_epic(issue: RawIssue) -> bool:
+    """An epic by its hierarchy level (1), or by name where Jira gives no level."""
+    name, level = issue_type(issue)
+    return level == 1 if level is not None else name.casefold() == "epic"
+
+
+def key_order(key: str) -> tuple[str, int, str]:
+    """Issue keys in Jira's order: by project, then by number (PLAT-9 before PLAT-10)."""
+    project, _, number = key.rpartition("-")
+    return (project, int(number), "") if number.isdigit() else (key, 0, key)

@@ -121,18 +121,13 @@ def build_tree(
             key_result(
                 epic,
                 source,
-                sorted(plans[key], key=lambda p: _key_order(p.key)),
+                sorted(plans[key], key=lambda p: f.key_order(p.key)),
                 ids,
                 objective_id=objective_id,
                 warnings=kr_notes[key],
             )
         )
     return OkrTree(cfg.period.to_period(), tuple(objectives), tuple(key_results), tuple(warnings))
-
-
-def _key_order(key: str) -> tuple[str, int, str]:
-    project, _, number = key.rpartition("-")
-    return (project, int(number), "") if number.isdigit() else (key, 0, key)
 
 
 def objectives_of(tree: OkrTree) -> Mapping[str, Objective]:

@@ -118,11 +118,6 @@ def _in(keys: Iterable[str]) -> str:
     return ", ".join(jql_quote(k) for k in keys)
 
 
-def _is_epic(issue: f.RawIssue) -> bool:
-    name, level = f.issue_type(issue)
-    return level == 1 if level is not None else name.lower() == "epic"
-
-
 class Fetcher:
     """One cycle's reads; ``mirror`` is what the state store holds from earlier cycles."""
 
@@ -276,7 +271,7 @@ class Fetcher:
                     sources_failed = True
                     continue
                 found = keep(found_source)
-                jql_epics[index] = [e for e in found if _is_epic(e)]
+                jql_epics[index] = [e for e in found if f.is_epic(e)]
                 skipped = len(found) - len(jql_epics[index])
                 if skipped:
                     warnings.append(
