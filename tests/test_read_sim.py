@@ -8,13 +8,14 @@ from datetime import date
 import pytest
 
 from okrsync.config import Settings, load_config
+from okrsync.data import DEMO_CONFIG
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.model import Health
 from okrsync.rollup import RollupPolicy, roll_up
 from okrsync.sync.read import read_tree
 
-DEMO = "config/demo.yaml"
+DEMO = DEMO_CONFIG
 
 
 def demo_config(sim: JiraSimulator, monkeypatch: pytest.MonkeyPatch) -> Settings:

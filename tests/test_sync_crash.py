@@ -15,14 +15,18 @@ from typing import Any
 import pytest
 
 from okrsync.config import load_config
+from okrsync.data import DEMO_CONFIG
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator
+from okrsync.jira_sim.testing import live_demo
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import run_sync
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMENTED = ("PLAT-4", "MOB-3")  # the celebration and the check-in reminder of the demo company
+# the syncs run in subprocesses on the real clock: the demo company is built around today
+LIVE = live_demo()
 
 
 def env_for(sim: JiraSimulator, db: Path) -> dict[str, str]:
@@ -32,12 +36,13 @@ def env_for(sim: JiraSimulator, db: Path) -> dict[str, str]:
         "OKRSYNC_JIRA__PAT": "demo-pat",
         "OKRSYNC_JIRA__REQUESTS_PER_SECOND": "1000",
         "OKRSYNC_SYNC__STATE_URL": f"sqlite:///{db}",
+        **LIVE.env,
     }
 
 
 def start_sync(sim: JiraSimulator, db: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "okrsync.cli", "-c", str(ROOT / "config" / "demo.yaml"), "sync", "--json"],
+        [sys.executable, "-m", "okrsync.cli", "-c", str(DEMO_CONFIG), "sync", "--json"],
         env=env_for(sim, db),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -65,7 +70,7 @@ def resync(sim: JiraSimulator, db: Path, monkeypatch: pytest.MonkeyPatch) -> Any
     for key, value in env_for(sim, db).items():
         if key.startswith("OKRSYNC_"):
             monkeypatch.setenv(key, value)
-    cfg = load_config(ROOT / "config" / "demo.yaml")
+    cfg = load_config(DEMO_CONFIG)
     with StateStore.open(cfg.sync.state_url) as store, JiraGateway(cfg.jira) as gateway:
         return run_sync(cfg, store=store, gateway=gateway, now=datetime.now(UTC))
 
@@ -125,7 +130,7 @@ def test_killed_mid_apply_converges(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sim = sim_factory(flavor, okr_fields=True)
+    sim = sim_factory(flavor, okr_fields=True, demo_start=LIVE.start)
     sim.set_faults(latency_ms=15)
     db = tmp_path / "state.db"
     kill_when(start_sync(sim, db), sim, kill_point)
@@ -138,7 +143,7 @@ def test_killed_mid_apply_converges(
 def test_lost_state_database_posts_no_duplicate(
     flavor: str, sim_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sim = sim_factory(flavor, okr_fields=True)
+    sim = sim_factory(flavor, okr_fields=True, demo_start=LIVE.start)
     db = tmp_path / "state.db"
     first = resync(sim, db, monkeypatch)
     assert first.comments_posted == 2

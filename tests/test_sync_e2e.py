@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from okrsync.config import Settings, load_config
+from okrsync.data import DEMO_CONFIG
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator
@@ -30,7 +31,7 @@ def settings_for(sim: JiraSimulator, monkeypatch: pytest.MonkeyPatch, **env: str
     monkeypatch.setenv("OKRSYNC_JIRA__MAX_RETRY_SECONDS", "20")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    return load_config(ROOT / "config" / "demo.yaml")
+    return load_config(DEMO_CONFIG)
 
 
 def sync(cfg: Settings, store: StateStore, now: datetime = NOW, **kw: Any) -> SyncReport:

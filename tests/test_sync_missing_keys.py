@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from okrsync.config import Settings, load_config
+from okrsync.data import DEMO_CONFIG
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.jira_sim.testing import SimFactory
@@ -30,9 +31,7 @@ DEMO_EPICS = [
     "PLAT-2", "PLAT-3", "PLAT-4", "PLAT-5", "MOB-1", "MOB-2", "MOB-3", "MOB-4",
     "WEB-1", "WEB-2", "WEB-3", "WEB-4", "DATA-1", "DATA-2", "DATA-3",
 ]  # fmt: skip
-EXTRA = len(
-    yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())["key_results"]
-)  # index of an added KR
+EXTRA = len(yaml.safe_load(DEMO_CONFIG.read_text())["key_results"])  # index of an added KR
 
 
 def settings_for(
@@ -43,7 +42,7 @@ def settings_for(
     monkeypatch.setenv("OKRSYNC_JIRA__PAT", "demo-pat")
     monkeypatch.setenv("OKRSYNC_JIRA__REQUESTS_PER_SECOND", "1000")
     monkeypatch.setenv("OKRSYNC_JIRA__MAX_RETRY_SECONDS", "20")
-    data = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
+    data = yaml.safe_load(DEMO_CONFIG.read_text())
     data["key_results"].extend(extra_krs)
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "okrsync.yaml"

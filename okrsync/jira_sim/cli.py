@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from okrsync.jira_sim import catalog
+from okrsync.jira_sim.datasets import demo as demo_dataset
 from okrsync.jira_sim.simulator import DATASETS, JiraSimulator
 from okrsync.jira_sim.webhooks import ISSUE_SECTION
 
@@ -38,8 +40,12 @@ def run_sim(
     *,
     console: Console | None = None,
     stop: threading.Event | None = None,
+    as_of: date | None = None,
 ) -> int:
-    """Start the simulator, print how to use it, serve until interrupted; returns the exit code."""
+    """Start the simulator, print how to use it, serve until interrupted; returns the exit code.
+
+    The demo company is built around ``as_of`` (default: today), like ``okrsync demo``'s.
+    """
     console = console or Console()
     if flavor not in catalog.FLAVORS:
         console.print(f"[bold red]error:[/] --flavor must be cloud or datacenter, not {flavor!r}")
@@ -65,6 +71,7 @@ def run_sim(
             okr_fields=okr_fields,
             load=load,
             faults=faults,
+            demo_start=demo_dataset.start_for(as_of or datetime.now(UTC).date()),
         )
         sim.start()
     except (OSError, ValueError) as exc:
@@ -85,6 +92,8 @@ def run_sim(
                 **({"secret": webhook_secret} if webhook_secret else {}),
             }
     _banner(console, sim, webhook)
+    if dataset == "demo" and load is None:
+        _demo_hint(console, sim, as_of or datetime.now(UTC).date())
     stop = stop or threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -108,6 +117,25 @@ def run_sim(
             console.print(f"state saved to {save}")
     console.print("simulator stopped")
     return 0
+
+
+def _demo_hint(console: Console, sim: JiraSimulator, today: date) -> None:
+    """How to sync the demo company of this simulator: its period differs from the file's pinned one."""
+    from okrsync.data import DEMO_CONFIG
+
+    start = demo_dataset.start_for(today)
+    first, last = demo_dataset.period_of(start)
+    credential = "" if sim.flavor == "cloud" else f" OKRSYNC_JIRA__PAT={catalog.DEMO_PAT}"
+    console.print(
+        f"demo company as of {today} (period {first} .. {last}); sync it from another terminal with:",
+        highlight=False,
+    )
+    console.print(
+        f"  OKRSYNC_JIRA__URL={sim.url}{credential} OKRSYNC_PERIOD__NAME={demo_dataset.period_name(start)} "
+        f"OKRSYNC_PERIOD__START={first} OKRSYNC_PERIOD__END={last} okrsync -c {DEMO_CONFIG} sync",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _banner(console: Console, sim: JiraSimulator, webhook: str | None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -33,14 +33,18 @@ def build_store(
     seed: int = 1,
     okr_fields: bool = False,
     clock: Callable[[], datetime] | None = None,
+    demo_start: date | None = None,
 ) -> Store:
-    """A fresh store holding ``dataset`` (``demo``, ``generated`` or ``empty``) in ``flavor``."""
+    """A fresh store holding ``dataset`` (``demo``, ``generated`` or ``empty``) in ``flavor``.
+
+    ``demo_start`` is the first day of the demo company's period (default: the pinned 2026-10-01).
+    """
     from okrsync.jira_sim.datasets import common, demo, generated
 
     store = Store(flavor, clock=clock)
     common.add_standard_users(store)
     if dataset == "demo":
-        demo.build(store)
+        demo.build(store, demo_start or demo.DEFAULT_START)
     elif dataset == "generated":
         generated.build(store, epics=epics, issues_per_epic=issues_per_epic, seed=seed)
     elif dataset != "empty":
@@ -69,6 +73,7 @@ class JiraSimulator:
         faults: FaultConfig | Mapping[str, Any] | None = None,
         clock: Callable[[], datetime] | None = None,
         webhook_backoff_seconds: float = 0.05,
+        demo_start: date | None = None,
     ) -> None:
         if flavor not in catalog.FLAVORS:
             raise ValueError(f"flavor must be 'cloud' or 'datacenter', not {flavor!r}")
@@ -87,6 +92,7 @@ class JiraSimulator:
                 seed=seed,
                 okr_fields=okr_fields,
                 clock=clock,
+                demo_start=demo_start,
             )
         self.faults = Faults()
         if isinstance(faults, FaultConfig):

@@ -15,6 +15,7 @@ import pytest
 
 from okrsync.backfill import CURSOR_KEY, BackfillReport, run_backfill
 from okrsync.config import PeriodConfig, Settings, load_config
+from okrsync.data import DEMO_CONFIG
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.simulator import JiraSimulator
@@ -32,7 +33,7 @@ def settings_for(sim: JiraSimulator, monkeypatch: pytest.MonkeyPatch) -> Setting
     monkeypatch.setenv("OKRSYNC_JIRA__PAT", "demo-pat")
     monkeypatch.setenv("OKRSYNC_JIRA__REQUESTS_PER_SECOND", "1000")
     monkeypatch.setenv("OKRSYNC_JIRA__MAX_RETRY_SECONDS", "20")
-    return load_config(ROOT / "config" / "demo.yaml")
+    return load_config(DEMO_CONFIG)
 
 
 def backfill(cfg: Settings, store: StateStore, now: datetime = NOW, **kw: Any) -> BackfillReport:
@@ -329,7 +330,7 @@ def test_the_command_line(sim_cloud: JiraSimulator, tmp_path: Path) -> None:
             "-m",
             "okrsync.cli",
             "-c",
-            str(ROOT / "config" / "demo.yaml"),
+            str(DEMO_CONFIG),
             "backfill",
             *args,
         ]

@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 
 import httpx
 
+from okrsync.data import DEMO_CONFIG
 from okrsync.jira_sim.simulator import JiraSimulator
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "config" / "demo.yaml"
+DEMO = DEMO_CONFIG
 PG_URL = os.environ.get("OKRSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "whsec-9f2c41d7e0b3"  # the webhook secret the tests register in the simulator
 PAT = "demo-pat"

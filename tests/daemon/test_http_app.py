@@ -15,8 +15,9 @@ from starlette.testclient import TestClient
 from okrsync.config import load_config
 from okrsync.daemon import Daemon
 from okrsync.jira.gateway import JiraGateway
+from okrsync.jira_sim.datasets.demo import AS_OF
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.jira_sim.testing import SimFactory
+from okrsync.jira_sim.testing import SimFactory, ticking_clock
 from okrsync.state.store import StateStore
 from okrsync.web.app import create_app
 from okrsync.webhooks import sign
@@ -40,7 +41,8 @@ def _setup(
     monkeypatch.setenv("OKRSYNC_WEBHOOK__MAX_BODY_BYTES", "50000")
     cfg = load_config(DEMO)
     with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store, JiraGateway(cfg.jira) as gateway:
-        daemon = Daemon(cfg, store=store, gateway=gateway, interval_seconds=60)
+        # the demo company's pinned moment, ticking on: the same picture on any day
+        daemon = Daemon(cfg, store=store, gateway=gateway, interval_seconds=60, clock=ticking_clock(AS_OF))
         if synced:
             report = daemon.run_cycle("test")
             assert report is not None and report.status == "ok", report and report.as_dict()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from okrsync.config import load_config
+from okrsync.data import DEMO_CONFIG
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.rollup import ScoredTree
@@ -17,7 +18,6 @@ from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport, run_sync
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_CONFIG = ROOT / "config" / "demo.yaml"
 SYNC_DAYS = (date(2026, 10, 15), date(2026, 11, 1), date(2026, 11, 15), date(2026, 11, 26))
 PLAT2_CURRENT = (760, 680, 600, 520)  # p95 ms, from 800 towards 300: 8, 24, 40, 56 %
 

@@ -16,13 +16,14 @@ from rich.console import Console
 
 from okrsync.check import CheckReport, last_change_from_store, print_check, run_check
 from okrsync.config import Settings, load_config
+from okrsync.data import DEMO_CONFIG
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import run_sync
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "config" / "demo.yaml"
+DEMO = DEMO_CONFIG
 AS_OF = date(2026, 11, 26)
 
 

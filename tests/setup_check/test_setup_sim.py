@@ -15,6 +15,7 @@ import requests
 from rich.console import Console
 
 from okrsync.config import Settings, load_config
+from okrsync.data import DEMO_CONFIG
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.setup import (
@@ -65,7 +66,7 @@ def env_for(sim: JiraSimulator, tmp_path: Path, **extra: str) -> dict[str, str]:
 def settings_for(sim: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
     for key, value in env_for(sim, tmp_path).items():
         monkeypatch.setenv(key, value)
-    return load_config(ROOT / "config" / "demo.yaml")
+    return load_config(DEMO_CONFIG)
 
 
 def setup(cfg: Settings, **kw: Any) -> tuple[SetupReport, str]:
@@ -224,7 +225,7 @@ def test_a_user_without_admin_rights_gets_a_clear_message_and_nothing_is_made(
     sim = sim_factory(flavor)
     env = {**os.environ, **env_for(sim, tmp_path, **cred), "COLUMNS": "200", "NO_COLOR": "1"}
     out = subprocess.run(
-        [sys.executable, "-m", "okrsync.cli", "-c", str(ROOT / "config" / "demo.yaml"), "setup"],
+        [sys.executable, "-m", "okrsync.cli", "-c", str(DEMO_CONFIG), "setup"],
         capture_output=True,
         text=True,
         env=env,

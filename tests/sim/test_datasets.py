@@ -13,6 +13,7 @@ from rich.console import Console
 from sim_http import get
 
 from okrsync.config import load_config
+from okrsync.data import DEMO_CONFIG
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.cli import run_sim
 from okrsync.jira_sim.simulator import JiraSimulator, build_store
@@ -131,7 +132,7 @@ def test_generated_dataset_size_seed_and_speed() -> None:
 
 
 def test_demo_config_validates_and_its_epics_exist(sim: JiraSimulator) -> None:
-    cfg = load_config(REPO / "config" / "demo.yaml", use_env=False)
+    cfg = load_config(DEMO_CONFIG, use_env=False)
     assert cfg.jira.url == "http://127.0.0.1:8080" and cfg.jira.email == catalog.DEMO_EMAIL
     assert len([o for o in cfg.objectives if o.level == "company"]) == 3
     for kr in cfg.key_results:
@@ -149,7 +150,7 @@ def test_demo_config_validates_and_its_epics_exist(sim: JiraSimulator) -> None:
 
 def test_demo_config_url_overridable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OKRSYNC_JIRA__URL", "http://127.0.0.1:9999")
-    assert load_config(REPO / "config" / "demo.yaml").jira.url == "http://127.0.0.1:9999"
+    assert load_config(DEMO_CONFIG).jira.url == "http://127.0.0.1:9999"
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:

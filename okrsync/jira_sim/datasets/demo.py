@@ -1,12 +1,18 @@
-"""The ``demo`` dataset: a small believable company in the OKR period 2026-Q4.
+"""The ``demo`` dataset: a small believable company half-way through a 92-day OKR period.
 
-Period 2026-10-01..2026-12-31, data "as of" 2026-11-20. Four teams (PLAT, MOB, WEB, DATA),
-15 key-result epics (label ``okr``), one Jira-side Objective issue (PLAT-1) above the PLAT epics,
-146 child issues. Facts the tests and ``config/demo.yaml`` rely on:
+The period runs ``start`` .. ``start + 91 days``; the work happens up to day 49 (``AS_OF_DAY`` 50
+is the day it was written down, 2026-11-20 by default). By default ``start`` is 2026-10-01 (period
+2026-Q4), the fixed picture the tests pin; ``okrsync demo`` and ``okrsync sim`` build it around the
+day they run (:func:`start_for`: that day becomes day ``DEMO_DAY`` + 1 = 56, when the expected
+progress of 61.9 % shows every live health: on track, at risk, off track, done), so a newcomer sees
+the same kind of picture in any year. Four teams (PLAT, MOB, WEB, DATA), 15
+key-result epics (label ``okr``), one Jira-side Objective issue (PLAT-1) above the PLAT epics, 146
+child issues; nothing happens after the day before ``as_of``. Facts the tests and the demo
+configuration rely on:
 
 - done: PLAT-4 (epic Done, all children done, one of them resolved "Won't Do");
-- at risk: MOB-1 and DATA-2 (far behind the expected progress);
-- stale: MOB-3 (no status change after 2026-10-30, i.e. > 14 days before the as-of date);
+- far behind: MOB-1 and DATA-2 (off track); MOB-2, WEB-2 and DATA-3 at 50 % (at risk on day 56);
+- stale: MOB-3 (no status change after day 29, i.e. > 14 days before day 50);
 - unestimated: WEB-3 (5 of its 11 children have no story points);
 - metric: PLAT-2 carries the number field "OKR Current" (start 800 ms, target 300 ms, now 520);
 - jql KR: DATA-3 is labelled ``kr-quality`` and found by JQL in the config.
@@ -16,16 +22,37 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.datasets.common import DEMO_ACCOUNT, PEOPLE, Builder
 from okrsync.jira_sim.store import Json, Store
 
-PERIOD_START = datetime(2026, 10, 1, tzinfo=UTC)
-AS_OF = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
+DEFAULT_START = date(2026, 10, 1)
+PERIOD_DAYS = 92
 AS_OF_DAY = 50
-STALE_LAST_DAY = 29  # 2026-10-30
+STALE_LAST_DAY = 29
+DEMO_DAY = 55  # okrsync demo's today, as days after the period's first day (2026-11-26 by default)
+# the pinned picture of the tests: the default period's as-of moment
+PERIOD_START = datetime.combine(DEFAULT_START, time(0, 0), tzinfo=UTC)
+AS_OF = PERIOD_START + timedelta(days=AS_OF_DAY, hours=17)
+
+
+def start_for(today: date) -> date:
+    """The first day of the demo period that puts ``today`` on its day 56 (of 92)."""
+    return today - timedelta(days=DEMO_DAY)
+
+
+def period_of(start: date) -> tuple[date, date]:
+    """The demo period (first and last day) that starts on ``start``."""
+    return start, start + timedelta(days=PERIOD_DAYS - 1)
+
+
+def period_name(start: date) -> str:
+    """A name for the demo period: the calendar quarter that holds most of it, e.g. ``2026-Q4``."""
+    middle = start + timedelta(days=PERIOD_DAYS // 2)
+    return f"{middle.year}-Q{(middle.month - 1) // 3 + 1}"
+
 
 P = {name: account for account, name, _display, _email in PEOPLE}
 
@@ -45,7 +72,7 @@ class EpicSpec:
     done: int
     in_progress: int
     todo: int
-    due: str
+    due_day: int  # the due date, as days after the period's first day
     labels: tuple[str, ...] = ("okr",)
     stale: bool = False
     unestimated: int = 0
@@ -61,7 +88,7 @@ EPICS: list[EpicSpec] = [
         4,
         2,
         2,
-        "2026-12-15",
+        75,
         tasks=(
             "Profile the slowest endpoints",
             "Add a read-through cache for catalog",
@@ -80,7 +107,7 @@ EPICS: list[EpicSpec] = [
         7,
         3,
         2,
-        "2026-12-18",
+        78,
         tasks=(
             "Pipeline template for Go services",
             "Pipeline template for Python services",
@@ -103,7 +130,7 @@ EPICS: list[EpicSpec] = [
         8,
         0,
         0,
-        "2026-11-30",
+        60,
         finished=True,
         tasks=(
             "Multi-AZ database failover",
@@ -123,7 +150,7 @@ EPICS: list[EpicSpec] = [
         5,
         2,
         2,
-        "2026-12-11",
+        71,
         tasks=(
             "Rehearse upgrade on staging",
             "Logical replication to PG16",
@@ -143,7 +170,7 @@ EPICS: list[EpicSpec] = [
         2,
         3,
         7,
-        "2026-12-18",
+        78,
         tasks=(
             "Local database schema",
             "Sync engine design",
@@ -166,7 +193,7 @@ EPICS: list[EpicSpec] = [
         5,
         3,
         2,
-        "2026-12-31",
+        91,
         tasks=(
             "In-app review prompt after success",
             "Fix top 5 crash signatures",
@@ -187,7 +214,7 @@ EPICS: list[EpicSpec] = [
         3,
         2,
         4,
-        "2026-12-11",
+        71,
         stale=True,
         tasks=(
             "Measure cold start on low-end devices",
@@ -208,7 +235,7 @@ EPICS: list[EpicSpec] = [
         5,
         2,
         1,
-        "2026-12-04",
+        64,
         tasks=(
             "Checklist UX design",
             "Checklist API",
@@ -227,7 +254,7 @@ EPICS: list[EpicSpec] = [
         6,
         4,
         2,
-        "2026-12-18",
+        78,
         tasks=(
             "Checkout v2 design system components",
             "Address autocomplete",
@@ -250,7 +277,7 @@ EPICS: list[EpicSpec] = [
         4,
         2,
         2,
-        "2026-12-04",
+        64,
         tasks=(
             "Pricing research interviews",
             "New plan comparison table",
@@ -269,7 +296,7 @@ EPICS: list[EpicSpec] = [
         4,
         3,
         4,
-        "2026-12-18",
+        78,
         unestimated=5,
         tasks=(
             "Accessibility audit",
@@ -292,7 +319,7 @@ EPICS: list[EpicSpec] = [
         5,
         1,
         2,
-        "2026-11-27",
+        57,
         tasks=(
             "Choose status page tooling",
             "Component list",
@@ -311,7 +338,7 @@ EPICS: list[EpicSpec] = [
         6,
         2,
         2,
-        "2026-12-11",
+        71,
         tasks=(
             "Define the 12 company KPIs",
             "KPI data model",
@@ -332,7 +359,7 @@ EPICS: list[EpicSpec] = [
         2,
         2,
         7,
-        "2026-12-18",
+        78,
         tasks=(
             "Kafka cluster sizing",
             "Schema registry",
@@ -354,7 +381,7 @@ EPICS: list[EpicSpec] = [
         5,
         3,
         2,
-        "2026-12-18",
+        78,
         labels=("okr", "kr-quality"),
         tasks=(
             "List tier-1 tables",
@@ -375,13 +402,18 @@ POINTS = [1, 2, 3, 3, 5, 5, 8]
 IN_PROGRESS = ["In Progress", "In Progress", "In Review", "QA"]
 
 
-def _at(day: int, rng: random.Random) -> datetime:
-    return PERIOD_START + timedelta(days=day, hours=9 + rng.randrange(8), minutes=rng.randrange(60))
-
-
-def build(store: Store) -> None:
-    """Fill ``store`` with the demo company (deterministic)."""
+def build(store: Store, start: date = DEFAULT_START) -> None:
+    """Fill ``store`` with the demo company of the period starting on ``start`` (deterministic)."""
     rng = random.Random(2026)  # noqa: S311 - deterministic data, not crypto
+    first = datetime.combine(start, time(0, 0), tzinfo=UTC)
+
+    def _at(day: int, rng: random.Random) -> datetime:
+        return first + timedelta(days=day, hours=9 + rng.randrange(8), minutes=rng.randrange(60))
+
+    def _day(day: int) -> str:
+        return (start + timedelta(days=day)).isoformat()
+
+    name = period_name(start)
     admin = DEMO_ACCOUNT
     for key, name, lead, _team in PROJECTS:
         store.add_project(key, name, P[lead])
@@ -400,8 +432,8 @@ def build(store: Store) -> None:
         reporter=P["achen"],
         assignee=P["achen"],
         labels=["okr"],
-        duedate="2026-12-31",
-        description="Jira-side objective of the Platform team for 2026-Q4.",
+        duedate=_day(PERIOD_DAYS - 1),
+        description=f"Jira-side objective of the Platform team for {name}.",
     )
     b.move(objective, "In Progress", _at(0, rng), P["achen"])
 
@@ -415,8 +447,8 @@ def build(store: Store) -> None:
             reporter=P[spec.owner],
             assignee=P[spec.owner],
             labels=list(spec.labels),
-            duedate=spec.due,
-            description=f"Key result for 2026-Q4: {spec.summary}.",
+            duedate=_day(spec.due_day),
+            description=f"Key result for {name}: {spec.summary}.",
             priority="High",
         )
         if spec.project == "PLAT":
@@ -443,7 +475,7 @@ def build(store: Store) -> None:
             unestimated = i >= total - spec.unestimated
             points = None if unestimated else float(POINTS[rng.randrange(len(POINTS))])
             assignee = None if kind == "todo" and i % 2 else P[members[i % 2]]
-            due = None if i % 4 else spec.due
+            due = None if i % 4 else _day(spec.due_day)
             child = b.issue(
                 spec.project,
                 itype,
