@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,3 +50,21 @@ def test_okrsync_demo_as_installed(tmp_path: Path) -> None:
     assert re.search(r"OKRs \d{4}-Q\d — as of \d{4}-\d\d-\d\d", out.stdout), out.stdout
     assert (tmp_path / "okrsync-demo-report.html").exists()
     assert seconds < 30, f"okrsync demo took {seconds:.1f} s"
+
+
+def test_what_the_readme_steps_leave_behind_is_ignored_by_git() -> None:
+    left = [
+        "config/okrsync.yaml",  # the user's own configuration (cp config/okrsync.example.yaml ...)
+        "okrsync.db",
+        "okrsync.db.lock",
+        "okrsync.db-wal",
+        "okrsync-report.html",
+        "okrsync-demo-report.html",
+        ".venv/bin/okrsync",
+    ]
+    out = subprocess.run(
+        ["git", "check-ignore", "--no-index", *left], cwd=ROOT, capture_output=True, text=True
+    )
+    if out.returncode == 128:
+        pytest.skip("not a git checkout")
+    assert sorted(out.stdout.split()) == sorted(left)

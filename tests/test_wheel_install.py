@@ -120,3 +120,17 @@ def test_the_wheel_runs_the_demo_from_an_empty_folder(tmp_path: Path) -> None:
             [str(env_dir / "bin" / "okrsync"), *command], capture_output=True, text=True, cwd=empty, env=env
         )
         assert ran.returncode == 0, (command, ran.stdout + ran.stderr)
+
+
+def test_the_dockerfile_builds_its_wheel_from_the_same_sources() -> None:
+    """The image installs a wheel built from exactly what this test's wheel is built from."""
+    lines = (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    build_stage = lines[
+        : next(
+            i for i, line in enumerate(lines) if line.startswith("FROM") and i > 0 and "AS build" not in line
+        )
+    ]
+    copied = [part for line in build_stage if line.startswith("COPY") for part in line.split()[1:-1]]
+    assert sorted(copied) == sorted(DOCKER_COPIES)
+    assert any("pip wheel" in line for line in build_stage)
+    assert any(line.startswith("RUN pip install /wheels/") for line in lines)
