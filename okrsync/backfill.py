@@ -38,6 +38,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from okrsync import exit_codes
 from okrsync.config import PeriodConfig, Settings
 from okrsync.history import (
     History,
@@ -51,7 +52,7 @@ from okrsync.jira.errors import JiraError, JiraNotFound
 from okrsync.jira.gateway import JiraGateway
 from okrsync.mappers import issue_fields as f
 from okrsync.mappers.tree import JiraSnapshot
-from okrsync.model import OkrsyncError
+from okrsync.model import OkrsyncError, exit_code_of
 from okrsync.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds, plan_changes
 from okrsync.progress import stage_progress
 from okrsync.rollup import ScoredTree
@@ -160,13 +161,16 @@ class BackfillReport:
     warnings: list[str] = field(default_factory=list)
     errors: list[ApplyError] = field(default_factory=list)
     failure: str | None = None
+    failure_exit: int = exit_codes.NEEDS_FIX
+    """The exit code of a failed backfill: that of the error that stopped it."""
     plan: Plan | None = None
     sync: SyncReport | None = None
     final: ScoredTree | None = None
 
     @property
     def exit_code(self) -> int:
-        return {"ok": 0, "partial": 1}.get(self.status, 2)
+        """0 ok, 1 partial, else the failure's code (see :mod:`okrsync.exit_codes`)."""
+        return {"ok": exit_codes.OK, "partial": exit_codes.ATTENTION}.get(self.status, self.failure_exit)
 
     @property
     def writes(self) -> int:
@@ -432,6 +436,7 @@ def run_backfill(
     except Exception as exc:  # a failed backfill is reported and recorded, never crashes the caller
         report.status = "failed"
         report.failure = str(exc) or exc.__class__.__name__
+        report.failure_exit = exit_code_of(exc)
         log.exception("backfill failed")
     _finish(store, report, clock, started, requests_before, gateway)
     return report
@@ -590,6 +595,7 @@ def _run(
         if sync.status == "failed":
             report.status = "failed"
             report.failure = f"the sync cycle failed: {sync.failure}"
+            report.failure_exit = sync.failure_exit
             return
         if sync.status == "partial":
             report.status = "partial"

@@ -7,8 +7,10 @@
 4. the coach: the tree read from Jira, rolled up as of the given day, and the coach's findings
    (with the progress history of the state store where one exists), grouped by owner.
 
-The exit code is 1 when okrsync cannot work (connectivity, permissions, fields) or a finding is an
-error; configuration errors stay 2 (raised before this module runs).
+The exit code (see :mod:`okrsync.exit_codes`) is the connection failure's when Jira cannot be used
+at all (2: no credential, 401, not Jira; 3: unreachable), else 1 when a check found a problem
+(permissions, fields, reading the tree) or a finding is an error; configuration errors are 2
+(raised before this module runs), as in every command.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from okrsync import exit_codes
 from okrsync.coach import CoachPolicy, Finding, Severity, coach
 from okrsync.config import ManualConfig, Settings
 from okrsync.jira.errors import JiraError
 from okrsync.jira.fields import MissingFieldError
 from okrsync.jira.gateway import JiraGateway
-from okrsync.model import Measure, OkrsyncError
+from okrsync.model import Measure, OkrsyncError, exit_code_of
 from okrsync.rollup import roll_up
 from okrsync.setup import config_projects
 from okrsync.state.store import StateStore
@@ -47,6 +50,7 @@ class Problem:
     area: str  # connection, permission, field, read
     message: str
     fix: str = ""
+    exit_code: int = exit_codes.ATTENTION
 
 
 @dataclass
@@ -70,7 +74,12 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.problems or self.errors else 0
+        """A connection failure's own code (2 or 3, as in every command); 1 for problems or error
+        findings; 0 when clean."""
+        codes = [p.exit_code for p in self.problems]
+        if codes or self.errors:
+            return max([exit_codes.ATTENTION, *codes])
+        return exit_codes.OK
 
 
 def run_check(
@@ -87,7 +96,7 @@ def run_check(
         me = gateway.myself()
         report.flavor = gateway.flavor
     except (OkrsyncError, JiraError) as exc:
-        report.problems.append(Problem("connection", str(exc)))
+        report.problems.append(Problem("connection", str(exc), exit_code=exit_code_of(exc)))
         return report
     report.server = (
         f"{info.get('serverTitle') or 'Jira'} {info.get('version', '')} at {gateway.base_url}".strip()
@@ -100,7 +109,9 @@ def run_check(
     try:
         result = read_tree(gateway, cfg)
     except (OkrsyncError, JiraError) as exc:
-        report.problems.append(Problem("read", f"Could not read the OKR tree: {exc}"))
+        report.problems.append(
+            Problem("read", f"Could not read the OKR tree: {exc}", exit_code=exit_code_of(exc))
+        )
         return report
     tree = result.tree
     scored = roll_up(tree, as_of, rollup_policy(cfg))
@@ -143,14 +154,18 @@ def _permissions(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> No
                 )
             )
     except (OkrsyncError, JiraError) as exc:
-        report.problems.append(Problem("permission", f"Could not read permissions: {exc}"))
+        report.problems.append(
+            Problem("permission", f"Could not read permissions: {exc}", exit_code=exit_code_of(exc))
+        )
 
 
 def _fields(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
     try:
         reg = gateway.fields
     except (OkrsyncError, JiraError) as exc:
-        report.problems.append(Problem("field", f"Could not list the fields: {exc}"))
+        report.problems.append(
+            Problem("field", f"Could not list the fields: {exc}", exit_code=exit_code_of(exc))
+        )
         return
     wanted: list[tuple[str, str]] = []
     optional = cfg.writeback.fields.objective_id  # sync writes it when it exists (charts by objective)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from okrsync import __version__
+from okrsync import __version__, exit_codes
 from okrsync.config import DEFAULT_CONFIG_PATH, Settings, load_config
 from okrsync.model import OkrsyncError
 
@@ -30,12 +31,28 @@ err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+CONFIG_HELP = "The OKR configuration file (YAML)."
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help=f"{CONFIG_HELP} Default: the one given before the command (okrsync -c FILE), else "
+        f"OKRSYNC_CONFIG, else {DEFAULT_CONFIG_PATH}.",
+        show_default=False,
+    ),
+]
+"""``--config`` after the command (``okrsync sync --config FILE``), as before it."""
+
+
 @dataclass
 class State:
     config_path: Path
 
-    def settings(self) -> Settings:
-        return load_config(self.config_path)
+    def settings(self, config: Path | None = None) -> Settings:
+        """The configuration: the command's own ``--config`` if given, else the root one."""
+        return load_config(config if config is not None else self.config_path)
 
 
 def _version(value: bool) -> None:
@@ -53,7 +70,7 @@ def main_options(
             "--config",
             "-c",
             envvar="OKRSYNC_CONFIG",
-            help="The OKR configuration file (YAML).",
+            help=f"{CONFIG_HELP} Every command that reads it also takes --config after its name.",
             show_default=True,
         ),
     ] = DEFAULT_CONFIG_PATH,
@@ -76,6 +93,7 @@ def _state(ctx: typer.Context) -> State:
 @app.command()
 def sync(
     ctx: typer.Context,
+    config: ConfigOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the planned changes; write nothing.")
     ] = False,
@@ -87,13 +105,14 @@ def sync(
     """Run one sync cycle: read Jira, roll up, write progress, health and comments back."""
     from okrsync.sync.runner import sync_once
 
-    settings = _state(ctx).settings()
+    settings = _state(ctx).settings(config)
     raise typer.Exit(sync_once(settings, console, err_console, dry_run=dry_run, full=full, json_out=json_out))
 
 
 @app.command()
 def daemon(
     ctx: typer.Context,
+    config: ConfigOption = None,
     host: Annotated[str | None, typer.Option(help="Address of the HTTP endpoints.")] = None,
     port: Annotated[int | None, typer.Option(help="Port of the HTTP endpoints.")] = None,
     log_format: Annotated[
@@ -107,7 +126,7 @@ def daemon(
     """Run as a service: sync on a schedule, receive Jira webhooks, serve health and metrics."""
     from okrsync.daemon import run_daemon
 
-    settings = _state(ctx).settings()
+    settings = _state(ctx).settings(config)
     raise typer.Exit(
         run_daemon(settings, host=host, port=port, log_format=log_format, interval_seconds=interval_seconds)
     )
@@ -116,6 +135,7 @@ def daemon(
 @app.command()
 def backfill(
     ctx: typer.Context,
+    config: ConfigOption = None,
     period: Annotated[
         str | None,
         typer.Option(help="Period: 2026-Q3, 2026-H2 or 2026-07-01..2026-09-30; default: the configured one."),
@@ -132,7 +152,7 @@ def backfill(
     """One-off: write OKR fields on every in-scope issue and rebuild progress history."""
     from okrsync.backfill import backfill_once
 
-    settings = _state(ctx).settings()
+    settings = _state(ctx).settings(config)
     raise typer.Exit(
         backfill_once(
             settings,
@@ -150,13 +170,14 @@ def backfill(
 @app.command()
 def setup(
     ctx: typer.Context,
+    config: ConfigOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be created.")] = False,
 ) -> None:
     """Create the OKR custom fields, filters and dashboard in Jira (idempotent)."""
     from okrsync.jira.gateway import JiraGateway
     from okrsync.setup import print_setup, run_setup
 
-    settings = _state(ctx).settings()
+    settings = _state(ctx).settings(config)
     with JiraGateway(settings.jira) as gateway:
         report = run_setup(settings, gateway, dry_run=dry_run)
     print_setup(report, console)
@@ -165,6 +186,7 @@ def setup(
 @app.command()
 def report(
     ctx: typer.Context,
+    config: ConfigOption = None,
     fmt: Annotated[str, typer.Option("--format", help="tree, markdown, html, json or csv.")] = "tree",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
@@ -175,19 +197,20 @@ def report(
     """
     from okrsync.report.command import run_report
 
-    raise typer.Exit(run_report(_state(ctx).settings(), fmt, output, console))
+    raise typer.Exit(run_report(_state(ctx).settings(config), fmt, output, console))
 
 
 @app.command()
 def check(
     ctx: typer.Context,
+    config: ConfigOption = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Coach as of this day (YYYY-MM-DD).")] = None,
 ) -> None:
     """Validate the configuration and connectivity, then coach: findings with a fix for each."""
     from okrsync.check import last_change_from_store, print_check, run_check
     from okrsync.jira.gateway import JiraGateway
 
-    settings = _state(ctx).settings()
+    settings = _state(ctx).settings(config)
     try:
         day = date.fromisoformat(as_of) if as_of else date.today()
     except ValueError:
@@ -265,14 +288,26 @@ def sim(
 
 
 def main() -> None:
-    """Console entry point: user errors print their message, never a traceback."""
+    """Console entry point: user errors print their message, never a traceback.
+
+    Exit codes (:mod:`okrsync.exit_codes`, the README's table): an ``OkrsyncError`` its own, a usage
+    error click's 2, Ctrl-C 130, anything unexpected (a bug) 4 with its traceback.
+    """
     try:
         app()  # standalone: typer prints usage errors and exits with click's codes
     except OkrsyncError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(exit_codes.INTERRUPTED)
+    except Exception:
+        traceback.print_exc()
+        err_console.print(
+            f"[bold red]okrsync {__version__} failed unexpectedly[/] (a bug): please report it with the "
+            "traceback above.",
+            highlight=False,
+        )
+        sys.exit(exit_codes.INTERNAL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,8 +24,16 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
+from okrsync.config_env import (
+    ENV_FILE,
+    ENV_NESTED_DELIMITER,
+    ENV_PREFIX,
+    describe_settings_error,
+    env_origin,
+)
 from okrsync.model import Level, Measure, OkrsyncError, Period
 
 DEFAULT_CONFIG_PATH = Path("config/okrsync.yaml")
@@ -210,9 +218,9 @@ class Settings(BaseSettings):
     """The whole configuration of okrsync."""
 
     model_config = SettingsConfigDict(
-        env_prefix="OKRSYNC_",
-        env_nested_delimiter="__",
-        env_file=".env",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         extra="forbid",
         frozen=True,
@@ -251,24 +259,11 @@ class Settings(BaseSettings):
 def load_config(path: str | Path, *, use_env: bool = True) -> Settings:
     """Read, validate and cross-check the configuration at ``path``.
 
-    Raises :class:`ConfigError` listing every problem found, each with its key path and a fix.
+    Raises :class:`ConfigError` listing every problem found, each with its key path (or the
+    environment variable it came from) and a fix; a file that cannot be read says why and what to do.
     """
     path = Path(path)
-    if not path.exists():
-        raise ConfigError(
-            [
-                f"{path}: no such file. Copy config/okrsync.example.yaml to {path} and edit it, "
-                "or pass --config PATH (or set OKRSYNC_CONFIG)."
-            ],
-            source=str(path),
-        )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([f"not valid YAML{where}: {problem}. Fix the syntax there."], str(path)) from None
+    raw = _parse_yaml(_read_text(path), path)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -278,22 +273,103 @@ def load_config(path: str | Path, *, use_env: bool = True) -> Settings:
     return config_from_mapping(raw, source=str(path), use_env=use_env)
 
 
+def _read_text(path: Path) -> str:
+    """The file's text (UTF-8), or a :class:`ConfigError` that says why it cannot be read."""
+    where = "pass --config PATH (or set OKRSYNC_CONFIG)"
+    if path.is_dir():
+        inside = path / DEFAULT_CONFIG_PATH.name
+        hint = f"Did you mean {inside}? " if inside.is_file() else ""
+        raise ConfigError(
+            [f"{path}: is a directory, not a configuration file. {hint}Name the YAML file: {where}."],
+            source=str(path),
+        )
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"{path}: no such file. Copy config/okrsync.example.yaml to {path} and edit it, or {where}."],
+            source=str(path),
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            [f"{path}: cannot be read (permission denied). Let this user read it (chmod/chown), or {where}."],
+            source=str(path),
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            [f"{path}: cannot be read ({exc.strerror or exc}). Fix the file, or {where}."], source=str(path)
+        ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            [
+                f"{path}: is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}; an editor may "
+                "have saved it as Latin-1 or Windows-1252). Save it as UTF-8."
+            ],
+            source=str(path),
+        ) from None
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """The safe loader, except that a timestamp that is no real day (``2026-12-32``) stays text, so
+    that validation names its key (``period.end: ... not a valid date``) instead of YAML crashing."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    try:
+        return yaml.load(text, Loader=_ConfigLoader)  # noqa: S506  (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"not valid YAML{where}: {problem}. Fix the syntax there."], str(path)) from None
+
+
 def config_from_mapping(
     raw: Mapping[str, Any], *, source: str = "configuration", use_env: bool = False
 ) -> Settings:
-    """Validate an already-parsed configuration mapping (the YAML file's content)."""
+    """Validate an already-parsed configuration mapping (the YAML file's content).
+
+    With ``use_env``, a problem with a value an environment variable set names that variable, and
+    the message blames the environment, not ``source``.
+    """
     token = _yaml_data.set(raw)
     try:
         # With the environment, the YAML file is the lowest-priority source (period comes from it).
         settings = Settings() if use_env else Settings.model_validate(dict(raw))
     except ValidationError as exc:
-        raise ConfigError(_describe_validation_errors(exc), source) from None
+        problems, from_env = _describe_validation_errors(exc, use_env=use_env)
+        raise ConfigError(problems, _blamed(source, from_env, len(problems))) from None
+    except SettingsError as exc:
+        raise ConfigError([describe_settings_error(str(exc))], "the environment") from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            [f"{ENV_FILE}: is not UTF-8 text. Save it as UTF-8 (or remove it)."], ENV_FILE
+        ) from None
     finally:
         _yaml_data.reset(token)
     problems = cross_check(settings)
     if problems:
         raise ConfigError(problems, source)
     return settings
+
+
+def _blamed(source: str, from_env: int, problems: int) -> str:
+    if from_env == 0:
+        return source
+    return "the environment" if from_env == problems else f"the configuration ({source} and the environment)"
 
 
 def _loc(parts: tuple[int | str, ...]) -> str:
@@ -331,26 +407,44 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
-def _describe_validation_errors(exc: ValidationError) -> list[str]:
+_DATE_ERRORS = frozenset({"date_from_datetime_parsing", "date_parsing", "date_from_datetime_inexact"})
+
+
+def _describe_validation_errors(exc: ValidationError, *, use_env: bool) -> tuple[list[str], int]:
+    """One line per problem, and how many of them come from environment variables."""
     problems: list[str] = []
+    from_env = 0
     for err in exc.errors():
         loc = tuple(err["loc"])
-        path = _loc(loc)
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            key = str(loc[-1])
-            known = _known_keys(loc)
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}."
-            problems.append(f"{path}: unknown key; {hint} Remove or rename it.")
-        elif kind == "missing":
-            problems.append(f"{path}: required but missing. Add it (see config/okrsync.example.yaml).")
-        elif kind in ("enum", "literal_error"):
-            expected = err.get("ctx", {}).get("expected", "")
-            problems.append(f"{path}: {err['input']!r} is not allowed; use one of {expected}.")
-        else:
-            problems.append(f"{path}: {err['msg']} (got {err.get('input')!r}). Fix the value.")
-    return problems
+        origin = env_origin(loc) if use_env else None
+        problem = _describe_one(err, loc)
+        if origin is not None:
+            from_env += 1
+            key, _, rest = problem.partition(": ")
+            rest = rest.removesuffix(" Fix the value.")
+            problem = f"{origin.label()} ({key}): {rest} {origin.fix()}"
+        problems.append(problem)
+    return problems, from_env
+
+
+def _describe_one(err: Any, loc: tuple[int | str, ...]) -> str:
+    path = _loc(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        known = _known_keys(loc)
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}."
+        return f"{path}: unknown key; {hint} Remove or rename it."
+    if kind == "missing":
+        return f"{path}: required but missing. Add it (see config/okrsync.example.yaml)."
+    if kind in ("enum", "literal_error"):
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{path}: {err['input']!r} is not allowed; use one of {expected}."
+    if kind in _DATE_ERRORS:
+        why = err.get("ctx", {}).get("error") or "not a calendar day"
+        return f"{path}: {str(err.get('input'))!r} is not a day ({why}). Write a real date as YYYY-MM-DD."
+    return f"{path}: {err['msg']} (got {err.get('input')!r}). Fix the value."
 
 
 def cross_check(cfg: Settings) -> list[str]:

@@ -11,11 +11,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from okrsync import exit_codes
+
 
 class OkrsyncError(Exception):
-    """An error a user can cause and fix. Its message says what to do; no traceback is shown."""
+    """An error a user can cause and fix. Its message says what to do; no traceback is shown.
 
-    exit_code = 2
+    ``exit_code`` is the command's exit code for it (see :mod:`okrsync.exit_codes`).
+    """
+
+    exit_code = exit_codes.NEEDS_FIX
+
+
+def exit_code_of(exc: BaseException) -> int:
+    """The exit code a command ends with when ``exc`` stops it: the ``exit_code`` the error names
+    (every ``OkrsyncError``, every Jira error), else INTERNAL (a bug)."""
+    code = getattr(exc, "exit_code", None)
+    return code if isinstance(code, int) else exit_codes.INTERNAL
 
 
 class Health(StrEnum):

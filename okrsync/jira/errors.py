@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from okrsync import exit_codes
 from okrsync.model import OkrsyncError
 
 
@@ -20,8 +21,11 @@ class JiraError(Exception):
     ``method`` and ``path`` are the request's method and path template
     (``/rest/api/3/issue/{key}``), ``key`` the issue (or comment) it was about when there was
     one, ``status`` the HTTP status (``None`` when no answer came), ``messages`` Jira's
-    ``errorMessages`` and ``errors`` Jira's per-field ``errors``.
+    ``errorMessages`` and ``errors`` Jira's per-field ``errors``. ``exit_code``: a command stopped
+    by it exits with this (an unexpected answer: check jira.url; see :mod:`okrsync.exit_codes`).
     """
+
+    exit_code = exit_codes.NEEDS_FIX
 
     def __init__(
         self,
@@ -66,7 +70,7 @@ class JiraBadRequest(JiraError, OkrsyncError):
 class JiraUnavailable(JiraError, OkrsyncError):
     """Jira kept answering 429/5xx, or could not be reached, until the retry bounds ran out."""
 
-    exit_code = 3
+    exit_code = exit_codes.UNAVAILABLE
 
     def __init__(self, message: str, *, attempts: int, waited_seconds: float = 0.0, **kw: Any) -> None:
         super().__init__(message, **kw)

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -51,7 +51,14 @@ from okrsync.jira.errors import (
 from okrsync.jira.fields import FieldRegistry
 from okrsync.jira.jql import MAX_IN_VALUES, MAX_JQL_CHARS, batch_in_clauses
 from okrsync.jira.markup import Doc, to_adf, to_wiki
-from okrsync.jira.retry import RETRYABLE_SERVER_STATUSES, Pacer, RetriesExhausted, RetryPolicy
+from okrsync.jira.retry import (
+    RETRYABLE_SERVER_STATUSES,
+    ConnectFailure,
+    Pacer,
+    RetriesExhausted,
+    RetryPolicy,
+    connect_failure,
+)
 from okrsync.jira.stats import RequestStats
 from okrsync.model import OkrsyncError
 
@@ -89,6 +96,14 @@ _KEY_FIELDS = frozenset({"key", "id"})
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _error_name(error: BaseException | None) -> str:
+    """``ReadTimeout`` and the like; a timeout also names the setting that bounds it."""
+    name = type(error).__name__ if error is not None else "unknown"
+    if isinstance(error, requests.Timeout):
+        return f"{name}: no answer within jira.timeout_seconds"
+    return name
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -768,6 +783,21 @@ class JiraGateway:
             f"profile, Personal Access Tokens), or jira.email with {ENV_API_TOKEN} for basic auth."
         )
 
+    def require_credential(self) -> None:
+        """Raise :class:`MissingCredentialError` when no configured credential can work, without a
+        request: none at all, or none that fits the configured flavor. (With ``flavor: auto`` and one
+        credential, which flavor needs which is only known once Jira has answered.)"""
+        cfg = self._cfg
+        token = cfg.api_token.get_secret_value() if cfg.api_token else ""
+        pat = cfg.pat.get_secret_value() if cfg.pat else ""
+        if self._flavor is None and not ((cfg.email and token) or pat):
+            raise MissingCredentialError(
+                f"No Jira credential is configured: set {ENV_API_TOKEN} with jira.email ({ENV_EMAIL}) "
+                f"for Jira Cloud, or {ENV_PAT} for Data Center (secrets belong in the environment)."
+            )
+        if self._flavor is not None:
+            self._auth()
+
     def _credential(self) -> tuple[str, str]:
         """(who, what to check) for 401 messages."""
         cfg = self._cfg
@@ -836,59 +866,72 @@ class JiraGateway:
             return resp
 
         context: dict[str, Any] = {"method": method, "path": path_t, "key": key}
+        began = self._clock()
         try:
             resp = self._retry.run(send, idempotent=idempotent)
         except RetriesExhausted as gave_up:
             raise self._unavailable(
-                operation,
-                gave_up.attempts,
-                gave_up.waited_seconds,
-                gave_up.reason,
-                gave_up.response,
-                gave_up.error,
-                context,
+                operation, gave_up.attempts, gave_up, gave_up.response, gave_up.error, context
             ) from gave_up.error
         except requests.RequestException as exc:
-            raise self._unavailable(operation, attempts, 0.0, "not retried", None, exc, context) from exc
+            not_retried = RetriesExhausted(attempts, 0.0, "not retried", elapsed=self._clock() - began)
+            raise self._unavailable(operation, attempts, not_retried, None, exc, context) from exc
         if resp.status_code in ok:
             return resp
         if resp.status_code == 404 and none_on_404:
             return None
         if resp.status_code == 429 or resp.status_code in RETRYABLE_SERVER_STATUSES:
             # Only reached for a non-idempotent request that we must not repeat.
-            why = "not retried: repeating it could apply it twice"
-            raise self._unavailable(operation, attempts, 0.0, why, resp, None, context)
+            why = RetriesExhausted(attempts, 0.0, "not retried: repeating it could apply it twice")
+            raise self._unavailable(operation, attempts, why, resp, None, context)
         raise self._error_for(resp, operation, permission, context)
 
     def _unavailable(
         self,
         operation: str,
         attempts: int,
-        waited: float,
-        reason: str,
+        gave_up: RetriesExhausted,
         response: requests.Response | None,
         error: BaseException | None,
         context: dict[str, Any],
     ) -> JiraUnavailable:
-        if response is not None:
-            last = f"last answer {response.status_code} {response.reason or ''}".rstrip()
-            hint = "Jira is overloaded or down; try again later"
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''} in {gave_up.elapsed:.1f} s"
+        request = f"{context['method']} {context['path']}"
+        fast = connect_failure(error) if error is not None else None
+        if fast is not None:
+            message = f"Could not {operation} ({request}, {tries}): {self._connect_failure_text(fast)}"
         else:
-            last = f"last error {type(error).__name__}"
-            hint = f"check jira.url ({self.base_url}) and the network"
-        if response is not None and response.status_code == 429:
-            hint = "Jira is rate limiting okrsync; lower jira.requests_per_second or try again later"
-        message = (
-            f"Could not {operation}: Jira did not answer {context['method']} {context['path']} "
-            f"after {attempts} attempt{'s' if attempts != 1 else ''} ({reason}; {last}). {hint}."
-        )
+            if response is not None:
+                last = f"last answer {response.status_code} {response.reason or ''}".rstrip()
+                hint = "Jira is overloaded or down; try again later"
+                if response.status_code == 429:
+                    hint = "Jira is rate limiting okrsync; lower jira.requests_per_second or try again later"
+            else:
+                last = f"last error {_error_name(error)}"
+                hint = f"check jira.url ({self.base_url}) and the network"
+            message = (
+                f"Could not {operation}: Jira did not answer {request} after {tries} "
+                f"({gave_up.reason}; {last}). {hint[0].upper()}{hint[1:]}."
+            )
         return JiraUnavailable(
             message,
             attempts=attempts,
-            waited_seconds=waited,
+            waited_seconds=gave_up.waited_seconds,
             status=response.status_code if response is not None else None,
             **context,
         )
+
+    def _connect_failure_text(self, kind: ConnectFailure) -> str:
+        """What a refused connection or an unknown host means, and what to check."""
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or self.base_url
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if kind == "refused":
+            return (
+                f"connection refused by {host}:{port} (nothing listens there) — is jira.url "
+                f"({self.base_url}) right and Jira up?"
+            )
+        return f"the host name {host} does not resolve (DNS) — is jira.url ({self.base_url}) right?"
 
     def _error_for(
         self, resp: requests.Response, operation: str, permission: str, context: dict[str, Any]

@@ -17,6 +17,10 @@ Rules, after Atlassian's rate-limiting guide
   (DNS failure, connection refused, connect timeout). Never on a read timeout or a 5xx after
   sending, which could otherwise create a second comment; the sync engine notices a comment
   that did land (by its comment property) on the next run.
+* **Connection refused** (nothing listens at jira.url's host and port) and a **host name that does
+  not resolve** fail fast: one quick retry (:data:`FAST_FAIL_WAIT` seconds later, for a blip), then
+  the error. Waiting longer helps neither a mistyped jira.url nor a Jira that is down; the daemon
+  retries its whole cycle with its own backoff.
 * 400/401/403/404/409 and every other status are returned at once, never retried.
 * Bounds: at most ``max_retries`` retries and ``max_retry_seconds`` in total (each backoff wait is
   cut to what is left of the total).
@@ -30,17 +34,23 @@ from __future__ import annotations
 import email.utils
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import requests
 import tenacity
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 RATE_LIMITED = 429
 RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
+FAST_FAIL_RETRIES = 1
+"""Retries of a refused connection or an unresolvable host name (see the module docstring)."""
+FAST_FAIL_WAIT = 0.2
+"""Seconds before the one quick retry of a refused connection or an unresolvable host."""
+
+ConnectFailure = Literal["refused", "unresolved"]
 
 
 class Pacer:
@@ -123,35 +133,56 @@ def _aware(when: datetime) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every error it wraps (``reason`` of urllib3's errors, causes, arguments)."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        cur = todo.pop()
+        if not isinstance(cur, BaseException) or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        yield cur
+        todo.extend([getattr(cur, "reason", None), cur.__cause__])
+        todo.extend(a for a in getattr(cur, "args", ()) if isinstance(a, BaseException))
+
+
 def failed_before_sending(exc: BaseException) -> bool:
     """True when the request certainly never reached Jira (DNS, refused, connect timeout)."""
     if isinstance(exc, requests.ConnectTimeout):
         return True
     if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.exceptions.ProxyError):
         return False
-    seen: set[int] = set()
-    todo: list[Any] = [exc]
-    while todo:
-        cur = todo.pop()
-        if cur is None or id(cur) in seen:
-            continue
-        seen.add(id(cur))
-        if isinstance(cur, NewConnectionError | ConnectTimeoutError):
-            return True
-        todo.extend([getattr(cur, "reason", None), cur.__cause__ if isinstance(cur, BaseException) else None])
-        todo.extend(a for a in getattr(cur, "args", ()) if isinstance(a, BaseException))
-    return False
+    return any(isinstance(cur, NewConnectionError | ConnectTimeoutError) for cur in _chain(exc))
+
+
+def connect_failure(exc: BaseException) -> ConnectFailure | None:
+    """``refused`` (nothing listens at the host and port), ``unresolved`` (the host name does not
+    resolve), or ``None`` for every other error (timeouts, resets, proxies: those back off)."""
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.exceptions.ProxyError):
+        return None
+    for cur in _chain(exc):
+        if isinstance(cur, ConnectionRefusedError):
+            return "refused"
+        if isinstance(cur, NameResolutionError):
+            return "unresolved"
+    return None
 
 
 @dataclass
 class RetriesExhausted(Exception):
-    """Raised by :meth:`RetryPolicy.run` when it gives up; the gateway turns it into JiraUnavailable."""
+    """Raised by :meth:`RetryPolicy.run` when it gives up; the gateway turns it into JiraUnavailable.
+
+    ``reason`` says which bound stopped the retries (``jira.max_retries is 5``, ...), without the
+    attempts, which are in ``attempts``; ``elapsed`` is the seconds from the first attempt on.
+    """
 
     attempts: int
     waited_seconds: float
     reason: str
     response: requests.Response | None = None
     error: BaseException | None = None
+    elapsed: float = 0.0
 
 
 @dataclass
@@ -227,34 +258,22 @@ class RetryPolicy:
             outcome = rs.outcome
             assert outcome is not None
             state.server_mandated = False
-            if not outcome.failed:
+            remaining = self.max_seconds - (self._clock() - state.start)
+            if outcome.failed:
+                exc = outcome.exception()
+                if exc is not None and connect_failure(exc) is not None:
+                    return max(0.0, min(FAST_FAIL_WAIT, remaining))
+            else:
                 response: requests.Response = outcome.result()
                 asked = server_wait(response, self._wall_clock)
                 if asked is not None:
                     state.server_mandated = True
                     return asked
-            remaining = self.max_seconds - (self._clock() - state.start)
             return max(0.0, min(self.backoff(rs.attempt_number), remaining))
 
         def stop(rs: tenacity.RetryCallState) -> bool:
-            if rs.attempt_number > self.max_retries:
-                state.why_stop = f"{rs.attempt_number} attempts (jira.max_retries is {self.max_retries})"
-                return True
-            elapsed = self._clock() - state.start
-            remaining = self.max_seconds - elapsed
-            if remaining <= 0:
-                state.why_stop = (
-                    f"{rs.attempt_number} attempts in {elapsed:.0f} s "
-                    f"(jira.max_retry_seconds is {self.max_seconds:g})"
-                )
-                return True
-            if state.server_mandated and rs.upcoming_sleep > remaining:
-                state.why_stop = (
-                    f"{rs.attempt_number} attempts; Jira asked to wait {rs.upcoming_sleep:.0f} s more, "
-                    f"beyond jira.max_retry_seconds ({self.max_seconds:g} s, {remaining:.0f} s left)"
-                )
-                return True
-            return False
+            state.why_stop = self._why_stop(rs, state)
+            return bool(state.why_stop)
 
         def do_sleep(seconds: float) -> None:
             state.waited += seconds
@@ -266,11 +285,15 @@ class RetryPolicy:
         def give_up(rs: tenacity.RetryCallState) -> Any:
             outcome = rs.outcome
             assert outcome is not None
-            if outcome.failed:
-                raise RetriesExhausted(
-                    rs.attempt_number, state.waited, state.why_stop, error=outcome.exception()
-                )
-            raise RetriesExhausted(rs.attempt_number, state.waited, state.why_stop, response=outcome.result())
+            failed = outcome.failed
+            raise RetriesExhausted(
+                rs.attempt_number,
+                state.waited,
+                state.why_stop,
+                response=None if failed else outcome.result(),
+                error=outcome.exception() if failed else None,
+                elapsed=self._clock() - state.start,
+            )
 
         retrying = tenacity.Retrying(
             sleep=do_sleep,
@@ -282,3 +305,22 @@ class RetryPolicy:
         )
         result: requests.Response = retrying(send)
         return result
+
+    def _why_stop(self, rs: tenacity.RetryCallState, state: _RunState) -> str:
+        """Which bound stops the retries now (empty: retry); see the module docstring."""
+        outcome = rs.outcome
+        error = outcome.exception() if outcome is not None and outcome.failed else None
+        fast = connect_failure(error) if error is not None else None
+        if fast is not None and rs.attempt_number > FAST_FAIL_RETRIES:
+            return "connection refused" if fast == "refused" else "host name not resolved"
+        if rs.attempt_number > self.max_retries:
+            return f"gave up: jira.max_retries is {self.max_retries}"
+        remaining = self.max_seconds - (self._clock() - state.start)
+        if remaining <= 0:
+            return f"gave up: jira.max_retry_seconds is {self.max_seconds:g}"
+        if state.server_mandated and rs.upcoming_sleep > remaining:
+            return (
+                f"gave up: Jira asked to wait {rs.upcoming_sleep:.0f} s more, beyond "
+                f"jira.max_retry_seconds ({self.max_seconds:g} s, {remaining:.0f} s left)"
+            )
+        return ""

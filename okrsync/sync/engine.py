@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from okrsync import exit_codes
 from okrsync.config import Settings
 from okrsync.jira.gateway import JiraGateway
 from okrsync.mappers import children
 from okrsync.mappers import issue_fields as f
 from okrsync.mappers.tree import build_tree
-from okrsync.model import OkrsyncError, OkrTree
+from okrsync.model import OkrsyncError, OkrTree, exit_code_of
 from okrsync.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds, has_value, plan_changes
 from okrsync.report.snapshot import META_KEY as SNAPSHOT_KEY
 from okrsync.report.snapshot import snapshot_of
@@ -57,13 +58,21 @@ class SyncReport:
     warnings: list[str] = field(default_factory=list)
     errors: list[ApplyError] = field(default_factory=list)
     failure: str | None = None
+    failure_exit: int = exit_codes.NEEDS_FIX
+    """The exit code of a failed cycle: that of the error that stopped it."""
     plan: Plan | None = None
     scored: ScoredTree | None = None
     health: dict[str, int] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
-        return {"ok": 0, "partial": 1}.get(self.status, 2)
+        """0 ok, 1 partial, else the failure's code (see :mod:`okrsync.exit_codes`)."""
+        return {"ok": exit_codes.OK, "partial": exit_codes.ATTENTION}.get(self.status, self.failure_exit)
+
+    @property
+    def error_count(self) -> int:
+        """The changes Jira refused, plus one for the failure that stopped the cycle."""
+        return len(self.errors) + (1 if self.failure else 0)
 
     @property
     def writes(self) -> int:
@@ -200,12 +209,11 @@ def run_sync(
             refresh_keys=tuple(refresh_keys),
         )
     except OkrsyncError as exc:  # a problem the user can fix: its message says how; no traceback
-        report.status = "failed"
-        report.failure = str(exc)
+        report.status, report.failure, report.failure_exit = "failed", str(exc), exc.exit_code
         log.error("sync cycle failed: %s", exc)
     except Exception as exc:  # a failed cycle is reported and recorded, never crashes the caller
-        report.status = "failed"
-        report.failure = str(exc) or exc.__class__.__name__
+        report.status, report.failure = "failed", str(exc) or exc.__class__.__name__
+        report.failure_exit = exit_code_of(exc)
         log.exception("sync cycle failed")
     report.requests = int(gateway.stats.snapshot()["requests"]) - int(requests_before)
     report.seconds = time.perf_counter() - started
@@ -216,7 +224,7 @@ def run_sync(
         requests=report.requests,
         writes=report.writes,
         comments=report.comments_posted + report.comments_updated,
-        errors=len(report.errors) + (1 if report.failure else 0),
+        errors=report.error_count,
         warnings=len(report.warnings),
         summary=report.as_dict(),
     )

@@ -687,7 +687,7 @@ def test_connection_errors_are_retried_and_name_the_url(
     with pytest.raises(JiraUnavailable) as info:
         make_gateway("cloud", max_retries=2).myself()
     assert len(rsps.calls) == 3
-    assert f"check jira.url ({BASE})" in str(info.value)
+    assert f"Check jira.url ({BASE})" in str(info.value)
     assert info.value.status is None
 
 

@@ -123,7 +123,7 @@ def test_wrong_credentials_give_the_clear_401_message(
 ) -> None:
     sim = sim_factory(flavor)
     out = cli(sim, tmp_path, **cred)
-    assert out.returncode == 1
+    assert out.returncode == 2  # needs a person to fix the credential, as in every command
     assert "connection problem:" in out.stdout
     assert says in " ".join(out.stdout.split())
     assert "okrsync cannot run until the problems above are fixed." in out.stdout
@@ -140,8 +140,10 @@ def test_unreachable_jira_is_a_connection_problem(monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv(key, value)
     cfg = load_config(DEMO)
     report, out = check(cfg)
-    assert report.exit_code == 1 and not report.coached
-    assert "connection problem:" in out and "check jira.url (http://127.0.0.1:9)" in " ".join(out.split())
+    assert report.exit_code == 3 and not report.coached  # Jira unavailable, as in every command
+    text = " ".join(out.split())
+    assert "connection problem:" in text
+    assert "connection refused by 127.0.0.1:9" in text and "is jira.url (http://127.0.0.1:9) right" in text
 
 
 def test_missing_fields_point_at_setup_and_the_coach_still_runs(
