@@ -11,8 +11,13 @@
   daemon; it is retried after ``daemon.retry_seconds``, doubling up to one interval.
 * SIGTERM / SIGINT: the HTTP server stops, the running cycle finishes the change it is applying
   (``run_sync(stop=...)``) and records the run as partial, the leader lock is released, exit 0.
+* At start, a configuration that can never work (no credential, a 401, an unusable state store)
+  stops it with exit code 2 before it listens; see :mod:`okrsync.daemon_start`.
 
-The daemon is a face: it reads the clock and passes the time into ``run_sync``.
+The daemon is a face: every time it uses comes from its injected ``clock`` (:func:`system_clock`
+unless a test passes another): the ``now`` of each cycle, readiness, metrics, the status page, and
+the run dates it gives the scheduler (the first cycle, retries). APScheduler itself fires on the
+process clock, so a test that injects a clock far from it should not wait for the scheduler to fire.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ import os
 import signal
 import socket
 import threading
-import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +41,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from okrsync.config import ConfigError, Settings
+from okrsync.daemon_start import backoff_delay, open_store, probe_jira, refuse_to_start
 from okrsync.jira.gateway import JiraGateway
 from okrsync.metrics import Metrics
 from okrsync.model import OkrsyncError
@@ -54,15 +59,14 @@ from okrsync.webhooks import (
 
 log = logging.getLogger(__name__)
 
+
+def system_clock() -> datetime:
+    """The wall clock (aware, UTC): the daemon's default ``clock``, its only read of the real time."""
+    return datetime.now(UTC)
+
+
 LEADER_META = "daemon_leader"
 JIRA_PROBE_SECONDS = 30.0
-
-
-def backoff_delay(failures: int, first: float, cap: float) -> float:
-    """Seconds before retrying after ``failures`` failed cycles in a row: first, 2×, 4×, … ≤ cap."""
-    if failures <= 0:
-        return 0.0
-    return float(min(first * 2 ** min(failures - 1, 30), cap))
 
 
 _CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -156,7 +160,7 @@ class CycleSummary:
             "requests": r.requests,
             "writes": r.writes,
             "comments": r.comments_posted + r.comments_updated,
-            "errors": len(r.errors),
+            "errors": r.error_count,
             "warnings": len(r.warnings),
             "seconds": round(r.seconds, 3),
             "health": r.health,
@@ -170,7 +174,7 @@ class CycleSummary:
         text = (
             f"cycle run={r.run_id} reason={self.reason} mode={r.mode} status={r.status}{krs} "
             f"key_results={r.key_results} read={r.issues_read} requests={r.requests} writes={r.writes} "
-            f"errors={len(r.errors)} warnings={len(r.warnings)} seconds={r.seconds:.2f}"
+            f"errors={r.error_count} warnings={len(r.warnings)} seconds={r.seconds:.2f}"
         )
         return f"{text} failure={r.failure!r}" if r.failure else text
 
@@ -186,7 +190,7 @@ class Daemon:
         gateway: JiraGateway,
         metrics: Metrics | None = None,
         interval_seconds: float | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = system_clock,
         gateway_factory: Callable[[], JiraGateway] | None = None,
     ) -> None:
         self.cfg = cfg
@@ -208,7 +212,7 @@ class Daemon:
         self.last_success_at: datetime | None = None
         self.identity: Identity | None = None
         self.epic_link_id: str | None = None
-        self._probe: tuple[float, bool] | None = None
+        self._probe: tuple[datetime, bool] | None = None
         self._probe_lock = threading.Lock()
         # at most one webhook cycle waits for its turn; later windows merge into it (see _webhook_fire)
         self._webhook_lock = threading.Lock()
@@ -224,7 +228,7 @@ class Daemon:
         secret = cfg.webhook.secret.get_secret_value() if cfg.webhook.secret is not None else None
         self.receiver = WebhookReceiver(
             ReceiverConfig(secret or None, cfg.webhook.allow_unsigned, cfg.webhook.max_body_bytes),
-            seen=SeenCache(cfg.webhook.dedupe_minutes * 60.0),
+            seen=SeenCache(cfg.webhook.dedupe_minutes * 60.0, clock=lambda: self.clock().timestamp()),
             identity=lambda: self.identity,
             known_epics=self._known_epics,
             mirror=self._mirror_facts,
@@ -283,7 +287,7 @@ class Daemon:
             kwargs={"reason": "schedule"},
             id="sync",
             name="sync",
-            next_run_time=datetime.now(UTC),
+            next_run_time=self.clock(),
         )
         self.scheduler.add_job(
             self.run_cycle,
@@ -401,12 +405,21 @@ class Daemon:
         except Exception as exc:  # run_sync records Jira/data failures itself; this is the store or a bug
             self.metrics.errors.labels("cycle").inc()
             log.exception(
-                "cycle failed: %s", exc, extra={"event": "cycle", "reason": reason, "status": "failed"}
+                "cycle reason=%s status=failed errors=1 failure=%r",
+                reason,
+                str(exc),
+                extra={
+                    "event": "cycle",
+                    "reason": reason,
+                    "status": "failed",
+                    "errors": 1,
+                    "failure": str(exc),
+                },
             )
             self._failed(reason)
             return None
         self.last_report = report
-        self.metrics.observe_cycle(report, finished_at=time.time())
+        self.metrics.observe_cycle(report, finished_at=self.clock().timestamp())
         summary = CycleSummary(reason, report, affected)
         level = logging.WARNING if report.status == "failed" else logging.INFO
         log.log(level, summary.message(), extra=summary.fields())
@@ -424,7 +437,7 @@ class Daemon:
             return
         delay = backoff_delay(self.failures, self.cfg.daemon.retry_seconds, self.backoff_cap)
         log.info(
-            "retrying in %.0f s (failure %d in a row)",
+            "retrying in %g s (failure %d in a row)",
             delay,
             self.failures,
             extra={"event": "retry", "delay_seconds": delay, "failures": self.failures, "after": reason},
@@ -433,7 +446,7 @@ class Daemon:
             self.scheduler.add_job(
                 self.run_cycle,
                 "date",
-                run_date=datetime.now(UTC) + timedelta(seconds=delay),
+                run_date=self.clock() + timedelta(seconds=delay),
                 kwargs={"reason": "retry"},
                 id="retry",
                 name="retry",
@@ -537,13 +550,12 @@ class Daemon:
 
     def jira_reachable(self) -> bool:
         """Jira answered recently: a cycle succeeded, or a probe (cached 30 s) read okrsync's own user."""
-        mono = time.monotonic()
+        now = self.clock()
+        recent = timedelta(seconds=JIRA_PROBE_SECONDS)
         with self._probe_lock:
-            if self.last_success_at is not None and self.clock() - self.last_success_at < timedelta(
-                seconds=JIRA_PROBE_SECONDS
-            ):
+            if self.last_success_at is not None and timedelta(0) <= now - self.last_success_at < recent:
                 return True
-            if self._probe is not None and mono - self._probe[0] < JIRA_PROBE_SECONDS:
+            if self._probe is not None and timedelta(0) <= now - self._probe[0] < recent:
                 return self._probe[1]
             ok = False
             try:
@@ -552,7 +564,7 @@ class Daemon:
                 ok = True
             except Exception as exc:
                 log.warning("readiness: Jira is not reachable: %s", exc, extra={"event": "jira_unreachable"})
-            self._probe = (mono, ok)
+            self._probe = (now, ok)
             return ok
 
     def info(self) -> dict[str, Any]:
@@ -609,73 +621,91 @@ def run_daemon(
     log_format: str | None = None,
     interval_seconds: float | None = None,
 ) -> int:
-    """The ``okrsync daemon`` process: returns the exit code (0 after a clean stop)."""
+    """The ``okrsync daemon`` process: returns the exit code.
+
+    0 after a clean stop (SIGTERM / SIGINT, also while waiting for the state store at start); a
+    configuration that can never work (see :mod:`okrsync.daemon_start`): its code, 2, with the
+    reason logged before anything listens.
+    """
     from okrsync.logging_setup import configure, secrets_of
-    from okrsync.web.app import create_app
 
     fmt = log_format or cfg.daemon.log_format
     if fmt not in ("plain", "json"):
         raise OkrsyncError(f"--log-format {fmt!r}: use plain or json.")
     configure("json" if fmt == "json" else "plain", secrets=secrets_of(cfg))
-    host = host or cfg.daemon.host
-    port = port if port is not None else cfg.daemon.port
-    sync_trigger(cfg, interval_seconds)  # a bad cron fails before anything starts
+    stop = threading.Event()
+    on_stop: list[Callable[[], None]] = [stop.set]
 
-    store = StateStore.open(cfg.sync.state_url)
-    gateway: JiraGateway | None = None
-    daemon: Daemon | None = None
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        for action in list(on_stop):
+            action()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        gateway = JiraGateway(cfg.jira)
-        daemon = Daemon(cfg, store=store, gateway=gateway, interval_seconds=interval_seconds)
-        sock = _bind(host, port)
-        app = create_app(daemon)
-        server = _Server(
-            uvicorn.Config(
-                app, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=5
-            ),
-            on_exit=daemon.request_stop,
-        )
-
-        def on_signal(signum: int, frame: FrameType | None) -> None:
-            daemon_ = daemon
-            if daemon_ is not None:
-                daemon_.request_stop()
-            server.should_exit = True
-
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
-            daemon.start()
-            bound_port = sock.getsockname()[1]
-            log.info(
-                "okrsync daemon (pid %d) listening on http://%s:%d; %s; state %s",
-                os.getpid(),
-                host,
-                bound_port,
-                f"cron {cfg.sync.cron!r}"
-                if cfg.sync.cron and interval_seconds is None
-                else f"every {daemon.interval_seconds:g} s",
-                store.url_for_display,
-                extra={"event": "start", "pid": os.getpid(), "host": host, "port": bound_port},
-            )
-            if not daemon.stop_event.is_set():
-                server.run(sockets=[sock])
-        finally:
-            daemon.shutdown()
-            sock.close()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        last = store.last_run()
-        log.info(
-            "okrsync daemon (pid %d) stopped cleanly; last run %s %s",
-            os.getpid(),
-            last.run_id if last else "-",
-            last.status if last else "-",
-            extra={"event": "stop", "pid": os.getpid()},
-        )
-        return 0
+            sync_trigger(cfg, interval_seconds)  # a bad cron fails before anything starts
+            me = probe_jira(cfg.jira)  # no credential, or a refused one: never works
+            cap = interval_seconds if interval_seconds is not None else cfg.sync.interval_minutes * 60.0
+            store = open_store(cfg.sync.state_url, stop=stop, first=cfg.daemon.retry_seconds, cap=cap)
+        except OkrsyncError as exc:
+            return refuse_to_start(exc)
+        if store is None:
+            log.info("stopped while waiting for the state store", extra={"event": "stop", "pid": os.getpid()})
+            return 0
+        with contextlib.closing(store), JiraGateway(cfg.jira) as gateway:
+            daemon = Daemon(cfg, store=store, gateway=gateway, interval_seconds=interval_seconds)
+            if me is not None:
+                daemon.identity = Identity.from_myself(me)
+            on_stop.append(daemon.request_stop)
+            return _serve(daemon, host or cfg.daemon.host, cfg.daemon.port if port is None else port, on_stop)
     finally:
-        if daemon is not None:
-            daemon.shutdown()
-        if gateway is not None:
-            gateway.close()
-        store.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(daemon: Daemon, host: str, port: int, on_stop: list[Callable[[], None]]) -> int:
+    """Bind, start the schedule, serve until stopped; a start that fails is refused (its code)."""
+    from okrsync.web.app import create_app
+
+    try:
+        sock = _bind(host, port)
+    except OkrsyncError as exc:
+        return refuse_to_start(exc)
+    server = _Server(
+        uvicorn.Config(
+            create_app(daemon), log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=5
+        ),
+        on_exit=daemon.request_stop,
+    )
+    on_stop.append(lambda: setattr(server, "should_exit", True))
+    try:
+        try:
+            daemon.start()  # SQLite: another daemon on the file refuses this one
+        except OkrsyncError as exc:
+            return refuse_to_start(exc)
+        cfg, bound_port = daemon.cfg, sock.getsockname()[1]
+        log.info(
+            "okrsync daemon (pid %d) listening on http://%s:%d; %s; state %s",
+            os.getpid(),
+            host,
+            bound_port,
+            f"cron {cfg.sync.cron!r}"
+            if isinstance(daemon.trigger, CronTrigger)
+            else f"every {daemon.interval_seconds:g} s",
+            daemon.store.url_for_display,
+            extra={"event": "start", "pid": os.getpid(), "host": host, "port": bound_port},
+        )
+        if not daemon.stop_event.is_set():
+            server.run(sockets=[sock])
+    finally:
+        daemon.shutdown()
+        sock.close()
+    last = daemon.store.last_run()
+    log.info(
+        "okrsync daemon (pid %d) stopped cleanly; last run %s %s",
+        os.getpid(),
+        last.run_id if last else "-",
+        last.status if last else "-",
+        extra={"event": "stop", "pid": os.getpid()},
+    )
+    return 0

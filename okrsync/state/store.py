@@ -92,6 +92,29 @@ def _driver_message(exc: BaseException) -> str:
     return message if message.endswith((".", "?", "!")) else f"{message}."
 
 
+_UNREACHABLE = (
+    "connection refused",
+    "timeout expired",
+    "timed out",
+    "failed to resolve host",
+    "could not translate host name",
+    "no route to host",
+    "network is unreachable",
+    "connection reset",
+    "server closed the connection",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+)
+
+
+def _may_pass(exc: DBAPIError) -> bool:
+    """Whether a failure to connect may pass by itself: the server is not reachable (yet), as
+    opposed to a refused login, a missing database or role, or a missing privilege."""
+    text = str(getattr(exc, "orig", None) or exc).casefold()
+    return isinstance(exc, OperationalError) and any(marker in text for marker in _UNREACHABLE)
+
+
 def _utc(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"a timezone-aware datetime is required, got naive {at!r}")
@@ -112,7 +135,13 @@ class _FileLock:
     def try_acquire(self) -> bool:
         if self._fd is not None:
             return True
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StateStoreError(
+                f"Cannot create the lock file {self.path} of the state store ({exc.strerror or exc}). "
+                "Let this user write to its directory, or change sync.state_url."
+            ) from None
         try:
             if sys.platform == "win32":
                 import msvcrt
@@ -249,7 +278,8 @@ class StateStore:
             raise StateStoreError(
                 f"Cannot open the state store {display}: {_driver_message(exc)} "
                 f"Check that the database server is running and reachable and that the user may "
-                f"create tables there. {_URL_HELP}"
+                f"create tables there. {_URL_HELP}",
+                transient=backend == "postgresql" and _may_pass(exc),
             ) from exc
         return store
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
@@ -182,7 +182,7 @@ def create_app(daemon: DaemonView) -> Starlette:
             store.runs(15),
             daemon.info(),
             jira_url=daemon.cfg.jira.url,
-            now=datetime.now(UTC),
+            now=daemon.clock(),
         )
         return HTMLResponse(html)
 

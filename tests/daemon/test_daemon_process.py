@@ -217,23 +217,44 @@ def test_a_failing_cycle_is_retried_with_backoff_and_never_kills_the_daemon(
     assert_no_secret(d)
 
 
-def test_no_secret_reaches_the_log_even_when_jira_refuses_them(sim: JiraSimulator, tmp_path: Path) -> None:
+def test_a_credential_jira_refuses_stops_the_daemon_before_it_listens(
+    sim: JiraSimulator, tmp_path: Path
+) -> None:
     wrong_pat, wrong_token = "pat-Wr0ng-7c1e55aa90", "ATATT-wr0ng-token-31d2"
     db = tmp_path / "state.db"
     env = env_for(sim, f"sqlite:///{db}", OKRSYNC_JIRA__PAT=wrong_pat, OKRSYNC_JIRA__API_TOKEN=wrong_token)
     with running(env, tmp_path / "daemon.log", "--interval-seconds", "600", "--log-format", "json") as d:
+        assert d.proc.wait(20) == 2
+    log = d.log()
+    [record] = [json.loads(line) for line in log.splitlines()]  # one JSON line: the reason
+    assert record["event"] == "start_failed" and record["level"] == "error" and record["exit_code"] == 2
+    assert "Jira answered 401 to demo@example.com's API token" in record["msg"]
+    assert "OKRSYNC_JIRA__API_TOKEN" in record["msg"]
+    assert '"event": "start"' not in log and "listening" not in log
+    for secret in (wrong_pat, wrong_token, DEMO_TOKEN, SECRET):
+        assert secret not in log
+    assert runs(db) == []  # no cycle ran
+
+
+def test_no_secret_reaches_the_log_when_jira_refuses_the_credential_later(
+    sim: JiraSimulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "state.db"
+    env = env_for(sim, f"sqlite:///{db}")
+    with running(env, tmp_path / "daemon.log", "--interval-seconds", "1", "--log-format", "json") as d:
         d.wait_ready()
-        wait_for("the failed cycle", lambda: finished(db, 1), timeout=20)
+        wait_for("the first cycle", lambda: finished(db, 1), timeout=20)
+        sim.set_faults(error_rate=1.0, error_statuses=[401])  # the token is revoked while it runs
+        wait_for("a failed cycle", lambda: [r for r in runs(db) if r.status == "failed"], timeout=20)
+        assert d.proc.poll() is None  # not at start: retried, a person may fix it meanwhile
         body = b'{"webhookEvent": "jira:issue_updated"}'
-        assert d.get("/readyz").status_code == 503
         for sig in (None, "sha256=" + SECRET):  # a caller that "signs" with the secret itself
             headers = {"X-Hub-Signature": sig} if sig else {}
             assert httpx.post(f"{d.url}/webhooks/jira", content=body, headers=headers).status_code == 401
         assert d.stop() == 0
     log = d.log()
-    [failed] = runs(db)
-    assert failed.status == "failed"
-    assert "401" in log or "credentials" in log.lower()  # the user learns why
-    for secret in (wrong_pat, wrong_token, DEMO_TOKEN, SECRET):
-        assert secret not in log
+    failed = [ln for ln in cycle_lines(d) if ln["status"] == "failed"]
+    assert failed and all(ln["errors"] == 1 for ln in failed)  # the failure counts as an error
+    assert "401" in log
+    assert_no_secret(d)
     assert all(json.loads(line) for line in log.splitlines())  # every line is one JSON object
