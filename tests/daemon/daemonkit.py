@@ -18,12 +18,16 @@ import httpx
 
 from okrsync.data import DEMO_CONFIG
 from okrsync.jira_sim.simulator import JiraSimulator
+from okrsync.jira_sim.testing import live_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = DEMO_CONFIG
 PG_URL = os.environ.get("OKRSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "whsec-9f2c41d7e0b3"  # the webhook secret the tests register in the simulator
 PAT = "demo-pat"
+# daemons run in subprocesses on the real clock: simulators for them hold the demo company built
+# around today (sim_factory(..., demo_start=LIVE.start)), and env_for moves the period with it
+LIVE = live_demo()
 T = TypeVar("T")
 
 
@@ -39,6 +43,7 @@ def env_for(sim: JiraSimulator, state_url: str, **extra: str) -> dict[str, str]:
             "OKRSYNC_WEBHOOK__SECRET": SECRET,
             "OKRSYNC_WEBHOOK__DEBOUNCE_SECONDS": "0.5",
             "OKRSYNC_DAEMON__RETRY_SECONDS": "1",
+            **LIVE.env,
         }
     )
     env.update(extra)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from daemonkit import PAT, SECRET, DaemonProcess, env_for, field, register_webhook, running, wait_for
+from daemonkit import LIVE, PAT, SECRET, DaemonProcess, env_for, field, register_webhook, running, wait_for
 
 from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator
@@ -49,7 +49,7 @@ def assert_no_secret(*daemons: DaemonProcess) -> None:
 
 @pytest.fixture
 def sim(sim_factory: SimFactory) -> JiraSimulator:
-    return sim_factory("cloud", okr_fields=True)
+    return sim_factory("cloud", okr_fields=True, demo_start=LIVE.start)
 
 
 def test_syncs_on_schedule_and_sigterm_stops_it_cleanly(sim: JiraSimulator, tmp_path: Path) -> None:
@@ -146,7 +146,7 @@ def test_unsigned_or_wrongly_signed_webhooks_get_401_and_trigger_nothing(
 def test_sigterm_mid_cycle_finishes_the_change_and_records_a_partial_run(
     sim_factory: SimFactory, tmp_path: Path
 ) -> None:
-    sim = sim_factory("datacenter", okr_fields=True)
+    sim = sim_factory("datacenter", okr_fields=True, demo_start=LIVE.start)
     sim.set_faults(latency_ms=15)  # about 180 writes: the first cycle takes a few seconds
     db = tmp_path / "state.db"
     env = env_for(sim, f"sqlite:///{db}")

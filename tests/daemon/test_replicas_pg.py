@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from daemonkit import PG_URL, DaemonProcess, env_for, start_daemon, wait_for
+from daemonkit import LIVE, PG_URL, DaemonProcess, env_for, start_daemon, wait_for
 
 from okrsync.jira_sim.testing import SimFactory
 from okrsync.state.store import StateStore
@@ -56,7 +56,7 @@ def events(d: DaemonProcess, event: str) -> list[dict[str, object]]:
 def test_exactly_one_replica_syncs_and_a_follower_takes_over(
     sim_factory: SimFactory, tmp_path: Path, pg_url: str
 ) -> None:
-    sim = sim_factory("cloud", okr_fields=True)
+    sim = sim_factory("cloud", okr_fields=True, demo_start=LIVE.start)
     env = env_for(sim, pg_url)
     args = ("--interval-seconds", str(INTERVAL), "--log-format", "json")
     a = start_daemon(env, tmp_path / "a.log", *args)
