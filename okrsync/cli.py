@@ -261,9 +261,17 @@ def sim(
     okr_fields: Annotated[
         bool, typer.Option("--okr-fields", help="Pre-create okrsync's custom fields.")
     ] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="demo: build the company around this day (YYYY-MM-DD).")
+    ] = None,
 ) -> None:
     """Start the bundled Jira simulator (Cloud or Data Center dialect) until interrupted."""
     from okrsync.jira_sim.cli import run_sim
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise typer.BadParameter(f"{as_of!r} is not a day; use YYYY-MM-DD.", param_hint="--as-of") from None
 
     raise typer.Exit(
         run_sim(
@@ -283,6 +291,7 @@ def sim(
             webhook=webhook,
             webhook_secret=webhook_secret,
             okr_fields=okr_fields,
+            as_of=day,
         )
     )
 
