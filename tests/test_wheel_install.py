@@ -55,6 +55,14 @@ def build_wheel(tmp_path: Path) -> Path:
     return wheel
 
 
+def clean_env(home: Path) -> dict[str, str]:
+    """The user's environment without okrsync's variables and without Python's (PYTHONPATH and a
+    test clock shift would reach into the fresh environment)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OKRSYNC_", "PYTHON", "CLOCK_SHIFT"))}
+    env.update({"HOME": str(home), "COLUMNS": "120", "NO_COLOR": "1"})
+    return env
+
+
 def fresh_venv(tmp_path: Path, wheel: Path) -> Path:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
@@ -64,6 +72,7 @@ def fresh_venv(tmp_path: Path, wheel: Path) -> Path:
         capture_output=True,
         text=True,
         check=True,
+        env=clean_env(tmp_path),
     ).stdout.strip()
     (Path(site) / "_okrsync_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
@@ -91,8 +100,7 @@ def test_the_wheel_runs_the_demo_from_an_empty_folder(tmp_path: Path) -> None:
     env_dir = fresh_venv(tmp_path, build_wheel(tmp_path))
     empty = tmp_path / "empty"
     empty.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OKRSYNC_", "PYTHON"))}
-    env.update({"HOME": str(empty), "COLUMNS": "120", "NO_COLOR": "1"})
+    env = clean_env(empty)
     where = subprocess.run(
         [str(env_dir / "bin" / "python"), "-c", "import okrsync.data as d; print(d.DEMO_CONFIG)"],
         capture_output=True,
