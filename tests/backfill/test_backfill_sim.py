@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from okrsync import exit_codes
 from okrsync.backfill import CURSOR_KEY, BackfillReport, run_backfill
 from okrsync.config import PeriodConfig, Settings, load_config
 from okrsync.data import DEMO_CONFIG
@@ -241,7 +242,7 @@ def test_a_crash_mid_history_resumes_and_a_crash_mid_writes_does_not_read_again(
             raise RuntimeError("simulated crash")
 
     crashed = backfill(cfg, store, on_progress=crash_on_day_10)
-    assert crashed.status == "failed" and crashed.exit_code == 2
+    assert crashed.status == "failed" and crashed.exit_code == exit_codes.INTERNAL  # not a user's error
     assert crashed.failure == "simulated crash"
     assert cursor(store)["history_through"] == "2026-10-07"
 
