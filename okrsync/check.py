@@ -7,10 +7,10 @@
 4. the coach: the tree read from Jira, rolled up as of the given day, and the coach's findings
    (with the progress history of the state store where one exists), grouped by owner.
 
-The exit code (see :mod:`okrsync.exit_codes`) is the connection failure's when Jira cannot be used
-at all (2: no credential, 401, not Jira; 3: unreachable), else 1 when a check found a problem
-(permissions, fields, reading the tree) or a finding is an error; configuration errors are 2
-(raised before this module runs), as in every command.
+The exit code (see :mod:`okrsync.exit_codes`) is, as in every command, that of an error that
+stopped a check (2: no credential, 401, a refused request, not Jira; 3: Jira unreachable), else 1
+when a check found a problem (missing permissions or fields) or a finding is an error, else 0;
+configuration errors are 2 (raised before this module runs).
 """
 
 from __future__ import annotations
