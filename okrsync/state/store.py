@@ -85,11 +85,20 @@ def _mask(raw: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", raw)
 
 
+POSTGRES_EXTRA_HINT = (
+    "The PostgreSQL driver is not installed: install okrsync with its postgres extra "
+    "(pip install 'okrsync[postgres]', or pip install -e '.[postgres]' in a checkout)."
+)
+
+
 def _driver_message(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(orig).strip().splitlines() if line.strip()]
     message = " ".join(lines[:3]) or type(orig).__name__
-    return message if message.endswith((".", "?", "!")) else f"{message}."
+    message = message if message.endswith((".", "?", "!")) else f"{message}."
+    if isinstance(orig, ImportError) and "psycopg" in message:
+        return f"{message} {POSTGRES_EXTRA_HINT}"
+    return message
 
 
 _UNREACHABLE = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -456,3 +457,12 @@ def test_unreachable_database_during_use_is_a_state_store_error(
     with pytest.raises(StateStoreError, match=r"failed: .*connection refused \(simulated\)"):
         store.get_meta("x")
     assert not store.ping()
+
+
+def test_a_postgresql_url_without_the_driver_names_the_postgres_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if okrsync were installed without [postgres]
+    with pytest.raises(StateStoreError) as err:
+        StateStore.open("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    assert "pip install 'okrsync[postgres]'" in str(err.value)
