@@ -14,8 +14,17 @@ import statistics
 import time
 from datetime import date
 
-from okrsync.model import ActionPlan, KeyResult, Level, Measure, Objective, OkrTree, Period, StatusCategory
-from okrsync.rollup import RollupPolicy, roll_up
+from okrsync.core.rollup import RollupPolicy, roll_up
+from okrsync.domain.model import (
+    ActionPlan,
+    KeyResult,
+    Level,
+    Measure,
+    Objective,
+    OkrTree,
+    Period,
+    StatusCategory,
+)
 
 
 def build(plans: int, krs: int, seed: int = 7) -> OkrTree:

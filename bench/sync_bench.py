@@ -448,7 +448,7 @@ def time_methods(obj: Any, names: Sequence[str]) -> dict[str, float]:
 
 
 def run_okrsync(args: argparse.Namespace) -> list[Run]:
-    from okrsync.config import load_config
+    from okrsync.domain.config import load_config
     from okrsync.jira.gateway import JiraGateway
     from okrsync.state.store import StateStore
     from okrsync.sync.engine import SyncReport, run_sync
@@ -619,10 +619,10 @@ class NaiveClient:
 
 
 def naive_sync(cfg: Any, url: str, flavor: str, now: datetime) -> dict[str, int]:
+    from okrsync.core.mappers.tree import JiraSnapshot, build_tree
+    from okrsync.core.plan import CommentPolicy, WritebackIds, plan_changes
+    from okrsync.core.rollup import RollupPolicy, roll_up
     from okrsync.jira.fields import FieldRegistry
-    from okrsync.mappers.tree import JiraSnapshot, build_tree
-    from okrsync.plan import CommentPolicy, WritebackIds, plan_changes
-    from okrsync.rollup import RollupPolicy, roll_up
     from okrsync.sync.scope import plan_read
 
     client = NaiveClient(url, flavor)
@@ -673,7 +673,7 @@ def naive_sync(cfg: Any, url: str, flavor: str, now: datetime) -> dict[str, int]
 
 
 def run_baseline(args: argparse.Namespace) -> list[Run]:
-    from okrsync.config import load_config
+    from okrsync.domain.config import load_config
 
     sim = SimProcess(args)
     runs: list[Run] = []

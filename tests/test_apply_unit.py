@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from okrsync.doc import Doc, Paragraph, Text
+from okrsync.domain.doc import Doc, Paragraph, Text
 from okrsync.jira.markup import to_adf, to_wiki
 from okrsync.sync.apply import identity_of, with_footer
 
@@ -43,8 +43,8 @@ def test_identity_of(comment: dict[str, Any], identity: str | None) -> None:
 
 from datetime import UTC, datetime  # noqa: E402
 
+from okrsync.core.plan import CommentPost, FieldEdit, Plan  # noqa: E402
 from okrsync.jira.errors import JiraAuthError, JiraNotFound, JiraPermissionError, JiraUnavailable  # noqa: E402
-from okrsync.plan import CommentPost, FieldEdit, Plan  # noqa: E402
 from okrsync.state.models import AppliedWrite  # noqa: E402
 from okrsync.state.store import StateStore  # noqa: E402
 from okrsync.sync.apply import Applier  # noqa: E402

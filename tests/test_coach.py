@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from okrsync.coach import CoachPolicy, Severity, coach, last_progress_change
-from okrsync.model import (
+from okrsync.core.coach import CoachPolicy, Severity, coach, last_progress_change
+from okrsync.core.rollup import roll_up
+from okrsync.domain.model import (
     ActionPlan,
     KeyResult,
     Level,
@@ -18,7 +19,6 @@ from okrsync.model import (
     Period,
     StatusCategory,
 )
-from okrsync.rollup import roll_up
 
 Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))
 AS_OF = date(2026, 11, 20)

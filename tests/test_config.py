@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from okrsync.config import ConfigError, config_from_mapping, load_config
+from okrsync.domain.config import ConfigError, config_from_mapping, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "okrsync.example.yaml"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from okrsync.demo import run_demo
+from okrsync.cli.demo import run_demo
 from okrsync.jira_sim.datasets import demo as dataset
 
 LIVE_HEALTH = ("done", "on_track", "at_risk", "off_track")

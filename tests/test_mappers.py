@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from okrsync.config import Settings, config_from_mapping
-from okrsync.mappers import alignment
-from okrsync.mappers import issue_fields as f
-from okrsync.mappers.action_plans import action_plan
-from okrsync.mappers.tree import JiraSnapshot, build_tree, fields_for
-from okrsync.model import Level, Measure, StatusCategory
-from okrsync.rollup import roll_up
+from okrsync.core.mappers import alignment
+from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers.action_plans import action_plan
+from okrsync.core.mappers.tree import JiraSnapshot, build_tree, fields_for
+from okrsync.core.rollup import roll_up
+from okrsync.domain.config import Settings, config_from_mapping
+from okrsync.domain.model import Level, Measure, StatusCategory
 
 CATS = {
     "new": {"id": 2, "key": "new", "name": "To Do"},

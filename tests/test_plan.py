@@ -7,8 +7,20 @@ from typing import Any
 
 import pytest
 
-from okrsync.doc import Mention
-from okrsync.model import (
+from okrsync.core.plan import (
+    CommentPolicy,
+    CommentPost,
+    CommentRecord,
+    FieldEdit,
+    IssueNow,
+    Plan,
+    PropertySet,
+    WritebackIds,
+    plan_changes,
+)
+from okrsync.core.rollup import roll_up
+from okrsync.domain.doc import Mention
+from okrsync.domain.model import (
     ActionPlan,
     Health,
     KeyResult,
@@ -20,18 +32,6 @@ from okrsync.model import (
     Period,
     StatusCategory,
 )
-from okrsync.plan import (
-    CommentPolicy,
-    CommentPost,
-    CommentRecord,
-    FieldEdit,
-    IssueNow,
-    Plan,
-    PropertySet,
-    WritebackIds,
-    plan_changes,
-)
-from okrsync.rollup import roll_up
 
 Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))
 AS_OF = date(2026, 11, 15)  # expected 46/92 = 50 %
@@ -333,7 +333,7 @@ def test_objective_id_compared_as_labels(in_jira: Any, written: list[str] | None
 
 
 def test_labels_are_compared_whatever_their_order() -> None:
-    from okrsync.plan import _same_labels
+    from okrsync.core.plan import _same_labels
 
     assert _same_labels(["b", "a"], ["a", "b"])
     assert _same_labels(("a",), ["a"])
@@ -351,7 +351,7 @@ def test_labels_are_compared_whatever_their_order() -> None:
     ],
 )
 def test_objective_label_has_no_whitespace(objective_id: str, label: str) -> None:
-    from okrsync.plan import objective_label
+    from okrsync.core.plan import objective_label
 
     assert objective_label(objective_id) == label
     objectives = (Objective(objective_id, "Spaced", Level.COMPANY),)

@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from okrsync.config import Settings, load_config
+from okrsync.core.rollup import RollupPolicy, roll_up
 from okrsync.data import DEMO_CONFIG
+from okrsync.domain.config import Settings, load_config
+from okrsync.domain.model import Health
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.model import Health
-from okrsync.rollup import RollupPolicy, roll_up
 from okrsync.sync.read import read_tree
 
 DEMO = DEMO_CONFIG

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from okrsync.model import (
+from okrsync.core.rollup import (
+    Contribution,
+    RollupPolicy,
+    health_of,
+    kr_progress,
+    roll_up,
+    weighted_mean,
+)
+from okrsync.domain.model import (
     ActionPlan,
     Health,
     KeyResult,
@@ -19,14 +27,6 @@ from okrsync.model import (
     OkrTree,
     Period,
     StatusCategory,
-)
-from okrsync.rollup import (
-    Contribution,
-    RollupPolicy,
-    health_of,
-    kr_progress,
-    roll_up,
-    weighted_mean,
 )
 
 Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))  # 92 days

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from okrsync.config import load_config
 from okrsync.data import DEMO_CONFIG
+from okrsync.domain.config import load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator

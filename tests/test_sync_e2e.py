@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from okrsync.config import Settings, load_config
 from okrsync.data import DEMO_CONFIG
+from okrsync.domain.config import Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator
@@ -366,8 +366,8 @@ def test_a_manual_sync_refuses_while_another_process_holds_the_store(
 ) -> None:
     from rich.console import Console
 
-    from okrsync.model import OkrsyncError
-    from okrsync.sync.runner import sync_once
+    from okrsync.cli.sync import sync_once
+    from okrsync.domain.model import OkrsyncError
 
     db = tmp_path / "state.db"
     cfg = settings_for(sim_okr, monkeypatch, OKRSYNC_SYNC__STATE_URL=f"sqlite:///{db}")

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from okrsync.config import Settings, load_config
 from okrsync.data import DEMO_CONFIG
+from okrsync.domain.config import Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.jira_sim.testing import SimFactory

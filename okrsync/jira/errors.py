@@ -3,7 +3,7 @@
 Every error carries what a user needs to act: the operation, the HTTP status, Jira's own
 ``errorMessages``/``errors`` and, for 401/403, which credential or which Jira permission is at
 fault. They derive from :class:`JiraError`, so a sync can catch one issue's failure, record it and
-go on with the next; the ones a user can fix are also :class:`~okrsync.model.OkrsyncError`.
+go on with the next; the ones a user can fix are also :class:`~okrsync.domain.model.OkrsyncError`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from okrsync import exit_codes
-from okrsync.model import OkrsyncError
+from okrsync.domain import exit_codes
+from okrsync.domain.model import OkrsyncError
 
 
 class JiraError(Exception):
@@ -22,7 +22,7 @@ class JiraError(Exception):
     (``/rest/api/3/issue/{key}``), ``key`` the issue (or comment) it was about when there was
     one, ``status`` the HTTP status (``None`` when no answer came), ``messages`` Jira's
     ``errorMessages`` and ``errors`` Jira's per-field ``errors``. ``exit_code``: a command stopped
-    by it exits with this (an unexpected answer: check jira.url; see :mod:`okrsync.exit_codes`).
+    by it exits with this (an unexpected answer: check jira.url; see :mod:`okrsync.domain.exit_codes`).
     """
 
     exit_code = exit_codes.NEEDS_FIX

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from okrsync.model import OkrsyncError
+from okrsync.domain.model import OkrsyncError
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase, HTTPBasicAuth
 
-from okrsync.config import JiraConfig
+from okrsync.domain.config import JiraConfig
+from okrsync.domain.model import OkrsyncError
 from okrsync.jira.errors import (
     JiraAuthError,
     JiraBadRequest,
@@ -60,7 +61,6 @@ from okrsync.jira.retry import (
     connect_failure,
 )
 from okrsync.jira.stats import RequestStats
-from okrsync.model import OkrsyncError
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-# The model itself is pure and lives in the core (okrsync.doc); it is re-exported here.
-from okrsync.doc import (
+# The model itself is pure and lives in the core (okrsync.domain.doc); it is re-exported here.
+from okrsync.domain.doc import (
     Block,
     BulletList,
     Doc,

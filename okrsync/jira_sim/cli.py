@@ -1,4 +1,4 @@
-"""``okrsync sim``: serve the simulator until Ctrl-C / SIGTERM (wired by ``okrsync/cli.py``)."""
+"""``okrsync sim``: serve the simulator until Ctrl-C / SIGTERM (wired by ``okrsync/cli/app.py``)."""
 
 from __future__ import annotations
 

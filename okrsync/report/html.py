@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from okrsync import __version__
-from okrsync.model import Health, Period
+from okrsync.domain.model import Health, Period
 from okrsync.report.html_style import CSS
 from okrsync.report.outline import (
     HEALTH_ORDER,

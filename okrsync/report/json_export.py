@@ -1,7 +1,7 @@
 """The OKR report as JSON: the stored snapshot (``okrsync.tree/1``) plus two documented keys.
 
 Pure: snapshot document (+ history, + last sync) → text. The document is the snapshot exactly as
-:mod:`okrsync.report.snapshot` describes it, with ``history`` (per KR or objective id, its points
+:mod:`okrsync.core.snapshot` describes it, with ``history`` (per KR or objective id, its points
 by day, percentages 0–100 like the snapshot) and ``last_sync`` (the newest run, or ``null``) added.
 See ``docs/report-formats.md``.
 """

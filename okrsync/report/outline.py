@@ -1,6 +1,6 @@
 """The scored-tree snapshot (``okrsync.tree/1``) as a walkable outline, shared by every report format.
 
-Pure: takes the snapshot document (a dict, see :mod:`okrsync.report.snapshot`) and the progress
+Pure: takes the snapshot document (a dict, see :mod:`okrsync.core.snapshot`) and the progress
 history, returns values. Every renderer (tree, Markdown, HTML, CSV) walks the same outline, so the
 numbers and the order are the same in every format.
 """
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from okrsync.model import Health, OkrsyncError, Period
-from okrsync.plan import pct
-from okrsync.report.snapshot import SCHEMA
+from okrsync.core.plan import pct
+from okrsync.core.snapshot import SCHEMA
+from okrsync.domain.model import Health, OkrsyncError, Period
 from okrsync.state.models import ProgressPoint, RunRecord
 
 Doc = Mapping[str, Any]
@@ -74,7 +74,7 @@ def outline(doc: Doc) -> tuple[ObjectiveNode, ...]:
     """The alignment tree of ``doc``: its root objectives (normally the company objectives).
 
     An objective's parent is the objective it aligns to when that one exists (as in
-    :class:`~okrsync.model.OkrTree`); objectives caught in an alignment cycle, reachable from no
+    :class:`~okrsync.domain.model.OkrTree`); objectives caught in an alignment cycle, reachable from no
     root, become roots so that none is lost. Key results come in the snapshot's order.
     """
     objectives: list[Mapping[str, Any]] = list(doc["objectives"])

@@ -2,7 +2,7 @@
 
 One renderer for both sources: :func:`render_snapshot_tree` draws a stored snapshot
 (``okrsync.tree/1``, what ``okrsync report`` reads); :func:`render_tree` draws a fresh
-:class:`~okrsync.rollup.ScoredTree` by way of its snapshot, so both look the same.
+:class:`~okrsync.core.rollup.ScoredTree` by way of its snapshot, so both look the same.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 from rich.text import Text
 from rich.tree import Tree
 
-from okrsync.model import Health
+from okrsync.core.rollup import ScoredTree
+from okrsync.core.snapshot import snapshot_of
+from okrsync.domain.model import Health
 from okrsync.report.outline import Doc, LastSync, ObjectiveNode, ap_state, fmt_score, health_of, outline
-from okrsync.report.snapshot import snapshot_of
-from okrsync.rollup import ScoredTree
 
 HEALTH_STYLE = {
     Health.DONE: "bold green",

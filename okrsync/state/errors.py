@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from okrsync.model import OkrsyncError
+from okrsync.domain.model import OkrsyncError
 
 
 class StateStoreError(OkrsyncError):

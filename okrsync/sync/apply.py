@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from okrsync.doc import Doc, Paragraph, Text
+from okrsync.core.plan import Change, CommentPost, FieldEdit, Plan, PropertySet, value_hash
+from okrsync.domain.doc import Doc, Paragraph, Text
 from okrsync.jira.errors import (
     JiraAuthError,
     JiraBadRequest,
@@ -34,7 +35,6 @@ from okrsync.jira.errors import (
 )
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
-from okrsync.plan import Change, CommentPost, FieldEdit, Plan, PropertySet, value_hash
 from okrsync.state.models import AppliedWrite
 from okrsync.state.store import StateStore
 

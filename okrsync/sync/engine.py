@@ -13,17 +13,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from okrsync import exit_codes
-from okrsync.config import Settings
+from okrsync.core.mappers import children
+from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers.tree import build_tree
+from okrsync.core.plan import (
+    CommentPolicy,
+    CommentRecord,
+    IssueNow,
+    Plan,
+    WritebackIds,
+    has_value,
+    plan_changes,
+)
+from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
+from okrsync.core.snapshot import META_KEY as SNAPSHOT_KEY
+from okrsync.core.snapshot import snapshot_of
+from okrsync.domain import exit_codes
+from okrsync.domain.config import Settings
+from okrsync.domain.model import OkrsyncError, OkrTree, exit_code_of
 from okrsync.jira.gateway import JiraGateway
-from okrsync.mappers import children
-from okrsync.mappers import issue_fields as f
-from okrsync.mappers.tree import build_tree
-from okrsync.model import OkrsyncError, OkrTree, exit_code_of
-from okrsync.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds, has_value, plan_changes
-from okrsync.report.snapshot import META_KEY as SNAPSHOT_KEY
-from okrsync.report.snapshot import snapshot_of
-from okrsync.rollup import RollupPolicy, ScoredTree, roll_up
 from okrsync.state.models import MirrorIssue, ProgressPoint
 from okrsync.state.store import StateStore
 from okrsync.sync.apply import Applier, ApplyError, ApplyOutcome
@@ -66,7 +74,7 @@ class SyncReport:
 
     @property
     def exit_code(self) -> int:
-        """0 ok, 1 partial, else the failure's code (see :mod:`okrsync.exit_codes`)."""
+        """0 ok, 1 partial, else the failure's code (see :mod:`okrsync.domain.exit_codes`)."""
         return {"ok": exit_codes.OK, "partial": exit_codes.ATTENTION}.get(self.status, self.failure_exit)
 
     @property

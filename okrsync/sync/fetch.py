@@ -39,13 +39,13 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from okrsync.config import Settings
+from okrsync.core.mappers import children
+from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers.tree import JiraSnapshot
+from okrsync.domain.config import Settings
 from okrsync.jira.errors import JiraBadRequest, JiraError, describe_jira_reasons
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.jql import jql_quote, split_order_by
-from okrsync.mappers import children
-from okrsync.mappers import issue_fields as f
-from okrsync.mappers.tree import JiraSnapshot
 from okrsync.sync.scope import ReadPlan
 
 log = logging.getLogger(__name__)

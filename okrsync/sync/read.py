@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from okrsync.config import Settings
+from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers.tree import JiraSnapshot, build_tree
+from okrsync.domain.config import Settings
+from okrsync.domain.model import OkrTree
 from okrsync.jira.gateway import JiraGateway
-from okrsync.mappers import issue_fields as f
-from okrsync.mappers.tree import JiraSnapshot, build_tree
-from okrsync.model import OkrTree
 from okrsync.sync.fetch import Fetcher
 from okrsync.sync.scope import ReadPlan, plan_read
 

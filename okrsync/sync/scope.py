@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from okrsync.config import Settings
+from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers.tree import fields_for
+from okrsync.domain.config import Settings
+from okrsync.domain.model import Measure
 from okrsync.jira.fields import FieldRegistry
-from okrsync.mappers import issue_fields as f
-from okrsync.mappers.tree import fields_for
-from okrsync.model import Measure
 
 BASE_FIELDS = (
     "summary",

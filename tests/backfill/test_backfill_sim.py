@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 
-from okrsync import exit_codes
-from okrsync.backfill import CURSOR_KEY, BackfillReport, run_backfill
-from okrsync.config import PeriodConfig, Settings, load_config
 from okrsync.data import DEMO_CONFIG
+from okrsync.domain import exit_codes
+from okrsync.domain.config import PeriodConfig, Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.jira_sim.testing import SimFactory
 from okrsync.state.models import ProgressPoint
 from okrsync.state.store import StateStore
+from okrsync.sync.backfill import CURSOR_KEY, BackfillReport, run_backfill
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # day 57 of 2026-Q4

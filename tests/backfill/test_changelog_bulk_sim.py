@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import requests
 
-from okrsync.config import JiraConfig
+from okrsync.domain.config import JiraConfig
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 

@@ -1,4 +1,4 @@
-"""okrsync.history on a hand-built changelog: the exact day-by-day progress it implies."""
+"""okrsync.core.history on a hand-built changelog: the exact day-by-day progress it implies."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from typing import Any
 
 import pytest
 
-from okrsync.backfill import BackfillError, parse_period
-from okrsync.config import PeriodConfig, Settings, config_from_mapping
-from okrsync.history import History, Tracked, days_between, history_of, rebuild, scores_of, tracked_fields
-from okrsync.mappers.tree import JiraSnapshot, fields_for
-from okrsync.rollup import RollupPolicy
+from okrsync.core.history import (
+    History,
+    Tracked,
+    days_between,
+    history_of,
+    rebuild,
+    scores_of,
+    tracked_fields,
+)
+from okrsync.core.mappers.tree import JiraSnapshot, fields_for
+from okrsync.core.rollup import RollupPolicy
+from okrsync.domain.config import PeriodConfig, Settings, config_from_mapping
+from okrsync.sync.backfill import BackfillError, parse_period
 
 SP = "customfield_10016"  # "Story point estimate"
 EPIC_LINK = "customfield_10014"

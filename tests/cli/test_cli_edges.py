@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from okrsync import cli, exit_codes
+from okrsync.cli import app as cli
+from okrsync.domain import exit_codes
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_COMMANDS = ["sync", "daemon", "backfill", "setup", "report", "check"]

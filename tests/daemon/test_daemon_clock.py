@@ -13,13 +13,13 @@ import pytest
 from daemonkit import DEMO
 from starlette.testclient import TestClient
 
-from okrsync import daemon as daemon_module
-from okrsync.config import Settings, load_config
-from okrsync.daemon import Daemon
+from okrsync.daemon import service as daemon_module
+from okrsync.daemon.http import create_app
+from okrsync.daemon.service import Daemon
+from okrsync.domain.config import Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport
-from okrsync.web.app import create_app
 
 # Years away from any day these tests run on (the suite also runs with the process clock moved).
 FAR = datetime(2033, 3, 14, 9, 26, 53, tzinfo=UTC)

@@ -16,10 +16,11 @@ import pytest
 import responses
 from daemonkit import DaemonProcess, start_daemon, wait_for
 
-from okrsync import daemon_start, exit_codes
-from okrsync.config import JiraConfig, load_config
-from okrsync.daemon import CycleSummary
-from okrsync.daemon_start import open_store, probe_jira
+from okrsync.daemon import preflight as daemon_start
+from okrsync.daemon.preflight import open_store, probe_jira
+from okrsync.daemon.service import CycleSummary
+from okrsync.domain import exit_codes
+from okrsync.domain.config import JiraConfig, load_config
 from okrsync.jira.errors import JiraAuthError, MissingCredentialError
 from okrsync.state.errors import StateStoreError
 from okrsync.state.store import StateStore

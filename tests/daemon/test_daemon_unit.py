@@ -17,14 +17,14 @@ from daemonkit import DEMO
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from okrsync import daemon as daemon_module
-from okrsync.config import ConfigError, Settings, load_config
-from okrsync.daemon import Daemon, backoff_delay, cron_trigger, sync_trigger
+from okrsync.daemon import service as daemon_module
+from okrsync.daemon.http import create_app
+from okrsync.daemon.service import Daemon, backoff_delay, cron_trigger, sync_trigger
+from okrsync.daemon.webhooks import Debouncer
+from okrsync.domain.config import ConfigError, Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport
-from okrsync.web.app import create_app
-from okrsync.webhooks import Debouncer
 
 
 @pytest.mark.parametrize(
@@ -205,7 +205,7 @@ def test_webhook_windows_during_a_slow_cycle_queue_one_cycle_with_their_union(
         daemon.debouncer.add({f"KR-{i}"})
         timer.close_windows()
 
-    caplog.set_level(logging.INFO, logger="okrsync.daemon")
+    caplog.set_level(logging.INFO, logger="okrsync.daemon.service")
     daemon.scheduler.start()
     window(0)
     assert running.wait(10)

@@ -12,15 +12,15 @@ from daemonkit import DEMO, SECRET
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from okrsync.config import load_config
-from okrsync.daemon import Daemon
+from okrsync.daemon.http import create_app
+from okrsync.daemon.service import Daemon
+from okrsync.daemon.webhooks import sign
+from okrsync.domain.config import load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.datasets.demo import AS_OF
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.jira_sim.testing import SimFactory, ticking_clock
 from okrsync.state.store import StateStore
-from okrsync.web.app import create_app
-from okrsync.webhooks import sign
 
 
 @dataclass

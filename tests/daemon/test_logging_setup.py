@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from okrsync.config import config_from_mapping
-from okrsync.logging_setup import REDACTED, configure, secrets_of
+from okrsync.daemon.logging_setup import REDACTED, configure, secrets_of
+from okrsync.domain.config import config_from_mapping
 
 TOKEN = "ATATT3xFfGF0-token-value"
 HOOK = "whsec-very-secret"
@@ -35,12 +35,12 @@ def lines(stream: io.StringIO) -> list[dict[str, object]]:
 
 
 def test_json_lines_carry_the_extra_fields(stream: io.StringIO) -> None:
-    logging.getLogger("okrsync.daemon").info("cycle run=%d", 7, extra={"event": "cycle", "writes": 3})
+    logging.getLogger("okrsync.daemon.service").info("cycle run=%d", 7, extra={"event": "cycle", "writes": 3})
     [rec] = lines(stream)
     assert rec["msg"] == "cycle run=7"
     assert (rec["level"], rec["logger"], rec["event"], rec["writes"]) == (
         "info",
-        "okrsync.daemon",
+        "okrsync.daemon.service",
         "cycle",
         3,
     )
@@ -77,8 +77,8 @@ def test_exceptions_are_redacted(stream: io.StringIO) -> None:
 def test_plain_format(stream: io.StringIO) -> None:
     out = io.StringIO()
     configure("plain", secrets=[TOKEN], stream=out)
-    logging.getLogger("okrsync.daemon").info("hello %s", TOKEN)
-    assert out.getvalue().rstrip().endswith("INFO    okrsync.daemon: hello ***")
+    logging.getLogger("okrsync.daemon.service").info("hello %s", TOKEN)
+    assert out.getvalue().rstrip().endswith("INFO    okrsync.daemon.service: hello ***")
 
 
 def test_secrets_of_the_configuration() -> None:

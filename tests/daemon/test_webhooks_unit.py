@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from okrsync.jira_sim.webhooks import signature as sim_signature
-from okrsync.webhooks import (
+from okrsync.daemon.webhooks import (
     Debouncer,
     Identity,
     MirrorFacts,
@@ -24,6 +23,7 @@ from okrsync.webhooks import (
     sign,
     verify_signature,
 )
+from okrsync.jira_sim.webhooks import signature as sim_signature
 
 SECRET = "wh-secret-123"
 BODY = b'{"webhookEvent":"jira:issue_updated","issue":{"key":"MOB-7","fields":{}}}'
@@ -63,7 +63,7 @@ def test_verify_signature_compares_in_constant_time(monkeypatch: pytest.MonkeyPa
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr("okrsync.webhooks.hmac.compare_digest", spy)
+    monkeypatch.setattr("okrsync.daemon.webhooks.hmac.compare_digest", spy)
     assert not verify_signature(SECRET, BODY, sign("nope", BODY))
     assert verify_signature(SECRET, BODY, sign(SECRET, BODY))
     assert len(calls) == 2

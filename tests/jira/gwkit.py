@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from okrsync.config import JiraConfig
+from okrsync.domain.config import JiraConfig
 from okrsync.jira.gateway import JiraGateway
 
 BASE = "https://jira.example.test"

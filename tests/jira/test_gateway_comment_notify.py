@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import responses
 
-from okrsync.config import JiraConfig
-from okrsync.doc import Doc, Paragraph
+from okrsync.domain.config import JiraConfig
+from okrsync.domain.doc import Doc, Paragraph
 from okrsync.jira.gateway import JiraGateway
 
 BASE = "https://acme.example"

@@ -12,7 +12,7 @@ import responses
 from gwkit import BASE, FakeClock, GatewayFactory, make_cfg
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
-from okrsync import exit_codes
+from okrsync.domain import exit_codes
 from okrsync.jira import JiraUnavailable
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.retry import FAST_FAIL_WAIT, connect_failure

@@ -13,6 +13,7 @@ from gwkit import API_TOKEN, BASE, EMAIL, PAT, FakeClock, GatewayFactory, api, b
 from responses import matchers
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from okrsync.domain.model import OkrsyncError
 from okrsync.jira import (
     BulletList,
     Doc,
@@ -29,7 +30,6 @@ from okrsync.jira import (
     Paragraph,
     Text,
 )
-from okrsync.model import OkrsyncError
 
 FLAVORS = ["cloud", "datacenter"]
 

@@ -9,7 +9,7 @@ import pytest
 from gwkit import FakeClock
 from pydantic import SecretStr
 
-from okrsync.config import JiraConfig
+from okrsync.domain.config import JiraConfig
 from okrsync.jira import (
     Doc,
     JiraAuthError,

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from okrsync.config import load_config
+from okrsync.core.rollup import ScoredTree
 from okrsync.data import DEMO_CONFIG
+from okrsync.domain.config import load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.rollup import ScoredTree
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport, run_sync
 

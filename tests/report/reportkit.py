@@ -10,7 +10,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from okrsync.model import (
+from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
+from okrsync.core.snapshot import snapshot_of
+from okrsync.domain.model import (
     ActionPlan,
     KeyResult,
     Level,
@@ -22,8 +24,6 @@ from okrsync.model import (
     StatusCategory,
 )
 from okrsync.report.outline import TrendPoint, history_of
-from okrsync.report.snapshot import snapshot_of
-from okrsync.rollup import RollupPolicy, ScoredTree, roll_up
 from okrsync.state.models import ProgressPoint
 
 Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))

@@ -15,7 +15,7 @@ import pytest
 from conftest import DemoStore
 from reportkit import chromium, find_browser, pct_text
 
-from okrsync.report.command import load_report_data, render
+from okrsync.cli.report import load_report_data, render
 from okrsync.state.store import StateStore
 
 

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from reportkit import AS_OF, HOSTILE, Q4, hand_history, pct_text, scored_tree, stored_snapshot
 
-from okrsync.model import Health
+from okrsync.core.rollup import ScoredTree
+from okrsync.core.snapshot import SCHEMA
+from okrsync.domain.model import Health
 from okrsync.report.csv_export import COLUMNS, render_csv
 from okrsync.report.html import render_html, trend_svg
 from okrsync.report.json_export import render_json
@@ -25,9 +27,7 @@ from okrsync.report.outline import (
     outline,
     walk,
 )
-from okrsync.report.snapshot import SCHEMA
 from okrsync.report.tree import render_snapshot_tree, render_tree
-from okrsync.rollup import ScoredTree
 
 SCORED = scored_tree()
 DOC = stored_snapshot(SCORED)

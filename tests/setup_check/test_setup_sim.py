@@ -14,11 +14,11 @@ import pytest
 import requests
 from rich.console import Console
 
-from okrsync.config import Settings, load_config
 from okrsync.data import DEMO_CONFIG
+from okrsync.domain.config import Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.setup import (
+from okrsync.provision.setup import (
     FILTER_RESULTS,
     HEALTH_OPTIONS,
     OBJECTIVE_GADGET,

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from okrsync.check import NO_OWNER, group_by_owner
-from okrsync.coach import Finding, Severity
-from okrsync.config import Settings, config_from_mapping
-from okrsync.setup import (
+from okrsync.core.coach import Finding, Severity
+from okrsync.domain.config import Settings, config_from_mapping
+from okrsync.provision.check import NO_OWNER, group_by_owner
+from okrsync.provision.setup import (
     FLOAT,
     LABELS,
     OBJECTIVE_GADGET,

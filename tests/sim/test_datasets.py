@@ -12,8 +12,8 @@ import requests
 from rich.console import Console
 from sim_http import get
 
-from okrsync.config import load_config
 from okrsync.data import DEMO_CONFIG
+from okrsync.domain.config import load_config
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.cli import run_sim
 from okrsync.jira_sim.simulator import JiraSimulator, build_store

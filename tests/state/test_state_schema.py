@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from statekit import PG_URL, Backend
 
-from okrsync.model import OkrsyncError
+from okrsync.domain.model import OkrsyncError
 from okrsync.state import SCHEMA_VERSION, MirrorIssue, ProgressPoint, StateStore, StateStoreError
 from okrsync.state.schema import MIGRATIONS, Migration, metadata, migrate
 

@@ -1,0 +1,176 @@
+"""``okrsync report``: render the OKRs from the state store, without Jira.
+
+Reads the scored tree the last sync stored (meta ``last_tree``, schema ``okrsync.tree/1``), the
+progress history and the newest run, and renders one of the formats. Never creates a state store:
+with no SQLite file (or no snapshot in it) it says that a sync has to run first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from okrsync.core.snapshot import META_KEY
+from okrsync.domain.config import Settings
+from okrsync.domain.model import OkrsyncError
+from okrsync.report.csv_export import render_csv
+from okrsync.report.html import render_html
+from okrsync.report.json_export import render_json
+from okrsync.report.markdown import render_markdown
+from okrsync.report.outline import (
+    NO_SYNC_YET,
+    LastSync,
+    SnapshotError,
+    TrendPoint,
+    check_snapshot,
+    history_of,
+    period_of,
+)
+from okrsync.report.tree import render_snapshot_tree
+from okrsync.state.store import StateStore
+
+FORMATS: Final = ("tree", "markdown", "html", "json", "csv")
+ALIASES: Final = {"md": "markdown", "text": "tree", "txt": "tree", "htm": "html"}
+EXTENSIONS: Final = {"tree": "txt", "markdown": "md", "html": "html", "json": "json", "csv": "csv"}
+DEFAULT_NAME: Final = "okrsync-report"
+"""Without ``--output`` (or with a directory), the HTML report goes to ``okrsync-report.html``."""
+TREE_WIDTH: Final = 120
+
+
+class ReportError(OkrsyncError):
+    """A report option a user can fix (format, output path)."""
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What every format renders: the snapshot, its history and the newest sync run."""
+
+    doc: dict[str, Any]
+    history: dict[str, list[TrendPoint]] = field(default_factory=dict)
+    last_sync: LastSync | None = None
+
+
+def normalize_format(fmt: str) -> str:
+    name = ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
+    if name not in FORMATS:
+        raise ReportError(f"Unknown report format {fmt!r}: use --format with one of {', '.join(FORMATS)}.")
+    return name
+
+
+def open_existing_store(url: str) -> StateStore:
+    """Open the state store at ``url`` only if it exists; a SQLite file is never created here."""
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        return StateStore.open(url)  # its error says what is wrong with the URL
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
+            raise SnapshotError(
+                f"{NO_SYNC_YET} (sync.state_url is an in-memory database, which keeps nothing between "
+                "runs: point sync.state_url, or OKRSYNC_SYNC__STATE_URL, at the file the sync uses)."
+            )
+        path = Path(database).expanduser().absolute()
+        if not path.is_file():
+            raise SnapshotError(
+                f"{NO_SYNC_YET} (there is no state store at {path}; if the sync keeps it elsewhere, "
+                "set sync.state_url or OKRSYNC_SYNC__STATE_URL to it)."
+            )
+    return StateStore.open(url)
+
+
+def load_report_data(store: StateStore) -> ReportData:
+    doc = check_snapshot(store.get_meta(META_KEY))
+    period = period_of(doc)
+    ids = [o["id"] for o in doc["objectives"]] + [kr["id"] for kr in doc["key_results"]]
+    points = store.history(ids, since=period.start, until=period.end) if ids else []
+    return ReportData(doc, history_of(points, period), LastSync.of(store.last_run()))
+
+
+def render(fmt: str, data: ReportData, *, width: int = TREE_WIDTH) -> str:
+    """The report in ``fmt`` as text (the tree without colours)."""
+    fmt = normalize_format(fmt)
+    if fmt == "markdown":
+        return render_markdown(data.doc, last_sync=data.last_sync)
+    if fmt == "html":
+        return render_html(data.doc, data.history, last_sync=data.last_sync)
+    if fmt == "json":
+        return render_json(data.doc, data.history, last_sync=data.last_sync)
+    if fmt == "csv":
+        return render_csv(data.doc)
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, no_color=True, force_terminal=False, highlight=False).print(
+        render_snapshot_tree(data.doc, action_plans=True, last_sync=data.last_sync)
+    )
+    return buffer.getvalue()
+
+
+def output_path(fmt: str, output: Path | None) -> Path | None:
+    """Where the report goes: a file, or ``None`` for standard output."""
+    if output is None:
+        return Path(f"{DEFAULT_NAME}.html") if fmt == "html" else None
+    if str(output) == "-":
+        return None
+    if output.is_dir():
+        return output / f"{DEFAULT_NAME}.{EXTENSIONS[fmt]}"
+    return output
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` so that a reader never sees half a report."""
+    target = path.expanduser().absolute()
+    if not target.parent.is_dir():
+        raise ReportError(
+            f"Cannot write the report to {target}: the directory {target.parent} does not exist. "
+            "Create it, or choose another --output."
+        )
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise ReportError(
+            f"Cannot write the report to {target}: {exc.strerror or exc}. Choose another --output."
+        ) from exc
+
+
+def run_report(settings: Settings, fmt: str, output: Path | None, console: Console) -> int:
+    """``okrsync report``: exit code 0, or an :class:`OkrsyncError` with what to do."""
+    fmt = normalize_format(fmt)
+    with open_existing_store(settings.sync.state_url) as store:
+        data = load_report_data(store)
+    target = output_path(fmt, output)
+    if target is None:
+        if fmt == "tree" and console.is_terminal:
+            console.print(render_snapshot_tree(data.doc, action_plans=True, last_sync=data.last_sync))
+        else:
+            sys.stdout.write(render(fmt, data))
+            sys.stdout.flush()
+        return 0
+    write_atomically(target, render(fmt, data))
+    console.print(
+        f"Wrote the {fmt} report to [bold]{escape(str(target.expanduser().absolute()))}[/] "
+        f"({len(data.doc['objectives'])} objectives, {len(data.doc['key_results'])} key results, "
+        f"as of {data.doc['as_of']}).",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 0

@@ -1,0 +1,64 @@
+"""A KR epic (configured by key, or matched by a KR source's JQL) → a :class:`KeyResult` (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from okrsync.core.mappers import issue_fields as f
+from okrsync.domain.config import KeyResultConfig
+from okrsync.domain.model import ActionPlan, KeyResult, Measure, MetricTarget
+
+PARENT_OBJECTIVE = "@parent"
+"""``objective: "@parent"`` in a KR source: the KR serves the Jira objective its epic hangs under."""
+
+
+def objective_for(epic: f.RawIssue, source: KeyResultConfig) -> str | None:
+    if source.objective == PARENT_OBJECTIVE:
+        return f.parent_key(epic)
+    return source.objective
+
+
+def key_result(
+    epic: f.RawIssue,
+    source: KeyResultConfig,
+    plans: Sequence[ActionPlan],
+    ids: f.FieldIds,
+    *,
+    objective_id: str,
+    warnings: Sequence[str] = (),
+) -> KeyResult:
+    """The KR for ``epic``; configuration overrides what Jira says (title, owner, due)."""
+    key = f.key_of(epic)
+    display, ident = f.owner(epic)
+    notes = list(warnings)
+    itype, level = f.issue_type(epic)
+    if level is not None and level != 1 and itype:
+        notes.append(f"{key}: is a {itype}, not an epic; its children may not be found")
+    metric = None
+    if source.measure == Measure.METRIC and source.metric is not None:
+        field_id = ids.numbers.get(source.metric.field)
+        metric = MetricTarget(
+            field=source.metric.field,
+            start=source.metric.start,
+            target=source.metric.target,
+            current=f.number(epic, field_id),
+        )
+    manual_value = None
+    if source.measure == Measure.MANUAL:
+        manual_field = source.manual.field if source.manual else "OKR Manual Progress"
+        manual_value = f.number(epic, ids.numbers.get(manual_field))
+    return KeyResult(
+        id=key,
+        objective_id=objective_id,
+        title=source.title or f.text(epic, "summary") or key,
+        measure=source.measure,
+        action_plans=tuple(plans),
+        metric=metric,
+        manual_value=manual_value,
+        weight=source.weight,
+        owner=source.owner or display,
+        owner_id=None if source.owner else ident,
+        due=source.due or f.day(epic, "duedate"),
+        jira_key=key,
+        warnings=tuple(notes),
+    )

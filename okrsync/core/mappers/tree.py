@@ -1,0 +1,134 @@
+"""Assemble the OKR tree from the configuration and what was read from Jira (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from okrsync.core.mappers import children
+from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers.action_plans import action_plan
+from okrsync.core.mappers.key_results import key_result, objective_for
+from okrsync.core.mappers.objectives_jira import objectives_from_issues
+from okrsync.core.mappers.objectives_yaml import objectives_from_config
+from okrsync.domain.config import Settings
+from okrsync.domain.model import ActionPlan, KeyResult, Objective, OkrTree
+
+
+@dataclass(frozen=True, slots=True)
+class JiraSnapshot:
+    """Raw issues read from Jira, by role."""
+
+    kr_epics: Sequence[Sequence[f.RawIssue]]
+    """Per ``key_results[i]`` of the configuration: the epics of that source, in Jira's order."""
+    children: Sequence[f.RawIssue] = ()
+    objective_issues: Sequence[f.RawIssue] = ()
+    previous_epic_of: Mapping[str, str] = field(default_factory=dict)
+    """Issue key → the KR epic it was under at the last sync (from the mirror), to notice moves."""
+
+
+def fields_for(
+    cfg: Settings, story_points: str | None, epic_link: str | None, numbers: Mapping[str, str]
+) -> f.FieldIds:
+    return f.FieldIds(
+        story_points=story_points,
+        epic_link=epic_link,
+        children=cfg.jira.children,
+        numbers=dict(numbers),
+        cancelled_resolutions=frozenset(r.strip().lower() for r in cfg.policy.cancelled_resolutions),
+    )
+
+
+def build_tree(
+    cfg: Settings, snapshot: JiraSnapshot, ids: f.FieldIds, *, objective_field_id: str | None = None
+) -> OkrTree:
+    warnings: list[str] = []
+    objectives = list(objectives_from_config(cfg.objectives))
+    if cfg.objectives_from_jira is not None:
+        jira_objectives, notes = objectives_from_issues(
+            snapshot.objective_issues,
+            cfg.objectives_from_jira,
+            field_id=objective_field_id,
+            other_ids={o.id for o in objectives},
+        )
+        warnings.extend(notes)
+        taken = {o.id for o in objectives}
+        objectives.extend(o for o in jira_objectives if o.id not in taken)
+    objective_ids = {o.id for o in objectives}
+
+    # 1. KR epics, each claimed by the first source that names it
+    epic_source: dict[str, tuple[int, f.RawIssue, str]] = {}
+    for index, source in enumerate(cfg.key_results):
+        epics = snapshot.kr_epics[index] if index < len(snapshot.kr_epics) else ()
+        if source.epic and not any(f.key_of(e) == source.epic for e in epics):
+            warnings.append(
+                f"{source.epic} (key_results[{index}]) was not found in Jira: deleted, moved, or okrsync "
+                "cannot browse it; its KR is left out"
+            )
+        if source.jql and not epics:
+            warnings.append(f"key_results[{index}]: the JQL matched no epics")
+        for epic in epics:
+            key = f.key_of(epic)
+            if key in epic_source:
+                first = epic_source[key][0]
+                warnings.append(
+                    f"{key}: matched by key_results[{first}] and key_results[{index}]; kept as the KR of "
+                    f"key_results[{first}]"
+                )
+                continue
+            objective_id = objective_for(epic, source)
+            if objective_id is None or objective_id not in objective_ids:
+                what = (
+                    "has no parent objective"
+                    if objective_id is None
+                    else f"serves unknown objective {objective_id}"
+                )
+                warnings.append(f"{key} (key_results[{index}]) {what}; its KR is left out")
+                continue
+            epic_source[key] = (index, epic, objective_id)
+
+    # 2. children → their KR epic
+    plans: dict[str, list[ActionPlan]] = {key: [] for key in epic_source}
+    kr_notes: dict[str, list[str]] = {key: [] for key in epic_source}
+    not_children = set(epic_source) | {o.id for o in objectives}
+    seen: set[str] = set()
+    for issue in snapshot.children:
+        key = f.key_of(issue)
+        if key in seen or key in not_children:
+            continue
+        seen.add(key)
+        owners = children.epics_of(issue, ids, epic_source)
+        if not owners:
+            continue
+        owner_epic = owners[0]
+        if len(owners) > 1:
+            warnings.append(
+                f"{key}: in the scope of two KRs ({', '.join(owners)}): its parent and Epic Link disagree; "
+                f"counted under {owner_epic} only"
+            )
+        before = snapshot.previous_epic_of.get(key)
+        if before is not None and before != owner_epic:
+            warnings.append(f"{key}: moved from {before} to {owner_epic}")
+        plan, notes = action_plan(issue, ids)
+        plans[owner_epic].append(plan)
+        kr_notes[owner_epic].extend(notes)
+
+    # 3. key results
+    key_results: list[KeyResult] = []
+    for key, (index, epic, objective_id) in epic_source.items():
+        source = cfg.key_results[index]
+        key_results.append(
+            key_result(
+                epic,
+                source,
+                sorted(plans[key], key=lambda p: f.key_order(p.key)),
+                ids,
+                objective_id=objective_id,
+                warnings=kr_notes[key],
+            )
+        )
+    return OkrTree(cfg.period.to_period(), tuple(objectives), tuple(key_results), tuple(warnings))
+
+
+def objectives_of(tree: OkrTree) -> Mapping[str, Objective]:
+    return {o.id: o for o in tree.objectives}

@@ -1,0 +1,92 @@
+"""The scored OKR tree as a stable JSON document (schema ``okrsync.tree/1``).
+
+Each sync stores one in the state store (meta key ``last_tree``), so that ``okrsync report`` and the
+daemon's status page can render the OKRs without Jira. It is also the ``--format json`` report.
+
+Schema (every percentage is 0–100 with one decimal, ``null`` where there is no data)::
+
+    {"schema": "okrsync.tree/1", "period": {"name", "start", "end"}, "as_of": "YYYY-MM-DD",
+     "objectives": [{"id", "title", "level", "owner", "aligns_to", "weight", "jira_key",
+                     "progress", "expected", "health", "score", "explanation"}],
+     "key_results": [{"id", "objective", "title", "measure", "owner", "due", "weight", "jira_key",
+                      "progress", "expected", "health", "score", "overachievement", "explanation",
+                      "warnings", "action_plans": [{"key", "summary", "status", "status_category",
+                      "cancelled", "points", "owner", "due"}]}],
+     "warnings": [...]}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from okrsync.core.plan import pct
+from okrsync.core.rollup import Score, ScoredTree
+
+SCHEMA = "okrsync.tree/1"
+META_KEY = "last_tree"
+
+
+def _score(s: Score) -> dict[str, Any]:
+    return {
+        "progress": pct(s.progress),
+        "expected": pct(s.expected),
+        "health": s.health.value,
+        "score": s.score,
+        "explanation": s.explanation.as_dict(),
+    }
+
+
+def snapshot_of(scored: ScoredTree) -> dict[str, Any]:
+    tree = scored.tree
+    return {
+        "schema": SCHEMA,
+        "period": {
+            "name": tree.period.name,
+            "start": tree.period.start.isoformat(),
+            "end": tree.period.end.isoformat(),
+        },
+        "as_of": scored.as_of.isoformat(),
+        "objectives": [
+            {
+                "id": o.id,
+                "title": o.title,
+                "level": o.level.value,
+                "owner": o.owner,
+                "aligns_to": o.aligns_to,
+                "weight": o.weight,
+                "jira_key": o.jira_key,
+                **_score(scored.objective(o.id)),
+            }
+            for _, o in tree.walk()
+        ],
+        "key_results": [
+            {
+                "id": kr.id,
+                "objective": kr.objective_id,
+                "title": kr.title,
+                "measure": kr.measure.value,
+                "owner": kr.owner,
+                "due": kr.due.isoformat() if kr.due else None,
+                "weight": kr.weight,
+                "jira_key": kr.jira_key,
+                **_score(scored.kr(kr.id)),
+                "overachievement": pct(scored.kr(kr.id).overachievement),
+                "warnings": list(scored.kr(kr.id).warnings),
+                "action_plans": [
+                    {
+                        "key": p.key,
+                        "summary": p.summary,
+                        "status": p.status,
+                        "status_category": p.status_category.value,
+                        "cancelled": p.cancelled,
+                        "points": p.points,
+                        "owner": p.owner,
+                        "due": p.due.isoformat() if p.due else None,
+                    }
+                    for p in kr.action_plans
+                ],
+            }
+            for kr in tree.key_results
+        ],
+        "warnings": list(scored.warnings),
+    }

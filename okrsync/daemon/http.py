@@ -1,0 +1,209 @@
+"""The daemon's HTTP endpoints (one small Starlette app, served by uvicorn).
+
+``POST /webhooks/jira`` Jira webhooks (signed) · ``GET /healthz`` alive · ``GET /readyz`` Jira
+reachable, store writable, last sync recent · ``GET /metrics`` Prometheus text · ``GET /`` the
+read-only status page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from okrsync.core.snapshot import META_KEY as SNAPSHOT_KEY
+from okrsync.daemon.metrics import CONTENT_TYPE, Metrics
+from okrsync.daemon.status_page import render_status_page
+from okrsync.daemon.webhooks import IDENTIFIER_HEADER, RETRY_HEADER, Outcome, WebhookReceiver
+from okrsync.domain.config import Settings
+from okrsync.state.store import StateStore
+
+log = logging.getLogger(__name__)
+
+OK_STATUSES = ("ok", "partial")
+
+
+class DaemonView(Protocol):
+    """What the app needs of the daemon (``okrsync.daemon.service.Daemon`` is one)."""
+
+    cfg: Settings
+    store: StateStore
+    metrics: Metrics
+    receiver: WebhookReceiver
+    started_at: datetime
+    failures: int
+
+    @property
+    def max_sync_age(self) -> timedelta: ...
+
+    def sync_late_after(self, last_success: datetime) -> datetime | None: ...
+
+    def clock(self) -> datetime: ...
+
+    def jira_reachable(self) -> bool: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+
+class _CountRequests:
+    """Pure ASGI middleware: counts every HTTP request by route and status."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, paths: frozenset[str]) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = [500]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            path = scope.get("path", "")
+            self.metrics.http_requests.labels(path if path in self.paths else "other", str(status[0])).inc()
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The raw body, or ``None`` as soon as it grows beyond ``limit`` bytes."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def create_app(daemon: DaemonView) -> Starlette:
+    receiver = daemon.receiver
+    metrics = daemon.metrics
+    store = daemon.store
+
+    def answer(outcome: Outcome, request: Request, headers: Mapping[str, str]) -> JSONResponse:
+        metrics.webhooks.labels(outcome.outcome).inc()
+        level = logging.INFO if outcome.status < 400 else logging.WARNING
+        log.log(
+            level,
+            "webhook %s: %s",
+            outcome.outcome,
+            outcome.message,
+            extra={
+                "event": "webhook",
+                "outcome": outcome.outcome,
+                "http_status": outcome.status,
+                "identifier": headers.get(IDENTIFIER_HEADER),
+                "retry": headers.get(RETRY_HEADER),
+                "client": request.client.host if request.client else None,
+                "affected_krs": sorted(outcome.affected),
+            },
+        )
+        return JSONResponse(outcome.as_dict(), status_code=outcome.status)
+
+    async def webhook(request: Request) -> Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if not receiver.enabled:
+            return answer(receiver.receive(headers, b""), request, headers)
+        length = headers.get("content-length", "")
+        if length.isdigit():
+            big = receiver.too_large(int(length))
+            if big is not None:
+                return answer(big, request, headers)
+        body = await _read_capped(request, receiver.cfg.max_body_bytes)
+        if body is None:
+            return answer(
+                Outcome(
+                    413, "too_large", f"body exceeds webhook.max_body_bytes ({receiver.cfg.max_body_bytes})"
+                ),
+                request,
+                headers,
+            )
+        outcome = await run_in_threadpool(receiver.receive, headers, body)
+        return answer(outcome, request, headers)
+
+    def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "alive"})
+
+    def readyz(request: Request) -> Response:
+        now = daemon.clock()
+        store_ok = store.ping()
+        jira_ok = daemon.jira_reachable()
+        last = None
+        if store_ok:
+            last = next((r for r in store.runs(50) if r.status in OK_STATUSES and r.ended_at), None)
+        age = (now - last.ended_at).total_seconds() if last is not None and last.ended_at else None
+        limit = daemon.max_sync_age.total_seconds()
+        # late: a scheduled cycle (with sync.cron, a fire time; else the interval) has passed, plus a
+        # grace, without a successful cycle since; nights and weekends outside a cron are not late
+        late_after: datetime | None = None
+        if last is not None and last.ended_at is not None:
+            late_after = daemon.sync_late_after(last.ended_at)
+            sync_ok = late_after is None or now <= late_after
+        else:  # no successful sync yet: fine while the daemon is young and none of its cycles failed
+            sync_ok = (now - daemon.started_at).total_seconds() <= limit and daemon.failures == 0
+        ready = store_ok and jira_ok and sync_ok
+        body = {
+            "ready": ready,
+            "checks": {
+                "jira": {"ok": jira_ok},
+                "store": {"ok": store_ok, "url": store.url_for_display},
+                "last_sync": {
+                    "ok": sync_ok,
+                    "run_id": last.run_id if last else None,
+                    "age_seconds": round(age, 1) if age is not None else None,
+                    "max_age_seconds": limit,
+                    "late_after": late_after.isoformat() if late_after is not None else None,
+                },
+            },
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    def metrics_endpoint(request: Request) -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    def status_page(request: Request) -> Response:
+        snapshot = store.get_meta(SNAPSHOT_KEY)
+        html = render_status_page(
+            snapshot if isinstance(snapshot, dict) else None,
+            store.runs(15),
+            daemon.info(),
+            jira_url=daemon.cfg.jira.url,
+            now=daemon.clock(),
+        )
+        return HTMLResponse(html)
+
+    routes: list[Route] = [
+        Route("/webhooks/jira", webhook, methods=["POST"]),
+        Route("/healthz", _sync(healthz), methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/", status_page, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    paths = frozenset(r.path for r in routes)
+    app.add_middleware(_CountRequests, metrics=metrics, paths=paths)
+    return app
+
+
+def _sync(fn: Callable[[Request], Response]) -> Callable[[Request], Awaitable[Response]]:
+    """Run a cheap handler on the event loop (no thread hop): /healthz must answer even when the
+    thread pool is busy with slow store calls."""
+
+    async def handler(request: Request) -> Response:
+        return fn(request)
+
+    return handler

@@ -1,0 +1,574 @@
+"""Validated configuration: the OKR YAML file plus connection and runtime settings.
+
+Sources, highest priority first: environment variables (prefix ``OKRSYNC_``, nesting with
+``__``, e.g. ``OKRSYNC_JIRA__API_TOKEN``), a ``.env`` file in the working directory, the YAML
+file. Secrets are ``SecretStr`` and never printed.
+
+Bad configuration raises :class:`ConfigError` with one line per problem, each naming the key path
+and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
+
+from okrsync.domain.config_env import (
+    ENV_FILE,
+    ENV_NESTED_DELIMITER,
+    ENV_PREFIX,
+    describe_settings_error,
+    env_origin,
+)
+from okrsync.domain.model import Level, Measure, OkrsyncError, Period
+
+DEFAULT_CONFIG_PATH = Path("config/okrsync.yaml")
+
+DEFAULT_CANCELLED_RESOLUTIONS = (
+    "Won't Do",
+    "Won't Fix",
+    "Duplicate",
+    "Cancelled",
+    "Canceled",
+    "Declined",
+    "Cannot Reproduce",
+    "Obsolete",
+)
+
+
+class ConfigError(OkrsyncError):
+    """Configuration that cannot be used; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str], source: str = "configuration") -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"{source} has {len(problems)} {noun}:\n{lines}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JiraConfig(_Strict):
+    url: str = Field("", description="Base URL of the Jira site, e.g. https://acme.atlassian.net")
+    email: str | None = Field(None, description="Cloud: the account email that owns the API token")
+    flavor: Literal["auto", "cloud", "datacenter"] = "auto"
+    api_token: SecretStr | None = None
+    pat: SecretStr | None = None
+    requests_per_second: float = Field(10.0, gt=0, description="Client-side pacing budget")
+    timeout_seconds: float = Field(30.0, gt=0)
+    max_retries: int = Field(5, ge=0, le=20)
+    max_retry_seconds: float = Field(300.0, gt=0, description="Give up retrying after this long")
+    children: Literal["auto", "parent", "epic_link"] = Field(
+        "auto", description="How action plans hang under epics: parent field, Epic Link, or auto"
+    )
+    story_points_field: str | None = Field(
+        None, description="Name of the story point field; default: whichever the site has"
+    )
+
+
+class PeriodConfig(_Strict):
+    name: str
+    start: date
+    end: date
+
+    def to_period(self) -> Period:
+        return Period(self.name, self.start, self.end)
+
+
+class ObjectiveConfig(_Strict):
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    owner: str | None = None
+    level: Level = Level.TEAM
+    aligns_to: str | None = None
+    weight: float = Field(1.0, gt=0)
+    due: date | None = None
+
+
+class ObjectivesFromJiraConfig(_Strict):
+    jql: str = Field(min_length=1)
+    align_by: Literal["parent", "link", "field"] = "parent"
+    link_type: str | None = Field(None, description="Issue link type name when align_by is link")
+    field: str | None = Field(
+        None, description="Field holding the parent objective key when align_by is field"
+    )
+    level: Level = Level.TEAM
+
+
+class MetricConfig(_Strict):
+    field: str = Field(min_length=1, description="Number field on the KR epic holding the current value")
+    start: float
+    target: float
+
+
+class ManualConfig(_Strict):
+    field: str = Field("OKR Manual Progress", min_length=1, description="Number field, 0–100 %")
+
+
+class KeyResultConfig(_Strict):
+    objective: str
+    epic: str | None = None
+    jql: str | None = None
+    measure: Measure = Measure.ISSUES
+    metric: MetricConfig | None = None
+    manual: ManualConfig | None = None
+    weight: float = Field(1.0, gt=0)
+    title: str | None = None
+    owner: str | None = None
+    due: date | None = None
+
+
+class PolicyConfig(_Strict):
+    in_progress_credit: float = Field(0.0, ge=0, le=1)
+    tolerance: float = Field(0.1, ge=0, le=1)
+    off_track_gap: float | None = Field(
+        None, gt=0, le=1, description="Gap to expected beyond which a KR is off track; default 2 × tolerance"
+    )
+    stale_after_days: int = Field(14, ge=1)
+    max_krs_per_objective: int = Field(5, ge=1)
+    cancelled_resolutions: tuple[str, ...] = DEFAULT_CANCELLED_RESOLUTIONS
+
+    @property
+    def off_track(self) -> float:
+        return self.off_track_gap if self.off_track_gap is not None else 2 * self.tolerance
+
+
+class WritebackFields(_Strict):
+    progress: str = "OKR Progress"
+    status: str = "OKR Status"
+    expected: str = "OKR Expected"
+    objective: str = "OKR Objective"
+    key_result: str = "OKR Key Result"
+    objective_id: str = "OKR Objective ID"
+    """Labels field: the id of the objective a KR or action plan serves, for JQL and gadgets."""
+
+
+class CommentsConfig(_Strict):
+    status_change: bool = True
+    celebrate: bool = True
+    stale_reminder: bool = True
+
+
+class WritebackConfig(_Strict):
+    enabled: bool = True
+    notify_users: bool = False
+    fields: WritebackFields = WritebackFields()
+    comments: CommentsConfig = CommentsConfig()
+
+
+class SyncConfig(_Strict):
+    state_url: str = "sqlite:///okrsync.db"
+    interval_minutes: int = Field(15, ge=1)
+    cron: str | None = Field(None, description="Cron expression; replaces interval_minutes")
+    full_reconcile_hours: int = Field(24, ge=1)
+    skew_minutes: int = Field(5, ge=0, description="Overlap of incremental fetches, for clock skew")
+
+
+class WebhookConfig(_Strict):
+    secret: SecretStr | None = None
+    allow_unsigned: bool = False
+    max_body_bytes: int = Field(1_048_576, gt=0)
+    debounce_seconds: float = Field(
+        2.0, ge=0, le=300, description="Gather webhooks this long, then run one incremental cycle"
+    )
+    dedupe_minutes: int = Field(
+        60, ge=1, description="Remember delivery identifiers this long, so a redelivery is handled once"
+    )
+
+
+class DaemonConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    log_format: Literal["plain", "json"] = "plain"
+    retry_seconds: float = Field(
+        30.0, gt=0, description="First retry after a failed cycle; doubles up to the interval"
+    )
+
+
+_yaml_data: ContextVar[Mapping[str, Any]] = ContextVar("okrsync_yaml_data", default=MappingProxyType({}))
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """The parsed YAML file, as the lowest-priority settings source."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return _yaml_data.get().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_yaml_data.get())
+
+
+class Settings(BaseSettings):
+    """The whole configuration of okrsync."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        extra="forbid",
+        frozen=True,
+    )
+
+    jira: JiraConfig = JiraConfig()
+    period: PeriodConfig
+    objectives: list[ObjectiveConfig] = []
+    objectives_from_jira: ObjectivesFromJiraConfig | None = None
+    key_results: list[KeyResultConfig] = []
+    policy: PolicyConfig = PolicyConfig()
+    writeback: WritebackConfig = WritebackConfig()
+    sync: SyncConfig = SyncConfig()
+    webhook: WebhookConfig = WebhookConfig()
+    daemon: DaemonConfig = DaemonConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings, _YamlSource(settings_cls))
+
+    def __repr_args__(self) -> Any:
+        # SecretStr already masks itself; this keeps reprs short as well.
+        return [("period", self.period.name), ("objectives", len(self.objectives))]
+
+
+# ---------------------------------------------------------------------------------------- loading
+
+
+def load_config(path: str | Path, *, use_env: bool = True) -> Settings:
+    """Read, validate and cross-check the configuration at ``path``.
+
+    Raises :class:`ConfigError` listing every problem found, each with its key path (or the
+    environment variable it came from) and a fix; a file that cannot be read says why and what to do.
+    """
+    path = Path(path)
+    raw = _parse_yaml(_read_text(path), path)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            ["the file must be a mapping of keys (jira:, period:, objectives:, ...)"], str(path)
+        )
+    return config_from_mapping(raw, source=str(path), use_env=use_env)
+
+
+def _read_text(path: Path) -> str:
+    """The file's text (UTF-8), or a :class:`ConfigError` that says why it cannot be read."""
+    where = "pass --config PATH (or set OKRSYNC_CONFIG)"
+    if path.is_dir():
+        inside = path / DEFAULT_CONFIG_PATH.name
+        hint = f"Did you mean {inside}? " if inside.is_file() else ""
+        raise ConfigError(
+            [f"{path}: is a directory, not a configuration file. {hint}Name the YAML file: {where}."],
+            source=str(path),
+        )
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"{path}: no such file. Copy config/okrsync.example.yaml to {path} and edit it, or {where}."],
+            source=str(path),
+        ) from None
+    except PermissionError:
+        raise ConfigError(
+            [f"{path}: cannot be read (permission denied). Let this user read it (chmod/chown), or {where}."],
+            source=str(path),
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            [f"{path}: cannot be read ({exc.strerror or exc}). Fix the file, or {where}."], source=str(path)
+        ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            [
+                f"{path}: is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}; an editor may "
+                "have saved it as Latin-1 or Windows-1252). Save it as UTF-8."
+            ],
+            source=str(path),
+        ) from None
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """The safe loader, except that a timestamp that is no real day (``2026-12-32``) stays text, so
+    that validation names its key (``period.end: ... not a valid date``) instead of YAML crashing."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    try:
+        return yaml.load(text, Loader=_ConfigLoader)  # noqa: S506  (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"not valid YAML{where}: {problem}. Fix the syntax there."], str(path)) from None
+
+
+def config_from_mapping(
+    raw: Mapping[str, Any], *, source: str = "configuration", use_env: bool = False
+) -> Settings:
+    """Validate an already-parsed configuration mapping (the YAML file's content).
+
+    With ``use_env``, a problem with a value an environment variable set names that variable, and
+    the message blames the environment, not ``source``.
+    """
+    token = _yaml_data.set(raw)
+    try:
+        # With the environment, the YAML file is the lowest-priority source (period comes from it).
+        settings = Settings() if use_env else Settings.model_validate(dict(raw))
+    except ValidationError as exc:
+        problems, from_env = _describe_validation_errors(exc, use_env=use_env)
+        raise ConfigError(problems, _blamed(source, from_env, len(problems))) from None
+    except SettingsError as exc:
+        raise ConfigError([describe_settings_error(str(exc))], "the environment") from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            [f"{ENV_FILE}: is not UTF-8 text. Save it as UTF-8 (or remove it)."], ENV_FILE
+        ) from None
+    finally:
+        _yaml_data.reset(token)
+    problems = cross_check(settings)
+    if problems:
+        raise ConfigError(problems, source)
+    return settings
+
+
+def _blamed(source: str, from_env: int, problems: int) -> str:
+    if from_env == 0:
+        return source
+    return "the environment" if from_env == problems else f"the configuration ({source} and the environment)"
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += f".{p}" if out else str(p)
+    return out or "(top level)"
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    model: Any = Settings
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fld = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if fld is None:
+            return []
+        ann = fld.annotation
+        model = _model_in(ann)
+        if model is None:
+            return []
+    return list(model.model_fields) if hasattr(model, "model_fields") else []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+_DATE_ERRORS = frozenset({"date_from_datetime_parsing", "date_parsing", "date_from_datetime_inexact"})
+
+
+def _describe_validation_errors(exc: ValidationError, *, use_env: bool) -> tuple[list[str], int]:
+    """One line per problem, and how many of them come from environment variables."""
+    problems: list[str] = []
+    from_env = 0
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        origin = env_origin(loc) if use_env else None
+        problem = _describe_one(err, loc)
+        if origin is not None:
+            from_env += 1
+            key, _, rest = problem.partition(": ")
+            rest = rest.removesuffix(" Fix the value.")
+            problem = f"{origin.label()} ({key}): {rest} {origin.fix()}"
+        problems.append(problem)
+    return problems, from_env
+
+
+def _describe_one(err: Any, loc: tuple[int | str, ...]) -> str:
+    path = _loc(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        known = _known_keys(loc)
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}."
+        return f"{path}: unknown key; {hint} Remove or rename it."
+    if kind == "missing":
+        return f"{path}: required but missing. Add it (see config/okrsync.example.yaml)."
+    if kind in ("enum", "literal_error"):
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{path}: {err['input']!r} is not allowed; use one of {expected}."
+    if kind in _DATE_ERRORS:
+        why = err.get("ctx", {}).get("error") or "not a calendar day"
+        return f"{path}: {str(err.get('input'))!r} is not a day ({why}). Write a real date as YYYY-MM-DD."
+    return f"{path}: {err['msg']} (got {err.get('input')!r}). Fix the value."
+
+
+def cross_check(cfg: Settings) -> list[str]:
+    """Problems a schema cannot see: references, cycles, sources, ranges. One line each."""
+    problems: list[str] = []
+    period = cfg.period
+    if period.end < period.start:
+        problems.append(
+            f"period.end: {period.end} is before period.start {period.start}. Swap them or fix the dates."
+        )
+
+    ids: dict[str, int] = {}
+    for i, obj in enumerate(cfg.objectives):
+        if obj.id in ids:
+            problems.append(
+                f"objectives[{i}].id: '{obj.id}' is already used by objectives[{ids[obj.id]}]. "
+                "Give every objective its own id."
+            )
+        ids.setdefault(obj.id, i)
+    jira_objectives = cfg.objectives_from_jira is not None
+
+    for i, obj in enumerate(cfg.objectives):
+        if obj.aligns_to is None:
+            continue
+        if obj.aligns_to == obj.id:
+            problems.append(
+                f"objectives[{i}].aligns_to: '{obj.id}' aligns to itself. Align it to its parent."
+            )
+        elif obj.aligns_to not in ids and not jira_objectives:
+            problems.append(
+                f"objectives[{i}].aligns_to: unknown objective id '{obj.aligns_to}'"
+                f"{_suggest(obj.aligns_to, ids)}. Use one of: {', '.join(ids) or '(none defined)'}."
+            )
+        if obj.level == Level.COMPANY and obj.aligns_to:
+            problems.append(
+                f"objectives[{i}]: a company objective aligns to nothing; "
+                f"remove aligns_to or change level of '{obj.id}'."
+            )
+    problems.extend(_cycles(cfg))
+
+    if cfg.objectives_from_jira is not None:
+        ofj = cfg.objectives_from_jira
+        if ofj.align_by == "link" and not ofj.link_type:
+            problems.append(
+                "objectives_from_jira.link_type: required when align_by is link. Name the link type."
+            )
+        if ofj.align_by == "field" and not ofj.field:
+            problems.append("objectives_from_jira.field: required when align_by is field. Name the field.")
+
+    for i, kr in enumerate(cfg.key_results):
+        where = f"key_results[{i}]"
+        if kr.objective == "@parent" and not jira_objectives:
+            problems.append(
+                f"{where}.objective: '@parent' needs objectives_from_jira (objectives kept in Jira). "
+                "Configure objectives_from_jira or name an objective id."
+            )
+        elif kr.objective not in ids and not jira_objectives:
+            problems.append(
+                f"{where}.objective: unknown objective id '{kr.objective}'{_suggest(kr.objective, ids)}. "
+                f"Use one of: {', '.join(ids) or '(none defined)'}."
+            )
+        if kr.epic and kr.jql:
+            problems.append(
+                f"{where}: has both epic and jql. Keep one: epic for one KR, jql for each matching epic."
+            )
+        elif not kr.epic and not kr.jql:
+            problems.append(
+                f'{where}: has no source. Add epic: KEY-1 (one KR) or jql: "..." (each matching epic).'
+            )
+        if kr.measure == Measure.METRIC:
+            if kr.metric is None:
+                problems.append(
+                    f"{where}.metric: required for measure metric. "
+                    "Add metric: {field: ..., start: ..., target: ...}."
+                )
+            elif kr.metric.start == kr.metric.target:
+                problems.append(
+                    f"{where}.metric: start and target are both {kr.metric.start}, "
+                    "so progress cannot be measured. "
+                    "Set the target to the value you aim for."
+                )
+        elif kr.metric is not None:
+            problems.append(
+                f"{where}.metric: only used with measure metric. Remove it or set measure: metric."
+            )
+        if kr.manual is not None and kr.measure != Measure.MANUAL:
+            problems.append(
+                f"{where}.manual: only used with measure manual. Remove it or set measure: manual."
+            )
+        if kr.due is not None and not (period.start <= kr.due <= period.end):
+            problems.append(
+                f"{where}.due: {kr.due} is outside the period {period.name}. Move it into the period."
+            )
+
+    if cfg.writeback.enabled and cfg.jira.url and not cfg.jira.url.startswith(("http://", "https://")):
+        problems.append(
+            f"jira.url: '{cfg.jira.url}' is not an http(s) URL. Use e.g. https://acme.atlassian.net."
+        )
+    return problems
+
+
+def _suggest(value: str, known: Mapping[str, int]) -> str:
+    close = difflib.get_close_matches(value, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _cycles(cfg: Settings) -> list[str]:
+    parent = {o.id: o.aligns_to for o in cfg.objectives if o.aligns_to and o.aligns_to != o.id}
+    reported: set[frozenset[str]] = set()
+    problems = []
+    for start in parent:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node in parent and node not in path:
+            path.append(node)
+            node = parent.get(node)
+        if node is not None and node in path:
+            cycle = path[path.index(node) :]
+            key = frozenset(cycle)
+            if key not in reported:
+                reported.add(key)
+                chain = " -> ".join([*cycle, node])
+                problems.append(
+                    f"objectives: alignment cycle {chain}. Alignment must end at a company objective; "
+                    f"change aligns_to of one of them."
+                )
+    return problems

@@ -1,0 +1,225 @@
+"""Domain types of okrsync: periods, objectives, key results, action plans and the alignment tree.
+
+Everything here is a frozen value. The pure core (mappers, roll-up, coach, plan) takes these and
+returns these; nothing here does I/O or reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from okrsync.domain import exit_codes
+
+
+class OkrsyncError(Exception):
+    """An error a user can cause and fix. Its message says what to do; no traceback is shown.
+
+    ``exit_code`` is the command's exit code for it (see :mod:`okrsync.domain.exit_codes`).
+    """
+
+    exit_code = exit_codes.NEEDS_FIX
+
+
+def exit_code_of(exc: BaseException) -> int:
+    """The exit code a command ends with when ``exc`` stops it: the ``exit_code`` the error names
+    (every ``OkrsyncError``, every Jira error), else INTERNAL (a bug)."""
+    code = getattr(exc, "exit_code", None)
+    return code if isinstance(code, int) else exit_codes.INTERNAL
+
+
+class Health(StrEnum):
+    DONE = "done"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    NOT_STARTED = "not_started"
+    NO_DATA = "no_data"
+
+    @property
+    def label(self) -> str:
+        """The human label, also the option value of the Jira select field."""
+        return _HEALTH_LABELS[self]
+
+
+_HEALTH_LABELS = {
+    Health.DONE: "Done",
+    Health.ON_TRACK: "On track",
+    Health.AT_RISK: "At risk",
+    Health.OFF_TRACK: "Off track",
+    Health.NOT_STARTED: "Not started",
+    Health.NO_DATA: "No data",
+}
+
+
+class StatusCategory(StrEnum):
+    """Jira's status categories by their stable key (``new``, ``indeterminate``, ``done``)."""
+
+    TODO = "new"
+    IN_PROGRESS = "indeterminate"
+    DONE = "done"
+    UNKNOWN = "undefined"
+
+
+class Measure(StrEnum):
+    ISSUES = "issues"
+    POINTS = "points"
+    METRIC = "metric"
+    MANUAL = "manual"
+
+
+class Level(StrEnum):
+    COMPANY = "company"
+    DEPARTMENT = "department"
+    TEAM = "team"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """An OKR period; ``start`` and ``end`` are both days of the period (inclusive)."""
+
+    name: str
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def elapsed_share(self, as_of: date) -> float:
+        """Share of the period that has passed by the end of ``as_of``.
+
+        Before the first day it is 0; the first day counts as one day elapsed (so that a plan for
+        the day is already expected), the last day and later give exactly 1.
+        """
+        if as_of < self.start:
+            return 0.0
+        if as_of >= self.end:
+            return 1.0
+        return ((as_of - self.start).days + 1) / self.days
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPlan:
+    """One Jira issue that is work towards a key result (a child of the KR's epic)."""
+
+    key: str
+    summary: str = ""
+    status: str = ""
+    status_category: StatusCategory = StatusCategory.TODO
+    cancelled: bool = False
+    points: float | None = None
+    owner: str | None = None
+    owner_id: str | None = None
+    """Jira's id for the owner: the accountId (Cloud) or user name (Data Center), for mentions."""
+    due: date | None = None
+    updated: datetime | None = None
+    status_changed: datetime | None = None
+    resolution: str | None = None
+    issue_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MetricTarget:
+    """A metric KR: progress is how far ``current`` has moved from ``start`` towards ``target``."""
+
+    field: str
+    start: float
+    target: float
+    current: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyResult:
+    """A key result: one Jira epic (or a configured id) with its action plans."""
+
+    id: str
+    objective_id: str
+    title: str
+    measure: Measure
+    action_plans: tuple[ActionPlan, ...] = ()
+    metric: MetricTarget | None = None
+    manual_value: float | None = None
+    weight: float = 1.0
+    owner: str | None = None
+    owner_id: str | None = None
+    due: date | None = None
+    jira_key: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    id: str
+    title: str
+    level: Level = Level.TEAM
+    owner: str | None = None
+    aligns_to: str | None = None
+    weight: float = 1.0
+    due: date | None = None
+    jira_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OkrTree:
+    """The whole alignment tree of one period: objectives, their KRs and the KRs' action plans."""
+
+    period: Period
+    objectives: tuple[Objective, ...]
+    key_results: tuple[KeyResult, ...]
+    warnings: tuple[str, ...] = ()
+    _children: Mapping[str | None, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _krs: Mapping[str, tuple[KeyResult, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ids = {o.id for o in self.objectives}
+        children: dict[str | None, list[str]] = {}
+        for obj in self.objectives:
+            parent = obj.aligns_to if obj.aligns_to in ids else None
+            children.setdefault(parent, []).append(obj.id)
+        krs: dict[str, list[KeyResult]] = {}
+        for kr in self.key_results:
+            krs.setdefault(kr.objective_id, []).append(kr)
+        object.__setattr__(self, "_children", {k: tuple(v) for k, v in children.items()})
+        object.__setattr__(self, "_krs", {k: tuple(v) for k, v in krs.items()})
+
+    def objective(self, objective_id: str) -> Objective:
+        for obj in self.objectives:
+            if obj.id == objective_id:
+                return obj
+        raise KeyError(objective_id)
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        """Objectives that align to nothing known: normally the company objectives."""
+        return self._children.get(None, ())
+
+    def children_of(self, objective_id: str) -> tuple[str, ...]:
+        return tuple(c for c in self._children.get(objective_id, ()) if c != objective_id)
+
+    def krs_of(self, objective_id: str) -> tuple[KeyResult, ...]:
+        return self._krs.get(objective_id, ())
+
+    def walk(self) -> Iterator[tuple[int, Objective]]:
+        """Objectives depth first from the roots, with their depth; each objective once."""
+        seen: set[str] = set()
+        by_id = {o.id: o for o in self.objectives}
+
+        def visit(oid: str, depth: int) -> Iterator[tuple[int, Objective]]:
+            if oid in seen:
+                return
+            seen.add(oid)
+            yield depth, by_id[oid]
+            for child in self.children_of(oid):
+                yield from visit(child, depth + 1)
+
+        for root in self.roots:
+            yield from visit(root, 0)
+        # objectives caught in a cycle are reachable from no root; still list them
+        for obj in self.objectives:
+            yield from visit(obj.id, 0)

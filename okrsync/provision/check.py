@@ -1,0 +1,289 @@
+"""``okrsync check``: is okrsync ready to run, and what would a good OKR coach say?
+
+1. connectivity: the server answers, the credential is accepted (``serverInfo``, ``myself``);
+2. permissions, per configured project (Browse projects, Edit issues, Add comments, Edit own
+   comments) and globally (Administer Jira, which only ``okrsync setup`` needs: a warning);
+3. fields: the write-back fields, the story point field, metric and manual fields;
+4. the coach: the tree read from Jira, rolled up as of the given day, and the coach's findings
+   (with the progress history of the state store where one exists), grouped by owner.
+
+The exit code (see :mod:`okrsync.domain.exit_codes`) is, as in every command, that of an error that
+stopped a check (2: no credential, 401, a refused request, not Jira; 3: Jira unreachable), else 1
+when a check found a problem (missing permissions or fields) or a finding is an error, else 0;
+configuration errors are 2 (raised before this module runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from okrsync.core.coach import CoachPolicy, Finding, Severity, coach
+from okrsync.core.rollup import roll_up
+from okrsync.domain import exit_codes
+from okrsync.domain.config import ManualConfig, Settings
+from okrsync.domain.model import Measure, OkrsyncError, exit_code_of
+from okrsync.jira.errors import JiraError
+from okrsync.jira.fields import MissingFieldError
+from okrsync.jira.gateway import JiraGateway
+from okrsync.provision.setup import config_projects
+from okrsync.state.store import StateStore
+from okrsync.sync.engine import moved_days, rollup_policy
+from okrsync.sync.read import read_tree
+
+SETUP = "run `okrsync setup` (as a Jira admin) to create it"
+PERMISSION_NAMES = {
+    "BROWSE_PROJECTS": "Browse projects",
+    "EDIT_ISSUES": "Edit issues",
+    "ADD_COMMENTS": "Add comments",
+    "EDIT_OWN_COMMENTS": "Edit own comments",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    area: str  # connection, permission, field, read
+    message: str
+    fix: str = ""
+    exit_code: int = exit_codes.ATTENTION
+
+
+@dataclass
+class CheckReport:
+    as_of: date
+    server: str = ""
+    user: str = ""
+    flavor: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    tree_warnings: list[str] = field(default_factory=list)
+    key_results: int = 0
+    objectives: int = 0
+    coached: bool = False
+    history_used: bool = False
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == Severity.ERROR]
+
+    @property
+    def exit_code(self) -> int:
+        """A connection failure's own code (2 or 3, as in every command); 1 for problems or error
+        findings; 0 when clean."""
+        codes = [p.exit_code for p in self.problems]
+        if codes or self.errors:
+            return max([exit_codes.ATTENTION, *codes])
+        return exit_codes.OK
+
+
+def run_check(
+    cfg: Settings,
+    gateway: JiraGateway,
+    *,
+    as_of: date,
+    last_change: Mapping[str, date] | None = None,
+) -> CheckReport:
+    """Every check, in order; a failed connection stops the rest (nothing else could work)."""
+    report = CheckReport(as_of=as_of, history_used=last_change is not None)
+    try:
+        info = gateway.server_info()
+        me = gateway.myself()
+        report.flavor = gateway.flavor
+    except (OkrsyncError, JiraError) as exc:
+        report.problems.append(Problem("connection", str(exc), exit_code=exit_code_of(exc)))
+        return report
+    report.server = (
+        f"{info.get('serverTitle') or 'Jira'} {info.get('version', '')} at {gateway.base_url}".strip()
+    )
+    report.user = str(me.get("displayName") or me.get("emailAddress") or me.get("name") or "?")
+    _permissions(cfg, gateway, report)
+    _fields(cfg, gateway, report)
+    if any(p.area == "connection" for p in report.problems):
+        return report
+    try:
+        result = read_tree(gateway, cfg)
+    except (OkrsyncError, JiraError) as exc:
+        report.problems.append(
+            Problem("read", f"Could not read the OKR tree: {exc}", exit_code=exit_code_of(exc))
+        )
+        return report
+    tree = result.tree
+    scored = roll_up(tree, as_of, rollup_policy(cfg))
+    policy = CoachPolicy(cfg.policy.stale_after_days, cfg.policy.max_krs_per_objective)
+    report.findings = coach(tree, as_of, policy, scored=scored, last_change=last_change)
+    report.tree_warnings = [*tree.warnings, *scored.warnings]
+    report.key_results, report.objectives = len(tree.key_results), len(tree.objectives)
+    report.coached = True
+    return report
+
+
+def _permissions(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
+    wanted = ["BROWSE_PROJECTS"]
+    if cfg.writeback.enabled:
+        wanted.append("EDIT_ISSUES")
+        c = cfg.writeback.comments
+        if c.status_change or c.celebrate or c.stale_reminder:
+            wanted += ["ADD_COMMENTS", "EDIT_OWN_COMMENTS"]
+    who = report.user or "the account"
+    try:
+        for project in config_projects(cfg):
+            have = gateway.permissions(*wanted, project_key=project)
+            missing = [PERMISSION_NAMES[p] for p in wanted if not have.get(p)]
+            if missing:
+                report.problems.append(
+                    Problem(
+                        "permission",
+                        f"{who} lacks {', '.join(missing)} in project {project}.",
+                        f"Ask a Jira admin to grant them in {project}'s permission scheme "
+                        "(Project settings → Permissions), or use another account.",
+                    )
+                )
+        if not gateway.permissions("ADMINISTER").get("ADMINISTER"):
+            report.warnings.append(
+                Problem(
+                    "permission",
+                    f"{who} is not a Jira administrator: `okrsync setup` needs Administer Jira "
+                    "(sync does not).",
+                    "Have a Jira admin run `okrsync setup` once.",
+                )
+            )
+    except (OkrsyncError, JiraError) as exc:
+        report.problems.append(
+            Problem("permission", f"Could not read permissions: {exc}", exit_code=exit_code_of(exc))
+        )
+
+
+def _fields(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
+    try:
+        reg = gateway.fields
+    except (OkrsyncError, JiraError) as exc:
+        report.problems.append(
+            Problem("field", f"Could not list the fields: {exc}", exit_code=exit_code_of(exc))
+        )
+        return
+    wanted: list[tuple[str, str]] = []
+    optional = cfg.writeback.fields.objective_id  # sync writes it when it exists (charts by objective)
+    if cfg.writeback.enabled:
+        wanted += [(n, SETUP) for n in cfg.writeback.fields.model_dump().values()]
+    for i, kr in enumerate(cfg.key_results):
+        if kr.measure == Measure.METRIC and kr.metric is not None:
+            wanted.append(
+                (
+                    kr.metric.field,
+                    f"create a Number Field with this name (or fix key_results[{i}].metric.field)",
+                )
+            )
+        if kr.measure == Measure.MANUAL:
+            name = kr.manual.field if kr.manual else ManualConfig().field
+            wanted.append((name, SETUP))
+    seen: set[str] = set()
+    for name, fix in wanted:
+        if name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        if reg.get_id(name) is None:
+            if name == optional:
+                report.warnings.append(
+                    Problem(
+                        "field", f'Jira has no field "{name}": dashboards cannot chart by objective.', fix
+                    )
+                )
+            else:
+                report.problems.append(Problem("field", f'Jira has no field "{name}".', fix))
+    if any(kr.measure == Measure.POINTS for kr in cfg.key_results):
+        try:
+            reg.story_points_id(cfg.jira.story_points_field)
+        except MissingFieldError as exc:
+            report.problems.append(Problem("field", str(exc)))
+
+
+def last_change_from_store(url: str, *, since: date, as_of: date) -> dict[str, date] | None:
+    """The last day each node's progress moved (as sync sees it: the first recorded day is not a
+    movement), from the history between ``since`` and ``as_of``, when a state store exists.
+
+    A SQLite file that is not there is not created just for ``check`` (``None`` then).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database or ""
+        if not db or db == ":memory:" or not Path(db).exists():
+            return None
+    try:
+        with StateStore.open(url) as store:
+            return moved_days(store.history(since=since, until=as_of))
+    except (OkrsyncError, SQLAlchemyError, OSError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------------------------ printing
+
+_SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+NO_OWNER = "(no owner)"
+
+
+def group_by_owner(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """Findings by owner, owners alphabetically with the unowned last; order kept within a group."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.owner or NO_OWNER, []).append(f)
+    return dict(sorted(groups.items(), key=lambda kv: (kv[0] == NO_OWNER, kv[0].casefold())))
+
+
+def print_check(cfg: Settings, report: CheckReport, console: Console) -> None:
+    console.print(
+        f"[green]Configuration OK[/]: {len(cfg.objectives)} objectives, "
+        f"{len(cfg.key_results)} key result sources, period {cfg.period.name}.",
+        highlight=False,
+    )
+    if report.server:
+        console.print(f"[green]Connected[/] to {report.server} as {report.user}.", highlight=False)
+    for p in report.problems:
+        fix = f"\n  fix: {p.fix}" if p.fix else ""
+        console.print(f"[bold red]{p.area} problem:[/] {p.message}{fix}", highlight=False)
+    for p in report.warnings:
+        fix = f"\n  fix: {p.fix}" if p.fix else ""
+        console.print(f"[yellow]{p.area} warning:[/] {p.message}{fix}", highlight=False)
+    if not report.coached:
+        console.print("[bold red]okrsync cannot run until the problems above are fixed.[/]")
+        return
+    history = "with the progress history" if report.history_used else "without a state store"
+    console.print(
+        f"\nThe coach, as of {report.as_of} ({report.key_results} key results, "
+        f"{report.objectives} objectives, {history}):",
+        highlight=False,
+    )
+    for w in report.tree_warnings[:10]:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if len(report.tree_warnings) > 10:
+        console.print(f"[yellow]… and {len(report.tree_warnings) - 10} more warnings[/]")
+    if not report.findings:
+        console.print("[green]No findings: every objective and key result looks healthy.[/]")
+    for owner, findings in group_by_owner(report.findings).items():
+        table = Table(title=f"{owner} — {len(findings)}", title_justify="left", show_lines=False)
+        table.add_column("severity")
+        table.add_column("subject")
+        table.add_column("finding", overflow="fold")
+        table.add_column("fix", overflow="fold")
+        for f in findings:
+            style = _SEVERITY_STYLE[f.severity]
+            table.add_row(f"[{style}]{f.severity.value}[/]", f.subject, f.message, f.fix)
+        console.print(table)
+    counts = {s: sum(f.severity == s for f in report.findings) for s in Severity}
+    console.print(
+        f"{len(report.findings)} finding{'' if len(report.findings) == 1 else 's'}: "
+        f"{counts[Severity.ERROR]} errors, "
+        f"{counts[Severity.WARNING]} warnings, {counts[Severity.INFO]} info.",
+        highlight=False,
+    )

@@ -1,0 +1,807 @@
+"""``okrsync setup``: provision Jira for okrsync, idempotently.
+
+What it makes (each step first reads what exists, and changes only what differs):
+
+1. the custom fields okrsync writes (``writeback.fields``) and the manual-progress number fields
+   of ``measure: manual`` key results, with searchers so that JQL and gadgets can use them;
+2. the health options of the status select field (Cloud: through the field's global context;
+   Data Center has no REST for options, so it prints the admin's steps and checks them);
+3. the fields on the configured projects' screens (Cloud; Data Center: steps);
+4. saved filters shared with logged-in users: every key result, those at risk or off track, one
+   per company objective (by the OKR Objective ID labels field);
+5. Cloud: a dashboard "OKRs <period>" with four gadgets configured through their ``config``
+   dashboard item property — key results, health pie, objective × health table, at risk —
+   (Data Center has no REST to create dashboards: steps).
+
+A second run makes no write request. ``--dry-run`` reads only. The plan-like parts (what is
+wanted) are pure functions of the configuration; :func:`run_setup` does the reading and writing
+through the gateway.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.table import Table
+
+from okrsync.core.plan import objective_label
+from okrsync.domain.config import ManualConfig, Settings
+from okrsync.domain.model import Health, Level, Measure, OkrsyncError
+from okrsync.jira.gateway import JiraGateway
+from okrsync.jira.jql import jql_quote
+
+CF = "com.atlassian.jira.plugin.system.customfieldtypes:"
+FLOAT = CF + "float"
+SELECT = CF + "select"
+TEXTFIELD = CF + "textfield"
+LABELS = CF + "labels"
+# the searcher each type needs for JQL and gadgets ("labels: labelsearcher", Create custom field,
+# https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-post)
+SEARCHER = {
+    FLOAT: CF + "exactnumber",
+    SELECT: CF + "multiselectsearcher",
+    TEXTFIELD: CF + "textsearcher",
+    LABELS: CF + "labelsearcher",
+}
+TYPE_LABEL = {
+    FLOAT: "Number Field",
+    SELECT: "Select List (single choice)",
+    TEXTFIELD: "Text Field (single line)",
+    LABELS: "Labels",
+}
+
+HEALTH_OPTIONS: tuple[str, ...] = tuple(h.label for h in Health)
+
+FILTER_RESULTS = "com.atlassian.jira.gadgets:filter-results-gadget"
+TWO_DIMENSIONAL = "com.atlassian.jira.gadgets:two-dimensional-stats-gadget"
+PIE_CHART = "com.atlassian.jira.gadgets:pie-chart-gadget"
+GADGET_CONFIG = "config"
+SHARE_LOGGED_IN: tuple[dict[str, str], ...] = ({"type": "authenticated"},)
+
+Status = Literal["created", "exists", "updated", "manual", "would create", "would update"]
+
+
+class SetupPermissionError(OkrsyncError):
+    """The account may not administer Jira, which setup needs."""
+
+
+# ----------------------------------------------------------------------------- what is wanted (pure)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    type_key: str
+    description: str
+
+    @property
+    def searcher_key(self) -> str:
+        return SEARCHER[self.type_key]
+
+
+def desired_fields(cfg: Settings) -> list[FieldSpec]:
+    """The custom fields okrsync needs: write-back fields (when enabled), then manual-progress fields."""
+    names = cfg.writeback.fields
+    out: list[FieldSpec] = []
+    if cfg.writeback.enabled:
+        out += [
+            FieldSpec(names.progress, FLOAT, "Progress of the key result or objective, 0–100 % (okrsync)"),
+            FieldSpec(names.expected, FLOAT, "Progress expected by today, 0–100 % (okrsync)"),
+            FieldSpec(names.status, SELECT, "Health of the key result or objective (okrsync)"),
+            FieldSpec(names.objective, TEXTFIELD, "The objective this work serves (okrsync)"),
+            FieldSpec(names.key_result, TEXTFIELD, "The key result this work delivers (okrsync)"),
+            FieldSpec(
+                names.objective_id,
+                LABELS,
+                "The id of the objective this work serves, for filters and gadgets (okrsync)",
+            ),
+        ]
+    for kr in cfg.key_results:
+        if kr.measure == Measure.MANUAL:
+            name = kr.manual.field if kr.manual is not None else ManualConfig().field
+            spec = FieldSpec(name, FLOAT, "Progress of a manually measured key result, 0–100 %")
+            if all(s.name.casefold() != spec.name.casefold() for s in out):
+                out.append(spec)
+    return out
+
+
+def metric_fields(cfg: Settings) -> list[str]:
+    """Number fields named by metric key results: they hold the team's own values, never created."""
+    out: list[str] = []
+    for kr in cfg.key_results:
+        if kr.metric is not None and kr.metric.field not in out:
+            out.append(kr.metric.field)
+    return out
+
+
+_PROJECT_CLAUSE = re.compile(r"\bproject\s*(?:=|in)\s*\(?\s*([^)]+?)\s*\)?(?:\s+(?:and|or|order)\b|$)", re.I)
+_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
+
+
+def config_projects(cfg: Settings) -> list[str]:
+    """Project keys the configuration names: epic keys' projects and ``project = / in`` of JQLs."""
+    keys: list[str] = []
+
+    def add(key: str) -> None:
+        key = key.strip().strip("\"'").upper()
+        if key and re.fullmatch(r"[A-Z][A-Z0-9_]*", key) and key not in keys:
+            keys.append(key)
+
+    jqls = [kr.jql for kr in cfg.key_results if kr.jql]
+    if cfg.objectives_from_jira is not None:
+        jqls.append(cfg.objectives_from_jira.jql)
+    for kr in cfg.key_results:
+        if kr.epic and _KEY.match(kr.epic):
+            add(kr.epic.rsplit("-", 1)[0])
+    for jql in jqls:
+        for m in _PROJECT_CLAUSE.finditer(jql):
+            for part in m.group(1).split(","):
+                add(part)
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
+class FilterSpec:
+    name: str
+    jql: str
+    description: str
+    prefix: str | None = None
+    """Found by this name prefix instead of the whole name (a company objective's id)."""
+
+
+KR_FILTER = "OKR: key results"
+RISK_FILTER = "OKR: at risk or off track"
+
+
+def _phrase(text: str) -> str:
+    """A JQL text-search phrase for ``text``: its words only, so no Lucene operator slips in."""
+    words = re.findall(r"\w+", text)
+    return jql_quote('"' + " ".join(words) + '"')
+
+
+def subtree(cfg: Settings, root: str) -> list[str]:
+    """``root`` and every YAML objective that aligns to it, directly or not."""
+    out = [root]
+    changed = True
+    while changed:
+        changed = False
+        for obj in cfg.objectives:
+            if obj.aligns_to in out and obj.id not in out:
+                out.append(obj.id)
+                changed = True
+    return out
+
+
+def filter_specs(cfg: Settings, *, objective_ids: bool = True) -> list[FilterSpec]:
+    """The saved filters: key results, at risk or off track, and one per company objective.
+
+    Field clauses use the field names, so they stay right as key results come and go. A company
+    objective's filter lists the ids of every objective aligned to it in the OKR Objective ID
+    labels field (``"OKR Objective ID" in ("CO-1", "ENG", ...)``: exact). Without that field
+    (``objective_ids=False``: it exists with another type), it falls back to the OKR Objective
+    text field, which holds ``"<id>: <title>"`` and which JQL can only word-search (``~``): one
+    phrase search per objective, ORed.
+    """
+    f = cfg.writeback.fields
+    progress, status, objective = jql_quote(f.progress), jql_quote(f.status), jql_quote(f.objective)
+    objective_id = jql_quote(f.objective_id)
+    order = f"ORDER BY {status} ASC, {progress} ASC"
+    at_risk = ", ".join(jql_quote(h.label) for h in (Health.AT_RISK, Health.OFF_TRACK))
+    out = [
+        FilterSpec(
+            KR_FILTER,
+            f"{progress} is not EMPTY {order}",
+            f"Every key result okrsync scores, worst health first ({cfg.period.name}; "
+            "made by okrsync setup).",
+        ),
+        FilterSpec(
+            RISK_FILTER,
+            f"{status} in ({at_risk}) {order}",
+            "Key results at risk or off track: the ones to talk about this week (made by okrsync setup).",
+        ),
+    ]
+    titles = {o.id: o.title for o in cfg.objectives}
+    for obj in cfg.objectives:
+        if obj.level != Level.COMPANY:
+            continue
+        ids = subtree(cfg, obj.id)
+        if objective_ids:
+            labels = ", ".join(jql_quote(objective_label(oid)) for oid in ids)
+            where = f"{objective_id} in ({labels})"
+        else:
+            where = (
+                "(" + " OR ".join(f"{objective} ~ {_phrase(f'{oid}: {titles[oid]}')}" for oid in ids) + ")"
+            )
+        out.append(
+            FilterSpec(
+                f"OKR: {obj.id} {obj.title}"[:255],
+                f"{progress} is not EMPTY AND {where} {order}",
+                f"Key results aligned to the company objective {obj.id} (made by okrsync setup).",
+                prefix=f"OKR: {obj.id} ",
+            )
+        )
+    return out
+
+
+def dashboard_name(cfg: Settings) -> str:
+    return f"OKRs {cfg.period.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class GadgetSpec:
+    module_key: str
+    title: str
+    row: int
+    column: int
+    config: Mapping[str, str]
+    replaces: tuple[str, ...] = ()
+    """Titles an earlier okrsync setup gave this gadget: found by them, it is reconfigured."""
+
+
+OBJECTIVE_GADGET = "Health by objective"
+PROJECT_GADGET = "Health by project"  # before OKR Objective ID existed
+
+
+def gadget_specs(kr_filter: str, risk_filter: str, ids: Mapping[str, str]) -> list[GadgetSpec]:
+    """The dashboard's gadgets and their ``config`` (all values strings, as Jira's gadgets want).
+
+    ``ids`` maps ``progress``/``expected``/``status``/``objective``/``objective_id`` to field ids.
+    The statistics gadgets group by fields that are statistic types: the health select field and
+    the OKR Objective ID labels field (Jira cannot group statistics by a text field). The
+    two-dimensional table is objective × health: x = OKR Status, y = OKR Objective ID, over the
+    key results filter (``filterId`` is ``filter-<id>``; ``xstattype``/``ystattype`` field ids).
+    Without a usable OKR Objective ID it is project × health, as setup made it before.
+    """
+    columns = "|".join(
+        ["issuetype", "issuekey", "summary", "assignee", "duedate"]
+        + [ids[k] for k in ("progress", "expected", "status", "objective") if k in ids]
+    )
+    status = ids.get("status", "")
+    by_objective = bool(ids.get("objective_id"))
+    return [
+        GadgetSpec(
+            FILTER_RESULTS,
+            "Key results",
+            0,
+            0,
+            {
+                "filterId": f"filter-{kr_filter}",
+                "num": "50",
+                "columnNames": columns,
+                "refresh": "15",
+                "isConfigured": "true",
+            },
+        ),
+        GadgetSpec(
+            PIE_CHART,
+            "Key results by health",
+            0,
+            1,
+            {
+                "projectOrFilterId": f"filter-{kr_filter}",
+                "statType": status,
+                "refresh": "15",
+                "isConfigured": "true",
+            },
+        ),
+        GadgetSpec(
+            TWO_DIMENSIONAL,
+            OBJECTIVE_GADGET if by_objective else PROJECT_GADGET,
+            1,
+            0,
+            {
+                "filterId": f"filter-{kr_filter}",
+                "xstattype": status,
+                "ystattype": ids["objective_id"] if by_objective else "project",
+                "sortBy": "natural",
+                "sortDirection": "asc",
+                "showTotals": "true",
+                "numberToShow": "50",
+                "refresh": "15",
+                "isConfigured": "true",
+            },
+            (PROJECT_GADGET,) if by_objective else (),
+        ),
+        GadgetSpec(
+            FILTER_RESULTS,
+            "At risk or off track",
+            1,
+            1,
+            {
+                "filterId": f"filter-{risk_filter}",
+                "num": "20",
+                "columnNames": columns,
+                "refresh": "15",
+                "isConfigured": "true",
+            },
+        ),
+    ]
+
+
+# ------------------------------------------------------------------------------------ the report
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    area: str  # field, options, screen, filter, dashboard, gadget
+    subject: str
+    status: Status
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ManualStep:
+    title: str
+    steps: tuple[str, ...]
+
+
+@dataclass
+class SetupReport:
+    flavor: str
+    dry_run: bool
+    actions: list[Action] = field(default_factory=list)
+    manual: list[ManualStep] = field(default_factory=list)
+    field_ids: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> int:
+        return sum(a.status in ("created", "updated", "would create", "would update") for a in self.actions)
+
+
+# ------------------------------------------------------------------------------------ doing it
+
+
+def run_setup(cfg: Settings, gateway: JiraGateway, *, dry_run: bool = False) -> SetupReport:
+    """Provision Jira for ``cfg``; every step reads first and writes only what differs.
+
+    Raises :class:`SetupPermissionError` (before any write) when the account may not administer
+    Jira.
+    """
+    have = gateway.permissions("ADMINISTER").get("ADMINISTER", False)
+    if not have:
+        who = cfg.jira.email or "the account of the configured token"
+        raise SetupPermissionError(
+            f'okrsync setup needs the "Administer Jira" global permission, and {who} does not have it. '
+            "Ask a Jira administrator to run `okrsync setup` (nothing was changed), or to grant this "
+            "account Administer Jira (Administration → System → Global permissions)."
+        )
+    report = SetupReport(flavor=gateway.flavor, dry_run=dry_run)
+    _Setup(cfg, gateway, report).run()
+    return report
+
+
+class _Setup:
+    def __init__(self, cfg: Settings, gateway: JiraGateway, report: SetupReport) -> None:
+        self.cfg = cfg
+        self.gw = gateway
+        self.report = report
+        self.dry = report.dry_run
+        self.cloud = gateway.flavor == "cloud"
+        self.unusable: set[str] = set()
+        """Fields that exist with another type or without a searcher (a manual step each)."""
+
+    def act(self, area: str, subject: str, status: Status, detail: str = "") -> None:
+        if self.dry and status == "created":
+            status = "would create"
+        elif self.dry and status == "updated":
+            status = "would update"
+        self.report.actions.append(Action(area, subject, status, detail))
+
+    def manual(self, area: str, subject: str, title: str, steps: Sequence[str]) -> None:
+        self.report.actions.append(Action(area, subject, "manual", title))
+        self.report.manual.append(ManualStep(title, tuple(steps)))
+
+    def run(self) -> None:
+        specs = desired_fields(self.cfg)
+        self.fields(specs)
+        status = self.cfg.writeback.fields.status
+        if any(s.name == status for s in specs):
+            self.options(status)
+        self.screens([s.name for s in specs])
+        filters = self.filters()
+        self.dashboard(filters)
+
+    # ---------------------------------------------------------------- fields
+
+    def fields(self, specs: Sequence[FieldSpec]) -> None:
+        reg = self.gw.fields
+        created = False
+        for spec in specs:
+            fid = reg.get_id(spec.name)
+            if fid is None:
+                if not self.dry:
+                    made = self.gw.create_field(
+                        spec.name, spec.type_key, searcher_key=spec.searcher_key, description=spec.description
+                    )
+                    fid = str(made.get("id") or "")
+                    created = True
+                self.act("field", spec.name, "created", f"{TYPE_LABEL[spec.type_key]}, searchable")
+                if fid:
+                    self.report.field_ids[spec.name] = fid
+                continue
+            self.report.field_ids[spec.name] = fid
+            raw_type = reg.schema_of(fid).get("custom")
+            if raw_type != spec.type_key:
+                self.unusable.add(spec.name)
+                self.manual(
+                    "field",
+                    spec.name,
+                    f'Field "{spec.name}" ({fid}) has the type {raw_type or "?"}, '
+                    f"not {TYPE_LABEL[spec.type_key]}",
+                    [
+                        f'Rename the existing field "{spec.name}" (Administration → Issues → Custom fields), '
+                        "then run okrsync setup again to create the right one,",
+                        "or name another field in writeback.fields of the configuration.",
+                    ],
+                )
+                continue
+            searchable = self._searchable(fid)
+            if not searchable:
+                self.unusable.add(spec.name)
+                self.manual(
+                    "field",
+                    spec.name,
+                    f'Field "{spec.name}" ({fid}) is not searchable',
+                    [
+                        f"Administration → Issues → Custom fields → {spec.name} → Edit details → "
+                        f"Search template: {spec.searcher_key.split(':')[1]} → Update.",
+                    ],
+                )
+                continue
+            self.act("field", spec.name, "exists", fid)
+        if created:
+            reg = self.gw.refresh_fields()
+            for spec in specs:
+                fid = reg.get_id(spec.name)
+                if fid:
+                    self.report.field_ids[spec.name] = fid
+        for name in metric_fields(self.cfg):
+            if reg.get_id(name) is None:
+                self.manual(
+                    "field",
+                    name,
+                    f'Metric field "{name}" does not exist',
+                    [
+                        f'Create a Number Field "{name}" (Administration → Issues → Custom fields → '
+                        "Create custom field → Number Field) and put the current value on each "
+                        "metric KR epic,",
+                        "or fix metric.field of that key result in the configuration.",
+                    ],
+                )
+
+    def _searchable(self, fid: str) -> bool:
+        # FieldRegistry keeps each field's raw JSON (GET /field) by id; "searchable" is in it.
+        raw: Mapping[str, Any] = getattr(self.gw.fields, "_by_id", {}).get(fid, {})
+        return bool(raw.get("searchable", True))
+
+    # ---------------------------------------------------------------- options
+
+    def options(self, name: str) -> None:
+        fid = self.report.field_ids.get(name)
+        if fid is None:  # dry run: the field does not exist yet
+            if self.cloud:
+                self.act("options", name, "created", ", ".join(HEALTH_OPTIONS))
+            else:
+                self.manual("options", name, f'Add the health options to "{name}"', self._option_steps(name))
+            return
+        if self.cloud:
+            self._cloud_options(name, fid)
+        else:
+            self._dc_options(name, fid)
+
+    def _cloud_options(self, name: str, fid: str) -> None:
+        contexts = self.gw.field_contexts(fid)
+        context = next((c for c in contexts if c.get("isGlobalContext")), contexts[0] if contexts else None)
+        if context is None:
+            if self.dry:
+                self.act("options", name, "created", "global context, then " + ", ".join(HEALTH_OPTIONS))
+                return
+            context = self.gw.create_field_context(fid, f"Default Configuration Scheme for {name}")
+            self.act("options", f"{name} context", "created", "global, any issue type")
+        ctx = str(context.get("id"))
+        existing = self.gw.field_options(fid, ctx)
+        values = {str(o.get("value")): o for o in existing}
+        missing = [v for v in HEALTH_OPTIONS if v not in values]
+        disabled = [v for v in HEALTH_OPTIONS if v in values and values[v].get("disabled")]
+        if missing:
+            if not self.dry:
+                self.gw.add_field_options(fid, ctx, missing)
+            self.act("options", name, "created", ", ".join(missing))
+        if disabled:
+            self.manual(
+                "options",
+                name,
+                f'Enable the options {", ".join(disabled)} of "{name}"',
+                [
+                    f"Administration → Issues → Custom fields → {name} → Contexts and default value → "
+                    f"Edit options → Enable {v}."
+                    for v in disabled
+                ],
+            )
+        if not missing and not disabled:
+            self.act("options", name, "exists", ", ".join(HEALTH_OPTIONS))
+
+    def _dc_options(self, name: str, fid: str) -> None:
+        existing = self.gw.dc_field_options(fid)
+        if existing is None:
+            self.manual("options", name, f'Check the health options of "{name}"', self._option_steps(name))
+            return
+        values = {str(o.get("value")): o for o in existing}
+        missing = [v for v in HEALTH_OPTIONS if v not in values or values[v].get("disabled")]
+        if missing:
+            self.manual(
+                "options", name, f'Add the health options to "{name}"', self._option_steps(name, missing)
+            )
+        else:
+            self.act("options", name, "exists", ", ".join(HEALTH_OPTIONS))
+
+    @staticmethod
+    def _option_steps(name: str, missing: Sequence[str] = HEALTH_OPTIONS) -> list[str]:
+        return [
+            f"Administration → Issues → Custom fields → {name} → ⚙ → Configure → Edit Options.",
+            "Add each option, in this order, exactly as written: "
+            + ", ".join(f'"{v}"' for v in missing)
+            + ".",
+            "Run okrsync setup again: it checks that they are there.",
+        ]
+
+    # ---------------------------------------------------------------- screens
+
+    def screens(self, names: Sequence[str]) -> None:
+        if not names:
+            return
+        projects = config_projects(self.cfg)
+        if not self.cloud:
+            where = ", ".join(projects) or "your OKR projects"
+            self.manual(
+                "screen",
+                ", ".join(projects) or "screens",
+                "Put the OKR fields on the screens of " + where,
+                [
+                    "Administration → Issues → Screens; for each screen used by "
+                    f"{where} (the project's Screens page lists them) → Configure.",
+                    "Add the fields " + ", ".join(f'"{n}"' for n in names) + " to the first tab.",
+                    'Without them on the edit screen, Jira refuses okrsync\'s writes ("cannot be set").',
+                ],
+            )
+            return
+        ids = [self.report.field_ids[n] for n in names if n in self.report.field_ids]
+        pending = [n for n in names if n not in self.report.field_ids]
+        by_id = {str(p.get("id")): str(p.get("key")) for p in self.gw.projects() if p.get("key") in projects}
+        screens = self.gw.screens()
+        chosen = []
+        for screen in screens:
+            scope = screen.get("scope") or {}
+            pid = str((scope.get("project") or {}).get("id", ""))
+            sname = str(screen.get("name", ""))
+            if pid in by_id or any(sname.startswith(f"{k}:") for k in projects):
+                chosen.append(screen)
+        if not chosen:
+            chosen = [s for s in screens if s.get("name") == "Default Screen"]
+        if not chosen:
+            self.manual(
+                "screen",
+                "screens",
+                "Put the OKR fields on your projects' screens",
+                [
+                    "Administration → Issues → Screens → Configure each screen of " + ", ".join(projects),
+                    "Add " + ", ".join(names),
+                ],
+            )
+            return
+        for screen in chosen:
+            sid, sname = str(screen.get("id")), str(screen.get("name"))
+            tabs = self.gw.screen_tabs(sid)
+            if not tabs:
+                continue
+            tab = str(tabs[0].get("id"))
+            on = {str(f.get("id")) for f in self.gw.screen_tab_fields(sid, tab)}
+            added = [self.gw.fields.name_of(fid) for fid in ids if fid not in on]
+            if not self.dry:
+                for fid in ids:
+                    if fid not in on:
+                        self.gw.add_screen_field(sid, tab, fid)
+            added += pending
+            if added:
+                self.act("screen", sname, "updated", "added " + ", ".join(added))
+            else:
+                self.act("screen", sname, "exists", "every OKR field is on it")
+
+    # ---------------------------------------------------------------- filters
+
+    def filters(self) -> dict[str, str]:
+        """Create or update the filters; returns ``{name: id}`` (ids may be absent in a dry run)."""
+        ids: dict[str, str] = {}
+        for spec in filter_specs(self.cfg, objective_ids=self._objective_ids()):
+            # a company objective's filter is found by its id, so a renamed objective renames it
+            if spec.prefix:
+                found = self.gw.find_filters(spec.prefix, prefix=True)
+            else:
+                found = self.gw.find_filters(spec.name)
+            if not found:
+                if not self.dry:
+                    made = self.gw.create_shared_filter(
+                        spec.name, spec.jql, description=spec.description, share=SHARE_LOGGED_IN
+                    )
+                    ids[spec.name] = str(made.get("id"))
+                self.act("filter", spec.name, "created", spec.jql)
+                continue
+            current = found[0]
+            ids[spec.name] = str(current.get("id"))
+            if _same_jql(str(current.get("jql") or ""), spec.jql) and current.get("name") == spec.name:
+                self.act("filter", spec.name, "exists", f"id {current.get('id')}")
+                continue
+            if not self.dry:
+                self.gw.update_filter(
+                    ids[spec.name], name=spec.name, jql=spec.jql, description=spec.description
+                )
+            self.act("filter", spec.name, "updated", spec.jql)
+        return ids
+
+    def _objective_ids(self) -> bool:
+        """Whether the OKR Objective ID labels field is there (or, in a dry run, would be) to use."""
+        name = self.cfg.writeback.fields.objective_id
+        return self.cfg.writeback.enabled and name not in self.unusable
+
+    # ---------------------------------------------------------------- dashboard
+
+    def dashboard(self, filters: Mapping[str, str]) -> None:
+        name = dashboard_name(self.cfg)
+        found = self.gw.find_dashboards(name)
+        wf = self.cfg.writeback.fields
+        ids = {
+            k: self.report.field_ids.get(n, n)
+            for k, n in (
+                ("progress", wf.progress),
+                ("expected", wf.expected),
+                ("status", wf.status),
+                ("objective", wf.objective),
+                ("objective_id", wf.objective_id),
+            )
+        }
+        if not self._objective_ids():
+            del ids["objective_id"]  # the two-dimensional table falls back to project × health
+        if not self.cloud:
+            if found:
+                self.act(
+                    "dashboard", name, "exists", f"id {found[0].get('id')} (gadgets not checked: no REST)"
+                )
+                return
+            self._dashboard_steps(name, filters, ids)
+            return
+        if found:
+            did = str(found[0].get("id"))
+            self.act("dashboard", name, "exists", f"id {did}")
+        elif self.dry:
+            self.act("dashboard", name, "created", "shared with logged-in users")
+            for g in gadget_specs("?", "?", ids):
+                self.act("gadget", g.title, "created", g.module_key.split(":")[1])
+            return
+        else:
+            did = str(
+                self.gw.create_dashboard(name, description=self._dashboard_text(), share=SHARE_LOGGED_IN).get(
+                    "id"
+                )
+            )
+            self.act("dashboard", name, "created", f"id {did}, shared with logged-in users")
+        specs = gadget_specs(filters.get(KR_FILTER, "?"), filters.get(RISK_FILTER, "?"), ids)
+        gadgets = self.gw.dashboard_gadgets(did) if found else []
+        for spec in specs:
+            gadget = next(
+                (
+                    g
+                    for title in (spec.title, *spec.replaces)
+                    for g in gadgets
+                    if g.get("moduleKey") == spec.module_key and g.get("title") == title
+                ),
+                None,
+            )
+            if gadget is None:
+                if self.dry:
+                    self.act("gadget", spec.title, "created", spec.module_key.split(":")[1])
+                    continue
+                taken = {
+                    (
+                        int((g.get("position") or {}).get("row", -1)),
+                        int((g.get("position") or {}).get("column", -1)),
+                    )
+                    for g in gadgets
+                }
+                row, col = spec.row, spec.column
+                while (row, col) in taken:
+                    row += 1
+                gadget = self.gw.add_gadget(
+                    did, spec.module_key, title=spec.title, position={"row": row, "column": col}
+                )
+                gadgets.append(gadget)
+                self.gw.set_dashboard_item_property(
+                    did, str(gadget.get("id")), GADGET_CONFIG, dict(spec.config)
+                )
+                self.act("gadget", spec.title, "created", spec.module_key.split(":")[1])
+                continue
+            gid = str(gadget.get("id"))
+            subject = str(gadget.get("title") or spec.title)
+            current = self.gw.dashboard_item_property(did, gid, GADGET_CONFIG)
+            if isinstance(current, Mapping) and all(current.get(k) == v for k, v in spec.config.items()):
+                self.act("gadget", subject, "exists", f"id {gid}")
+                continue
+            if not self.dry:
+                merged = {**(dict(current) if isinstance(current, Mapping) else {}), **spec.config}
+                self.gw.set_dashboard_item_property(did, gid, GADGET_CONFIG, merged)
+            detail = "configuration"
+            if subject != spec.title:
+                # the gateway has no call to rename a gadget: the old title stays until someone edits it
+                detail = f'configuration: now {spec.title.lower()} (rename "{subject}" in Jira if you like)'
+            self.act("gadget", subject, "updated", detail)
+
+    def _y_axis(self) -> str:
+        return self.cfg.writeback.fields.objective_id if self._objective_ids() else "Project"
+
+    def _dashboard_text(self) -> str:
+        return f"The OKRs of {self.cfg.period.name}, kept current by okrsync. Made by okrsync setup."
+
+    def _dashboard_steps(self, name: str, filters: Mapping[str, str], ids: Mapping[str, str]) -> None:
+        status = self.cfg.writeback.fields.status
+        steps = [
+            f'Dashboards → Manage Dashboards → Create new dashboard: name "{name}", '
+            "share with: Logged-in users (or your company's group) → Add.",
+            f'Add gadget "Filter Results": saved filter "{KR_FILTER}", columns: Issue Type, Key, Summary, '
+            "Assignee, "
+            f"Due date, {', '.join(self.cfg.writeback.fields.model_dump().values())}; 50 rows.",
+            f'Add gadget "Pie Chart": saved filter "{KR_FILTER}", statistic type: {status}.',
+            f'Add gadget "Two Dimensional Filter Statistics": saved filter "{KR_FILTER}", x-axis: {status}, '
+            f"y-axis: {self._y_axis()}, show totals.",
+            f'Add gadget "Filter Results": saved filter "{RISK_FILTER}", the same columns; 20 rows.',
+            "Run okrsync setup again: it finds the dashboard by its name.",
+        ]
+        self.manual(
+            "dashboard", name, f'Create the dashboard "{name}" (Data Center has no REST for it)', steps
+        )
+
+
+def _same_jql(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+# ------------------------------------------------------------------------------------ printing
+
+_STYLE = {
+    "created": "green",
+    "updated": "yellow",
+    "exists": "dim",
+    "manual": "bold magenta",
+    "would create": "green",
+    "would update": "yellow",
+}
+
+
+def print_setup(report: SetupReport, console: Console) -> None:
+    title = (
+        "okrsync setup"
+        + (" --dry-run (nothing changed)" if report.dry_run else "")
+        + f" on Jira {report.flavor}"
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("what")
+    table.add_column("name")
+    table.add_column("action")
+    table.add_column("detail", overflow="fold")
+    for a in report.actions:
+        table.add_row(a.area, a.subject, f"[{_STYLE[a.status]}]{a.status}[/]", a.detail)
+    console.print(table)
+    for i, step in enumerate(report.manual, 1):
+        console.print(f"\n[bold magenta]Manual step {i}:[/] {step.title}", highlight=False)
+        for line in step.steps:
+            console.print(f"  - {line}", highlight=False)
+    changes = report.changes
+    verb = "would change" if report.dry_run else "changed"
+    console.print(
+        f"\n{changes} {'thing' if changes == 1 else 'things'} {verb}; {len(report.manual)} manual steps."
+    )
+    if report.field_ids:
+        pairs = ", ".join(f"{n} = {i}" for n, i in report.field_ids.items())
+        console.print(f"field ids: {pairs}", highlight=False)

@@ -1,1 +1,0 @@
-"""The daemon's web face: HTTP endpoints and the status page."""
