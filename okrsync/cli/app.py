@@ -318,4 +318,3 @@ def main() -> None:
             highlight=False,
         )
         sys.exit(exit_codes.INTERNAL)
-
