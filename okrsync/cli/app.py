@@ -151,7 +151,7 @@ def backfill(
     json_out: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
 ) -> None:
     """One-off: write OKR fields on every in-scope issue and rebuild progress history."""
-    from okrsync.sync.backfill import backfill_once
+    from okrsync.cli.backfill import backfill_once
 
     settings = _state(ctx).settings(config)
     raise typer.Exit(

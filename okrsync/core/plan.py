@@ -24,9 +24,10 @@ from okrsync.core.coach import stale_since
 from okrsync.core.mappers.issue_fields import key_order
 from okrsync.core.rollup import Score, ScoredTree
 from okrsync.domain.doc import BulletList, Doc, Inline, Link, Mention, Paragraph, Text
+from okrsync.domain.keys import ISSUE_PROPERTY
 from okrsync.domain.model import ActionPlan, Health, KeyResult, Objective, Period, StatusCategory
 
-PROPERTY_KEY = "okrsync"
+PROPERTY_KEY = ISSUE_PROPERTY
 TEXT_LIMIT = 255  # Jira's single-line text fields hold 255 characters
 LABEL_LIMIT = 255  # and a label 255 characters
 PRECISION = 1  # percentages are written with one decimal

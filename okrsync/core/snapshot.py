@@ -21,9 +21,10 @@ from typing import Any
 
 from okrsync.core.plan import pct
 from okrsync.core.rollup import Score, ScoredTree
+from okrsync.domain.keys import META_LAST_TREE
 
 SCHEMA = "okrsync.tree/1"
-META_KEY = "last_tree"
+META_KEY = META_LAST_TREE
 
 
 def _score(s: Score) -> dict[str, Any]:

@@ -52,6 +52,7 @@ from okrsync.daemon.webhooks import (
     WebhookReceiver,
 )
 from okrsync.domain.config import ConfigError, Settings
+from okrsync.domain.keys import META_DAEMON_LEADER
 from okrsync.domain.model import OkrsyncError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
@@ -65,7 +66,7 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-LEADER_META = "daemon_leader"
+LEADER_META = META_DAEMON_LEADER
 JIRA_PROBE_SECONDS = 30.0
 
 

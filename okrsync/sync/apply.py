@@ -25,6 +25,7 @@ from typing import Any
 
 from okrsync.core.plan import Change, CommentPost, FieldEdit, Plan, PropertySet, value_hash
 from okrsync.domain.doc import Doc, Paragraph, Text
+from okrsync.domain.keys import COMMENT_PROPERTY
 from okrsync.jira.errors import (
     JiraAuthError,
     JiraBadRequest,
@@ -40,7 +41,6 @@ from okrsync.state.store import StateStore
 
 log = logging.getLogger(__name__)
 
-COMMENT_PROPERTY = "okrsync"
 RECORD_BATCH = 200
 NOTIFY_HINT = (
     " — okrsync edits without notifications (writeback.notify_users: false), which Jira allows only "

@@ -25,20 +25,13 @@ Writes are idempotent anyway (the plan sees what Jira shows; applied writes are 
 
 from __future__ import annotations
 
-import calendar
-import json
 import logging
-import re
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
-from okrsync.cli.progress import stage_progress
 from okrsync.core.history import (
     History,
     days_between,
@@ -47,99 +40,40 @@ from okrsync.core.history import (
     scores_of,
     tracked_fields,
 )
-from okrsync.core.mappers import issue_fields as f
-from okrsync.core.mappers.tree import JiraSnapshot
-from okrsync.core.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds, plan_changes
+from okrsync.core.periods import BackfillError
+from okrsync.core.plan import Plan, WritebackIds, plan_changes
 from okrsync.core.rollup import ScoredTree
-from okrsync.domain import exit_codes
 from okrsync.domain.config import PeriodConfig, Settings
-from okrsync.domain.model import OkrsyncError, exit_code_of
-from okrsync.jira.errors import JiraError, JiraNotFound
+from okrsync.domain.keys import META_BACKFILL_CURSOR
+from okrsync.jira.errors import JiraError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.models import ProgressPoint
 from okrsync.state.store import StateStore
-from okrsync.sync.apply import Applier, ApplyError
+from okrsync.sync.changelogs import read_with_changelogs
 from okrsync.sync.engine import SyncReport, rollup_policy, run_sync, writeback_ids
-from okrsync.sync.fetch import Fetcher
+from okrsync.sync.run_report import RunReport, record_run
 from okrsync.sync.scope import ReadPlan, plan_read
+from okrsync.sync.writeback import apply_plan, comment_policy, issue_now, prior_writes
 
 log = logging.getLogger(__name__)
 
-CURSOR_KEY = "backfill"
+CURSOR_KEY = META_BACKFILL_CURSOR
 CURSOR_VERSION = 1
 CHUNK_DAYS = 7
 """Days recorded (and the cursor moved) at a time."""
-
-_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
-_HALF = re.compile(r"^(\d{4})-?H([12])$", re.IGNORECASE)
-
-
-class BackfillError(OkrsyncError):
-    """Backfill arguments that cannot be used."""
-
-
-# ------------------------------------------------------------------------------- arguments
-
-
-def parse_period(text: str, current: PeriodConfig) -> PeriodConfig:
-    """``--period``: ``YYYY-Qn``, ``YYYY-Hn``, ``START..END`` (ISO days), or the configured name."""
-    value = text.strip()
-    if value == current.name:
-        return current
-    start: date
-    end: date
-    name = value
-    if m := _QUARTER.match(value):
-        year, quarter = int(m.group(1)), int(m.group(2))
-        start = date(year, 3 * quarter - 2, 1)
-        end = date(year, 3 * quarter, calendar.monthrange(year, 3 * quarter)[1])
-        name = f"{year}-Q{quarter}"
-    elif m := _HALF.match(value):
-        year, half = int(m.group(1)), int(m.group(2))
-        start = date(year, 1 if half == 1 else 7, 1)
-        end = date(year, 6, 30) if half == 1 else date(year, 12, 31)
-        name = f"{year}-H{half}"
-    elif ".." in value:
-        first, _, last = value.partition("..")
-        try:
-            start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
-        except ValueError:
-            raise BackfillError(
-                f"--period {value!r}: START..END needs two days as YYYY-MM-DD, e.g. 2026-07-01..2026-09-30."
-            ) from None
-        if end < start:
-            raise BackfillError(f"--period {value!r}: the end is before the start. Swap the two days.")
-    else:
-        raise BackfillError(
-            f"--period {value!r} is not a period. Use YYYY-Qn (e.g. 2026-Q3), YYYY-Hn, "
-            f"START..END (e.g. 2026-07-01..2026-09-30) or the configured period's name ({current.name})."
-        )
-    if (start, end) == (current.start, current.end):
-        return current
-    return PeriodConfig(name=name, start=start, end=end)
-
-
-def parse_day(text: str, option: str = "--since") -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise BackfillError(f"{option} {text!r} is not a day. Use YYYY-MM-DD, e.g. 2026-10-15.") from None
 
 
 # ---------------------------------------------------------------------------------- report
 
 
-@dataclass
-class BackfillReport:
+@dataclass(kw_only=True)
+class BackfillReport(RunReport):
     """What one backfill did; ``as_dict`` is the ``--json`` output and the run record's summary."""
 
-    run_id: int | None
     period: str
     first_day: date | None = None
     last_day: date | None = None
     past: bool = False
-    status: str = "ok"
-    dry_run: bool = False
     resumed: bool = False
     issues_read: int = 0
     changelog_entries: int = 0
@@ -149,42 +83,16 @@ class BackfillReport:
     key_results: int = 0
     objectives: int = 0
     points: int = 0
-    field_edits: int = 0
-    field_values: int = 0
-    properties: int = 0
-    comments_posted: int = 0
-    comments_updated: int = 0
-    planned: int = 0
     left_alone: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-    errors: list[ApplyError] = field(default_factory=list)
-    failure: str | None = None
-    failure_exit: int = exit_codes.NEEDS_FIX
-    """The exit code of a failed backfill: that of the error that stopped it."""
-    plan: Plan | None = None
     sync: SyncReport | None = None
     final: ScoredTree | None = None
 
-    @property
-    def exit_code(self) -> int:
-        """0 ok, 1 partial, else the failure's code (see :mod:`okrsync.domain.exit_codes`)."""
-        return {"ok": exit_codes.OK, "partial": exit_codes.ATTENTION}.get(self.status, self.failure_exit)
-
-    @property
-    def writes(self) -> int:
-        return self.field_edits + self.properties + self.comments_posted + self.comments_updated
-
     def as_dict(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id,
             "period": self.period,
             "first_day": self.first_day.isoformat() if self.first_day else None,
             "last_day": self.last_day.isoformat() if self.last_day else None,
             "past_period": self.past,
-            "status": self.status,
-            "dry_run": self.dry_run,
             "resumed": self.resumed,
             "issues_read": self.issues_read,
             "changelog_entries": self.changelog_entries,
@@ -194,117 +102,9 @@ class BackfillReport:
             "key_results": self.key_results,
             "objectives": self.objectives,
             "points": self.points,
-            "field_edits": self.field_edits,
-            "field_values": self.field_values,
-            "properties": self.properties,
-            "comments_posted": self.comments_posted,
-            "comments_updated": self.comments_updated,
-            "planned_changes": self.planned,
             "left_alone": self.left_alone,
-            "requests": self.requests,
-            "seconds": round(self.seconds, 3),
-            "warnings": self.warnings,
-            "errors": [e.as_dict() for e in self.errors],
-            "failure": self.failure,
+            **super().as_dict(),
         }
-
-
-# ---------------------------------------------------------------------------------- reading
-
-
-class _ChangelogFetcher(Fetcher):
-    """The sync's reads, each search also returning changelogs (Data Center)."""
-
-    def _search(self, jql: str) -> list[f.RawIssue]:
-        return list(
-            self.gateway.search(
-                jql, list(self.plan.fields), expand=("changelog",), properties=self.properties
-            )
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class _Read:
-    snapshot: JiraSnapshot
-    issues: Mapping[str, f.RawIssue]
-    entries: int
-    warnings: tuple[str, ...] = ()
-
-
-def _with_changelog(raw: f.RawIssue, histories: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    return {**raw, "changelog": {"startAt": 0, "total": len(histories), "histories": list(histories)}}
-
-
-def _truncated(raw: f.RawIssue) -> bool:
-    log_ = raw.get("changelog")
-    if not isinstance(log_, Mapping):
-        return True
-    histories = log_.get("histories")
-    total = log_.get("total")
-    got = len(histories) if isinstance(histories, list) else 0
-    return isinstance(total, int) and total > got
-
-
-def read_with_changelogs(
-    gateway: JiraGateway,
-    cfg: Settings,
-    plan: ReadPlan,
-    on_progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
-) -> _Read:
-    """The scope as a full sync reads it, every issue with its whole changelog."""
-    warnings: list[str] = []
-    cloud = gateway.flavor == "cloud"
-    on_progress("read", 0, 1)
-    fetcher = Fetcher(gateway, cfg, plan) if cloud else _ChangelogFetcher(gateway, cfg, plan)
-    fetched = fetcher.fetch({}, since=None, full=True)
-    warnings.extend(fetched.warnings)
-    on_progress("read", 1, 1)
-    logs: dict[str, list[dict[str, Any]]] = {}
-    issues = fetched.issues
-    if cloud:
-        by_id = {str(raw.get("id")): key for key, raw in issues.items() if raw.get("id") is not None}
-        on_progress("changelogs", 0, len(by_id))
-        try:
-            bulk = gateway.changelogs(list(by_id))
-            logs = {by_id[i]: h for i, h in bulk.items() if i in by_id}
-        except JiraNotFound:
-            warnings.append(
-                "this site has no bulk changelog endpoint; changelogs were read one issue at a time"
-            )
-            for n, key in enumerate(issues, 1):
-                logs[key] = gateway.issue_changelog(key)
-                on_progress("changelogs", n, len(issues))
-        on_progress("changelogs", len(by_id), len(by_id))
-    else:
-        again = [key for key, raw in issues.items() if _truncated(raw)]
-        on_progress("changelogs", 0, len(again))
-        for n, key in enumerate(again, 1):
-            logs[key] = gateway.issue_changelog(key)
-            on_progress("changelogs", n, len(again))
-
-    def conv(raw: f.RawIssue) -> dict[str, Any]:
-        key = f.key_of(raw)
-        if key in logs:
-            return _with_changelog(raw, logs[key])
-        return dict(raw)
-
-    converted = {key: conv(raw) for key, raw in issues.items()}
-
-    def same(raw: f.RawIssue) -> f.RawIssue:
-        return converted.get(f.key_of(raw), raw)
-
-    snap = fetched.snapshot
-    snapshot = JiraSnapshot(
-        kr_epics=[[same(e) for e in group] for group in snap.kr_epics],
-        children=[same(c) for c in snap.children],
-        objective_issues=[same(o) for o in snap.objective_issues],
-    )
-    entries = 0
-    for raw in converted.values():
-        log_ = raw.get("changelog")
-        histories = log_.get("histories") if isinstance(log_, Mapping) else None
-        entries += len(histories) if isinstance(histories, list) else 0
-    return _Read(snapshot, converted, entries, tuple(warnings))
 
 
 # ---------------------------------------------------------------------------------- cursor
@@ -325,17 +125,6 @@ def _resumable(cursor: Any, period: PeriodConfig, first: date) -> bool:
 
 
 # -------------------------------------------------------------------------------- the run
-
-
-def _issue_now(raw: f.RawIssue, ids: WritebackIds, properties_known: bool) -> IssueNow:
-    fields = f.fields_of(raw)
-    props = raw.get("properties")
-    prop = props.get("okrsync") if isinstance(props, Mapping) else None
-    return IssueNow(
-        {fid: fields.get(fid) for fid in ids.present()},
-        prop if isinstance(prop, Mapping) else None,
-        properties_known,
-    )
 
 
 def run_backfill(
@@ -431,39 +220,26 @@ def run_backfill(
     except KeyboardInterrupt:
         report.status = "failed"
         report.failure = "interrupted; run okrsync backfill --resume to continue"
-        _finish(store, report, clock, started, requests_before, gateway)
+        _finish(store, report, now, started, requests_before, gateway)
         raise
     except Exception as exc:  # a failed backfill is reported and recorded, never crashes the caller
-        report.status = "failed"
-        report.failure = str(exc) or exc.__class__.__name__
-        report.failure_exit = exit_code_of(exc)
-        log.exception("backfill failed")
-    _finish(store, report, clock, started, requests_before, gateway)
+        report.fail(exc, log, "backfill")
+    _finish(store, report, now, started, requests_before, gateway)
     return report
 
 
 def _finish(
     store: StateStore,
     report: BackfillReport,
-    clock: Callable[[], datetime],
+    now: datetime,
     started: float,
     requests_before: int,
     gateway: JiraGateway,
 ) -> None:
     report.requests = int(gateway.stats.snapshot()["requests"]) - requests_before
     report.seconds = time.perf_counter() - started
-    if report.run_id is not None:
-        store.finish_run(
-            report.run_id,
-            ended_at=clock(),
-            status=report.status,
-            requests=report.requests,
-            writes=report.writes,
-            comments=report.comments_posted + report.comments_updated,
-            errors=len(report.errors) + (1 if report.failure else 0),
-            warnings=len(report.warnings),
-            summary=report.as_dict(),
-        )
+    # on the same clock as the start, like a sync: ``now``
+    record_run(store, report, ended_at=now + timedelta(seconds=report.seconds))
 
 
 def _run(
@@ -588,8 +364,7 @@ def _run(
         report.field_edits, report.field_values = sync.field_edits, sync.field_values
         report.properties = sync.properties
         report.comments_posted, report.comments_updated = sync.comments_posted, sync.comments_updated
-        report.planned = sync.planned
-        report.plan = sync.plan
+        report.planned, report.plan = sync.planned, sync.plan
         report.errors.extend(sync.errors)
         report.warnings.extend(w for w in sync.warnings if w not in report.warnings)
         if sync.status == "failed":
@@ -643,23 +418,15 @@ def _write_past(
     live = {tl.key for tl in history.timelines()} if live_period else store.mirror_keys()
     known = gateway.search_returns_properties
     # what Jira shows now: the newest version (write-back fields and properties are never rewound)
-    now_of = {tl.key: _issue_now(tl.versions[-1], ids, known) for tl in history.timelines()}
-    applied = store.applied()
-    records = {
-        (k[0], k[2]): CommentRecord(a.comment_id or "", a.value_hash)
-        for k, a in applied.items()
-        if k[1] == "comment"
-    }
-    property_hashes = {k[0]: a.value_hash for k, a in applied.items() if k[1] == "property"}
+    now_of = {tl.key: issue_now(tl.versions[-1], ids, known) for tl in history.timelines()}
+    prior = prior_writes(store)
     full = plan_changes(
         final,
         ids,
         now_of,
-        comments=CommentPolicy(
-            cfg.writeback.comments.status_change, False, False, cfg.policy.stale_after_days
-        ),
-        records=records,
-        property_hashes=property_hashes,
+        comments=comment_policy(cfg, celebrate=False, remind=False),
+        records=prior.comments,
+        property_hashes=prior.property_hashes,
     )
     kept = tuple(c for c in full.changes if c.issue_key not in live)
     report.left_alone = len({c.issue_key for c in full.changes if c.issue_key in live})
@@ -680,121 +447,17 @@ def _write_past(
     report.warnings.extend(past_plan.warnings)
     if dry_run:
         return
-    total = len(kept)
-    done = [0]
-
-    def step() -> None:
-        done[0] += 1
-        on_progress("write", done[0], total)
-
-    applier = Applier(
+    outcome, _applier = apply_plan(
+        cfg,
         gateway,
         store,
+        past_plan,
         run_id=report.run_id,
-        notify=cfg.writeback.notify_users,
         clock=clock,
         stop=stop,
-        on_change=step,
+        on_progress=on_progress,
     )
-    outcome = applier.apply(past_plan)
-    report.field_edits, report.field_values = outcome.field_edits, outcome.field_values
-    report.properties = outcome.properties
-    report.comments_posted, report.comments_updated = outcome.comments_posted, outcome.comments_updated
-    report.errors.extend(outcome.errors)
-    report.warnings.extend(outcome.warnings)
+    report.absorb(outcome)
     if outcome.stopped:
         report.status = "partial"
         report.warnings.append("stopped before every change was applied; okrsync backfill --resume continues")
-
-
-# ------------------------------------------------------------------------------------- CLI
-
-
-def summary_table(report: BackfillReport) -> Table:
-    what = "past period" if report.past else "current period"
-    mode = "dry run" if report.dry_run else ("resumed" if report.resumed else "full")
-    table = Table(
-        title=f"okrsync backfill {report.period} ({what}) — {mode}, {report.status}", show_header=False
-    )
-    table.add_column("what", style="bold")
-    table.add_column("", justify="right")
-    span = f"{report.first_day} … {report.last_day}" if report.first_day else "–"
-    recorded = "would record" if report.dry_run else "recorded"
-    rows: list[tuple[str, object]] = [
-        ("days", f"{report.days_total} ({span})"),
-        (f"days {recorded}", report.days_recorded),
-        ("days already done", report.days_skipped),
-        ("key results", report.key_results),
-        ("objectives", report.objectives),
-        (f"history points {recorded}", report.points),
-        ("issues read", report.issues_read),
-        ("changelog entries", report.changelog_entries),
-        ("fields written", f"{report.field_values} on {report.field_edits} issues"),
-        ("properties written", report.properties),
-        ("comments posted / updated", f"{report.comments_posted} / {report.comments_updated}"),
-        ("requests made", report.requests),
-        ("warnings", len(report.warnings)),
-        ("errors", len(report.errors) + (1 if report.failure else 0)),
-        ("time", f"{report.seconds:.1f} s"),
-    ]
-    if report.dry_run:
-        rows.insert(8, ("changes planned", report.planned))
-    if report.left_alone:
-        rows.insert(9, ("issues left to the live sync", report.left_alone))
-    for name, value in rows:
-        table.add_row(name, str(value))
-    return table
-
-
-def backfill_once(
-    settings: Settings,
-    console: Console,
-    err_console: Console,
-    *,
-    period: str | None = None,
-    since: str | None = None,
-    dry_run: bool = False,
-    resume: bool = False,
-    json_out: bool = False,
-    now: datetime | None = None,
-) -> int:
-    """``okrsync backfill``; returns the exit code: 0 ok, 1 partial, 2 failed."""
-    from okrsync.cli.run_summary import print_outcome
-
-    period_cfg = parse_period(period, settings.period) if period else None
-    since_day = parse_day(since) if since else None
-    now = now or datetime.now(UTC)
-    show_progress = console.is_terminal and not json_out
-    labels = {
-        "read": "reading Jira",
-        "changelogs": "reading changelogs",
-        "history": "rebuilding history (days)",
-        "sync": "sync: reading Jira",
-        "write": "writing to Jira",
-    }
-    with StateStore.open(settings.sync.state_url) as store, JiraGateway(settings.jira) as gateway:
-        if not dry_run:
-            # one writer at a time: a daemon (or another sync) on this store would race us to post
-            # the same comment; the lock is released when the store closes
-            store.require_leader()
-        with stage_progress(console, enabled=show_progress, labels=labels) as on_progress:
-            report = run_backfill(
-                settings,
-                store=store,
-                gateway=gateway,
-                now=now,
-                period=period_cfg,
-                since=since_day,
-                dry_run=dry_run,
-                resume=resume,
-                on_progress=on_progress,
-            )
-        names: dict[str, str] = {}
-        if report.plan is not None:
-            fids = {fid for edit in report.plan.field_edits for fid in edit.fields}
-            names = {fid: gateway.fields.name_of(fid) for fid in fids}
-    if json_out:
-        console.print_json(json.dumps(report.as_dict()))
-        return report.exit_code
-    print_outcome(report, summary_table(report), console, err_console, names=names, command="backfill")
-    return report.exit_code

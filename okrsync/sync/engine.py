@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,9 +17,6 @@ from okrsync.core.mappers import children
 from okrsync.core.mappers import issue_fields as f
 from okrsync.core.mappers.tree import build_tree
 from okrsync.core.plan import (
-    CommentPolicy,
-    CommentRecord,
-    IssueNow,
     Plan,
     WritebackIds,
     has_value,
@@ -28,86 +25,43 @@ from okrsync.core.plan import (
 from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
 from okrsync.core.snapshot import META_KEY as SNAPSHOT_KEY
 from okrsync.core.snapshot import snapshot_of
-from okrsync.domain import exit_codes
 from okrsync.domain.config import Settings
-from okrsync.domain.model import OkrsyncError, OkrTree, exit_code_of
+from okrsync.domain.keys import META_KR_EPICS
+from okrsync.domain.model import OkrTree
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.models import MirrorIssue, ProgressPoint
 from okrsync.state.store import StateStore
-from okrsync.sync.apply import Applier, ApplyError, ApplyOutcome
 from okrsync.sync.fetch import Fetcher
+from okrsync.sync.run_report import RunReport, record_run
 from okrsync.sync.scope import plan_read
+from okrsync.sync.writeback import apply_plan, comment_policy, issue_now, prior_writes
 
 log = logging.getLogger(__name__)
 
-KR_EPICS_META = "kr_epics"
+KR_EPICS_META = META_KR_EPICS
 
 
-@dataclass
-class SyncReport:
+@dataclass(kw_only=True)
+class SyncReport(RunReport):
     """What one cycle did; ``as_dict`` is the ``--json`` output and the run record's summary."""
 
-    run_id: int | None
     mode: str
-    status: str = "ok"
-    dry_run: bool = False
     key_results: int = 0
     objectives: int = 0
     issues_in_scope: int = 0
     issues_read: int = 0
-    requests: int = 0
-    field_edits: int = 0
-    field_values: int = 0
-    properties: int = 0
-    comments_posted: int = 0
-    comments_updated: int = 0
-    planned: int = 0
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-    errors: list[ApplyError] = field(default_factory=list)
-    failure: str | None = None
-    failure_exit: int = exit_codes.NEEDS_FIX
-    """The exit code of a failed cycle: that of the error that stopped it."""
-    plan: Plan | None = None
     scored: ScoredTree | None = None
     health: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def exit_code(self) -> int:
-        """0 ok, 1 partial, else the failure's code (see :mod:`okrsync.domain.exit_codes`)."""
-        return {"ok": exit_codes.OK, "partial": exit_codes.ATTENTION}.get(self.status, self.failure_exit)
-
-    @property
-    def error_count(self) -> int:
-        """The changes Jira refused, plus one for the failure that stopped the cycle."""
-        return len(self.errors) + (1 if self.failure else 0)
-
-    @property
-    def writes(self) -> int:
-        return self.field_edits + self.properties + self.comments_posted + self.comments_updated
-
     def as_dict(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id,
             "mode": self.mode,
-            "status": self.status,
-            "dry_run": self.dry_run,
             "key_results": self.key_results,
             "objectives": self.objectives,
             "issues_in_scope": self.issues_in_scope,
             "issues_read": self.issues_read,
-            "requests": self.requests,
-            "field_edits": self.field_edits,
-            "field_values": self.field_values,
-            "properties": self.properties,
-            "comments_posted": self.comments_posted,
-            "comments_updated": self.comments_updated,
-            "planned_changes": self.planned,
-            "seconds": round(self.seconds, 3),
             "health": self.health,
-            "warnings": self.warnings,
-            "errors": [e.as_dict() for e in self.errors],
-            "failure": self.failure,
+            **super().as_dict(),
         }
 
 
@@ -152,17 +106,6 @@ def moved_days(points: Iterable[ProgressPoint]) -> dict[str, date]:
             last[point.node_id] = point.day
         previous[point.node_id] = point.progress
     return last
-
-
-def _issue_now(raw: f.RawIssue, ids: WritebackIds, properties_known: bool) -> IssueNow:
-    fields = f.fields_of(raw)
-    props = raw.get("properties")
-    prop = props.get("okrsync") if isinstance(props, Mapping) else None
-    return IssueNow(
-        {fid: fields.get(fid) for fid in ids.present()},
-        prop if isinstance(prop, Mapping) else None,
-        properties_known,
-    )
 
 
 def _mirror_row(raw: f.RawIssue, ids: f.FieldIds, epics: set[str]) -> MirrorIssue:
@@ -216,26 +159,12 @@ def run_sync(
             on_progress=on_progress,
             refresh_keys=tuple(refresh_keys),
         )
-    except OkrsyncError as exc:  # a problem the user can fix: its message says how; no traceback
-        report.status, report.failure, report.failure_exit = "failed", str(exc), exc.exit_code
-        log.error("sync cycle failed: %s", exc)
     except Exception as exc:  # a failed cycle is reported and recorded, never crashes the caller
-        report.status, report.failure = "failed", str(exc) or exc.__class__.__name__
-        report.failure_exit = exit_code_of(exc)
-        log.exception("sync cycle failed")
+        report.fail(exc, log, "sync cycle")
     report.requests = int(gateway.stats.snapshot()["requests"]) - int(requests_before)
     report.seconds = time.perf_counter() - started
-    store.finish_run(
-        run_id,
-        ended_at=now + timedelta(seconds=report.seconds),  # on the same clock as the start: ``now``
-        status=report.status,
-        requests=report.requests,
-        writes=report.writes,
-        comments=report.comments_posted + report.comments_updated,
-        errors=report.error_count,
-        warnings=len(report.warnings),
-        summary=report.as_dict(),
-    )
+    # on the same clock as the start: ``now``
+    record_run(store, report, ended_at=now + timedelta(seconds=report.seconds))
     return report
 
 
@@ -288,35 +217,23 @@ def _cycle(
     # what Jira shows now: the merged issues (fresh from Jira, or the mirror of what we wrote)
     merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in fetched.issues.items()}
     known = gateway.search_returns_properties
-    issue_now = {k: _issue_now(raw, ids, known) for k, raw in merged.items()}
+    now_in_jira = {k: issue_now(raw, ids, known) for k, raw in merged.items()}
     # keys Jira says are gone (deleted, unbrowsable) cannot be cleared: no futile write
     leaving = [k for k in fetched.removed if k in mirror and k not in fetched.gone]
     for key in leaving:
-        issue_now[key] = _issue_now(mirror[key], ids, known)
-    applied = store.applied()
-    records = {
-        (k[0], k[2]): CommentRecord(a.comment_id or "", a.value_hash)
-        for k, a in applied.items()
-        if k[1] == "comment"
-    }
-    property_hashes = {k[0]: a.value_hash for k, a in applied.items() if k[1] == "property"}
+        now_in_jira[key] = issue_now(mirror[key], ids, known)
+    prior = prior_writes(store)
     out_of_scope = [
-        k for k in leaving if any(has_value(issue_now[k].fields.get(fid)) for fid in ids.present())
+        k for k in leaving if any(has_value(now_in_jira[k].fields.get(fid)) for fid in ids.present())
     ]
-    comment_cfg = cfg.writeback.comments
     plan = (
         plan_changes(
             scored,
             ids,
-            issue_now,
-            comments=CommentPolicy(
-                comment_cfg.status_change,
-                comment_cfg.celebrate,
-                comment_cfg.stale_reminder,
-                cfg.policy.stale_after_days,
-            ),
-            records=records,
-            property_hashes=property_hashes,
+            now_in_jira,
+            comments=comment_policy(cfg),
+            records=prior.comments,
+            property_hashes=prior.property_hashes,
             last_change=moved_days(store.history(since=tree.period.start)),
             out_of_scope=out_of_scope,
         )
@@ -335,31 +252,19 @@ def _cycle(
     if fetched.removed:
         store.delete_issues(fetched.removed)
 
-    total = len(plan.changes)
-    done = [0]
-
-    def step() -> None:
-        done[0] += 1
-        on_progress("write", done[0], total)
-
-    applier = Applier(
+    outcome, applier = apply_plan(
+        cfg,
         gateway,
         store,
+        plan,
         run_id=report.run_id,
-        notify=cfg.writeback.notify_users,
         clock=clock,
-        mirror=merged,
         stop=stop,
-        on_change=step,
+        on_progress=on_progress,
+        mirror=merged,
+        out_of_scope=out_of_scope,
     )
-    outcome: ApplyOutcome = applier.apply(plan, out_of_scope)
-    report.field_edits = outcome.field_edits
-    report.field_values = outcome.field_values
-    report.properties = outcome.properties
-    report.comments_posted = outcome.comments_posted
-    report.comments_updated = outcome.comments_updated
-    report.errors.extend(outcome.errors)
-    report.warnings.extend(outcome.warnings)
+    report.absorb(outcome)
     # keep what we wrote in the mirror, so that the plan of the next cycle sees it
     store.upsert_issues(
         _mirror_row(merged[k], read_plan.ids, epic_set) for k in applier.touched if k in merged

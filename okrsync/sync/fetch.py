@@ -43,6 +43,7 @@ from okrsync.core.mappers import children
 from okrsync.core.mappers import issue_fields as f
 from okrsync.core.mappers.tree import JiraSnapshot
 from okrsync.domain.config import Settings
+from okrsync.domain.keys import ISSUE_PROPERTY
 from okrsync.jira.errors import JiraBadRequest, JiraError, describe_jira_reasons
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.jql import jql_quote, split_order_by
@@ -119,18 +120,26 @@ def _in(keys: Iterable[str]) -> str:
 
 
 class Fetcher:
-    """One cycle's reads; ``mirror`` is what the state store holds from earlier cycles."""
+    """One cycle's reads; ``mirror`` is what the state store holds from earlier cycles.
 
-    def __init__(self, gateway: JiraGateway, cfg: Settings, plan: ReadPlan) -> None:
+    ``expand``: what every search also expands (a backfill on Data Center reads changelogs so).
+    """
+
+    def __init__(
+        self, gateway: JiraGateway, cfg: Settings, plan: ReadPlan, *, expand: Sequence[str] = ()
+    ) -> None:
         self.gateway = gateway
         self.cfg = cfg
         self.plan = plan
-        self.properties: list[str] = ["okrsync"] if gateway.search_returns_properties else []
+        self.expand = tuple(expand)
+        self.properties: list[str] = [ISSUE_PROPERTY] if gateway.search_returns_properties else []
         self._gone: set[str] = set()  # upper-cased keys Jira said are gone, this fetch
         self._warnings: list[str] = []
 
     def _search(self, jql: str) -> list[f.RawIssue]:
-        return list(self.gateway.search(jql, list(self.plan.fields), properties=self.properties))
+        return list(
+            self.gateway.search(jql, list(self.plan.fields), expand=self.expand, properties=self.properties)
+        )
 
     def _scope_chunks(
         self, fetch_keys: Sequence[str], epics: Sequence[str]

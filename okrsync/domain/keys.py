@@ -1,0 +1,27 @@
+"""One place for each key okrsync stores things under, in Jira and in its state store.
+
+Jira: the issue property and the comment property that carry okrsync's data and identities.
+State store: the meta keys (``StateStore.get_meta``/``set_meta``) of every module that keeps one.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ISSUE_PROPERTY: Final = "okrsync"
+"""The issue property with the explainable roll-up on KR epics (and Jira-side objectives)."""
+
+COMMENT_PROPERTY: Final = "okrsync"
+"""The comment property with the identity of each comment okrsync posts."""
+
+META_LAST_TREE: Final = "last_tree"
+"""The scored tree of the last sync (the reports, the status page)."""
+
+META_KR_EPICS: Final = "kr_epics"
+"""The KR epics the last complete cycle found (what the next incremental cycle reads below)."""
+
+META_BACKFILL_CURSOR: Final = "backfill"
+"""Where an interrupted backfill continues."""
+
+META_DAEMON_LEADER: Final = "daemon_leader"
+"""Which daemon process leads (pid, host, since)."""
