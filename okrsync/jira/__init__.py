@@ -1,5 +1,9 @@
-"""The Jira adapter: the gateway (the only code that talks to Jira), fields, markup, retries."""
+"""The Jira adapter, the only code that talks to Jira: the gateway (issues, comments, properties,
+changelogs) on one client (auth, pacing, retry, errors), searches, setup-only admin calls, fields,
+JQL, markup."""
 
+from okrsync.jira.admin import JiraAdmin
+from okrsync.jira.client import JiraClient
 from okrsync.jira.errors import (
     JiraAuthError,
     JiraBadRequest,
@@ -20,8 +24,10 @@ __all__ = [
     "Doc",
     "FieldRegistry",
     "Heading",
+    "JiraAdmin",
     "JiraAuthError",
     "JiraBadRequest",
+    "JiraClient",
     "JiraError",
     "JiraGateway",
     "JiraHTTPError",

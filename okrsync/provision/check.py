@@ -133,7 +133,7 @@ def _permissions(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> No
     who = report.user or "the account"
     try:
         for project in config_projects(cfg):
-            have = gateway.permissions(*wanted, project_key=project)
+            have = gateway.admin.permissions(*wanted, project_key=project)
             missing = [PERMISSION_NAMES[p] for p in wanted if not have.get(p)]
             if missing:
                 report.problems.append(
@@ -144,7 +144,7 @@ def _permissions(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> No
                         "(Project settings → Permissions), or use another account.",
                     )
                 )
-        if not gateway.permissions("ADMINISTER").get("ADMINISTER"):
+        if not gateway.admin.permissions("ADMINISTER").get("ADMINISTER"):
             report.warnings.append(
                 Problem(
                     "permission",

@@ -361,7 +361,7 @@ def run_setup(cfg: Settings, gateway: JiraGateway, *, dry_run: bool = False) -> 
     Raises :class:`SetupPermissionError` (before any write) when the account may not administer
     Jira.
     """
-    have = gateway.permissions("ADMINISTER").get("ADMINISTER", False)
+    have = gateway.admin.permissions("ADMINISTER").get("ADMINISTER", False)
     if not have:
         who = cfg.jira.email or "the account of the configured token"
         raise SetupPermissionError(
@@ -378,6 +378,7 @@ class _Setup:
     def __init__(self, cfg: Settings, gateway: JiraGateway, report: SetupReport) -> None:
         self.cfg = cfg
         self.gw = gateway
+        self.admin = gateway.admin
         self.report = report
         self.dry = report.dry_run
         self.cloud = gateway.flavor == "cloud"
@@ -414,7 +415,7 @@ class _Setup:
             fid = reg.get_id(spec.name)
             if fid is None:
                 if not self.dry:
-                    made = self.gw.create_field(
+                    made = self.admin.create_field(
                         spec.name, spec.type_key, searcher_key=spec.searcher_key, description=spec.description
                     )
                     fid = str(made.get("id") or "")
@@ -494,22 +495,22 @@ class _Setup:
             self._dc_options(name, fid)
 
     def _cloud_options(self, name: str, fid: str) -> None:
-        contexts = self.gw.field_contexts(fid)
+        contexts = self.admin.field_contexts(fid)
         context = next((c for c in contexts if c.get("isGlobalContext")), contexts[0] if contexts else None)
         if context is None:
             if self.dry:
                 self.act("options", name, "created", "global context, then " + ", ".join(HEALTH_OPTIONS))
                 return
-            context = self.gw.create_field_context(fid, f"Default Configuration Scheme for {name}")
+            context = self.admin.create_field_context(fid, f"Default Configuration Scheme for {name}")
             self.act("options", f"{name} context", "created", "global, any issue type")
         ctx = str(context.get("id"))
-        existing = self.gw.field_options(fid, ctx)
+        existing = self.admin.field_options(fid, ctx)
         values = {str(o.get("value")): o for o in existing}
         missing = [v for v in HEALTH_OPTIONS if v not in values]
         disabled = [v for v in HEALTH_OPTIONS if v in values and values[v].get("disabled")]
         if missing:
             if not self.dry:
-                self.gw.add_field_options(fid, ctx, missing)
+                self.admin.add_field_options(fid, ctx, missing)
             self.act("options", name, "created", ", ".join(missing))
         if disabled:
             self.manual(
@@ -526,7 +527,7 @@ class _Setup:
             self.act("options", name, "exists", ", ".join(HEALTH_OPTIONS))
 
     def _dc_options(self, name: str, fid: str) -> None:
-        existing = self.gw.dc_field_options(fid)
+        existing = self.admin.dc_field_options(fid)
         if existing is None:
             self.manual("options", name, f'Check the health options of "{name}"', self._option_steps(name))
             return
@@ -571,8 +572,10 @@ class _Setup:
             return
         ids = [self.report.field_ids[n] for n in names if n in self.report.field_ids]
         pending = [n for n in names if n not in self.report.field_ids]
-        by_id = {str(p.get("id")): str(p.get("key")) for p in self.gw.projects() if p.get("key") in projects}
-        screens = self.gw.screens()
+        by_id = {
+            str(p.get("id")): str(p.get("key")) for p in self.admin.projects() if p.get("key") in projects
+        }
+        screens = self.admin.screens()
         chosen = []
         for screen in screens:
             scope = screen.get("scope") or {}
@@ -595,16 +598,16 @@ class _Setup:
             return
         for screen in chosen:
             sid, sname = str(screen.get("id")), str(screen.get("name"))
-            tabs = self.gw.screen_tabs(sid)
+            tabs = self.admin.screen_tabs(sid)
             if not tabs:
                 continue
             tab = str(tabs[0].get("id"))
-            on = {str(f.get("id")) for f in self.gw.screen_tab_fields(sid, tab)}
+            on = {str(f.get("id")) for f in self.admin.screen_tab_fields(sid, tab)}
             added = [self.gw.fields.name_of(fid) for fid in ids if fid not in on]
             if not self.dry:
                 for fid in ids:
                     if fid not in on:
-                        self.gw.add_screen_field(sid, tab, fid)
+                        self.admin.add_screen_field(sid, tab, fid)
             added += pending
             if added:
                 self.act("screen", sname, "updated", "added " + ", ".join(added))
@@ -619,12 +622,12 @@ class _Setup:
         for spec in filter_specs(self.cfg, objective_ids=self._objective_ids()):
             # a company objective's filter is found by its id, so a renamed objective renames it
             if spec.prefix:
-                found = self.gw.find_filters(spec.prefix, prefix=True)
+                found = self.admin.find_filters(spec.prefix, prefix=True)
             else:
-                found = self.gw.find_filters(spec.name)
+                found = self.admin.find_filters(spec.name)
             if not found:
                 if not self.dry:
-                    made = self.gw.create_shared_filter(
+                    made = self.admin.create_shared_filter(
                         spec.name, spec.jql, description=spec.description, share=SHARE_LOGGED_IN
                     )
                     ids[spec.name] = str(made.get("id"))
@@ -636,7 +639,7 @@ class _Setup:
                 self.act("filter", spec.name, "exists", f"id {current.get('id')}")
                 continue
             if not self.dry:
-                self.gw.update_filter(
+                self.admin.update_filter(
                     ids[spec.name], name=spec.name, jql=spec.jql, description=spec.description
                 )
             self.act("filter", spec.name, "updated", spec.jql)
@@ -651,7 +654,7 @@ class _Setup:
 
     def dashboard(self, filters: Mapping[str, str]) -> None:
         name = dashboard_name(self.cfg)
-        found = self.gw.find_dashboards(name)
+        found = self.admin.find_dashboards(name)
         wf = self.cfg.writeback.fields
         ids = {
             k: self.report.field_ids.get(n, n)
@@ -683,13 +686,13 @@ class _Setup:
             return
         else:
             did = str(
-                self.gw.create_dashboard(name, description=self._dashboard_text(), share=SHARE_LOGGED_IN).get(
-                    "id"
-                )
+                self.admin.create_dashboard(
+                    name, description=self._dashboard_text(), share=SHARE_LOGGED_IN
+                ).get("id")
             )
             self.act("dashboard", name, "created", f"id {did}, shared with logged-in users")
         specs = gadget_specs(filters.get(KR_FILTER, "?"), filters.get(RISK_FILTER, "?"), ids)
-        gadgets = self.gw.dashboard_gadgets(did) if found else []
+        gadgets = self.admin.dashboard_gadgets(did) if found else []
         for spec in specs:
             gadget = next(
                 (
@@ -714,24 +717,24 @@ class _Setup:
                 row, col = spec.row, spec.column
                 while (row, col) in taken:
                     row += 1
-                gadget = self.gw.add_gadget(
+                gadget = self.admin.add_gadget(
                     did, spec.module_key, title=spec.title, position={"row": row, "column": col}
                 )
                 gadgets.append(gadget)
-                self.gw.set_dashboard_item_property(
+                self.admin.set_dashboard_item_property(
                     did, str(gadget.get("id")), GADGET_CONFIG, dict(spec.config)
                 )
                 self.act("gadget", spec.title, "created", spec.module_key.split(":")[1])
                 continue
             gid = str(gadget.get("id"))
             subject = str(gadget.get("title") or spec.title)
-            current = self.gw.dashboard_item_property(did, gid, GADGET_CONFIG)
+            current = self.admin.dashboard_item_property(did, gid, GADGET_CONFIG)
             if isinstance(current, Mapping) and all(current.get(k) == v for k, v in spec.config.items()):
                 self.act("gadget", subject, "exists", f"id {gid}")
                 continue
             if not self.dry:
                 merged = {**(dict(current) if isinstance(current, Mapping) else {}), **spec.config}
-                self.gw.set_dashboard_item_property(did, gid, GADGET_CONFIG, merged)
+                self.admin.set_dashboard_item_property(did, gid, GADGET_CONFIG, merged)
             detail = "configuration"
             if subject != spec.title:
                 # the gateway has no call to rename a gadget: the old title stays until someone edits it

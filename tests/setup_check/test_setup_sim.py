@@ -333,7 +333,7 @@ def test_a_renamed_company_objective_renames_its_filter_instead_of_adding_one(
     actions = {(a.area, a.subject): a.status for a in report.actions if a.area == "filter"}
     assert actions[("filter", "OKR: CO-1 Customers first")] == "updated"
     with JiraGateway(cfg.jira) as gateway:
-        co1 = gateway.find_filters("OKR: CO-1 ", prefix=True)
+        co1 = gateway.admin.find_filters("OKR: CO-1 ", prefix=True)
     assert [f["name"] for f in co1] == ["OKR: CO-1 Customers first"]  # one filter, renamed
     again, _ = setup(renamed)
     assert again.changes == 0

@@ -1,10 +1,10 @@
-"""HTTP-level tests of the gateway's setup methods: the exact requests, per flavor, with `responses`."""
+"""HTTP-level tests of the setup-only calls (``gateway.admin``): the exact requests, per flavor, with `responses`."""
 
 from __future__ import annotations
 
 import pytest
 import responses
-from gwkit import BASE, GatewayFactory, body_of
+from gwkit import BASE, GatewayFactory, body_of, fields_payload
 from responses import matchers
 
 from okrsync.jira import JiraPermissionError
@@ -18,7 +18,7 @@ def test_create_field_sends_type_and_searcher(
     rsps.post(
         f"{BASE}/rest/api/3/field", json={"id": "customfield_10041", "name": "OKR Progress"}, status=201
     )
-    made = make_gateway("cloud").create_field(
+    made = make_gateway("cloud").admin.create_field(
         "OKR Progress",
         "com.atlassian.jira.plugin.system.customfieldtypes:float",
         searcher_key="com.atlassian.jira.plugin.system.customfieldtypes:exactnumber",
@@ -33,9 +33,23 @@ def test_create_field_sends_type_and_searcher(
     }
 
 
+def test_a_created_field_makes_the_gateway_read_the_field_list_again(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory
+) -> None:
+    rsps.get(f"{BASE}/rest/api/3/field", json=fields_payload("cloud"))
+    rsps.post(f"{BASE}/rest/api/3/field", json={"id": "customfield_10041"}, status=201)
+    gw = make_gateway("cloud")
+    assert gw.fields.get_id("OKR Progress") == "customfield_10200"
+    gw.admin.create_field("OKR Health", "com.atlassian.jira.plugin.system.customfieldtypes:select")
+    assert gw.fields.get_id("OKR Progress") == "customfield_10200"
+    assert [c.request.method for c in rsps.calls] == ["GET", "POST", "GET"]
+
+
 def test_create_field_context_is_global(rsps: responses.RequestsMock, make_gateway: GatewayFactory) -> None:
     rsps.post(f"{BASE}/rest/api/3/field/customfield_10043/context", json={"id": "10100", "name": "x"})
-    ctx = make_gateway("cloud").create_field_context("customfield_10043", "Default Configuration Scheme")
+    ctx = make_gateway("cloud").admin.create_field_context(
+        "customfield_10043", "Default Configuration Scheme"
+    )
     assert ctx["id"] == "10100"
     assert body_of(rsps.calls[0]) == {
         "name": "Default Configuration Scheme",
@@ -59,7 +73,7 @@ def test_dc_field_options_pages_from_one_and_uses_the_numeric_id(
         match=[matchers.query_param_matcher({"useAllContexts": "true", "maxResults": "1000", "page": "2"})],
         json={"options": [{"id": 2, "value": "On track", "disabled": False}], "total": 2},
     )
-    options = make_gateway("datacenter").dc_field_options("customfield_10203")
+    options = make_gateway("datacenter").admin.dc_field_options("customfield_10203")
     assert [o["value"] for o in options or []] == ["Done", "On track"]
     assert len(rsps.calls) == 2
 
@@ -68,7 +82,7 @@ def test_dc_field_options_is_none_where_the_resource_does_not_exist(
     rsps: responses.RequestsMock, make_gateway: GatewayFactory
 ) -> None:
     rsps.get(f"{BASE}/rest/api/2/customFields/10203/options", status=404, json={"errorMessages": ["no"]})
-    assert make_gateway("datacenter").dc_field_options("customfield_10203") is None
+    assert make_gateway("datacenter").admin.dc_field_options("customfield_10203") is None
 
 
 def test_screens_tabs_fields_and_adding_a_field(
@@ -81,7 +95,7 @@ def test_screens_tabs_fields_and_adding_a_field(
     rsps.get(f"{BASE}/rest/api/3/screens/7/tabs", json=[{"id": 10000, "name": "Field Tab"}])
     rsps.get(SCREEN_FIELDS, json=[{"id": "summary", "name": "Summary"}])
     rsps.post(SCREEN_FIELDS, json={"id": "customfield_10041", "name": "OKR Progress"})
-    gw = make_gateway("cloud")
+    gw = make_gateway("cloud").admin
     assert [s["id"] for s in gw.screens()] == [7]
     assert gw.screen_tabs("7") == [{"id": 10000, "name": "Field Tab"}]
     assert gw.screen_tab_fields("7", "10000") == [{"id": "summary", "name": "Summary"}]
@@ -96,7 +110,7 @@ def test_shared_filter_and_update(
 ) -> None:
     rsps.post(f"{BASE}/rest/api/{version}/filter", json={"id": "10000", "name": "OKR: key results"})
     rsps.put(f"{BASE}/rest/api/{version}/filter/10000", json={"id": "10000"})
-    gw = make_gateway(flavor)
+    gw = make_gateway(flavor).admin
     made = gw.create_shared_filter("OKR: key results", '"OKR Progress" is not EMPTY', description="d")
     assert made["id"] == "10000"
     assert body_of(rsps.calls[0]) == {
@@ -121,7 +135,7 @@ def test_find_dashboards_cloud_searches_by_name(
             "isLast": True,
         },
     )
-    found = make_gateway("cloud").find_dashboards("OKRs 2026-Q4")
+    found = make_gateway("cloud").admin.find_dashboards("OKRs 2026-Q4")
     assert [d["id"] for d in found] == ["2"]
     assert rsps.calls[0].request.params["dashboardName"] == "OKRs 2026-Q4"
 
@@ -138,7 +152,7 @@ def test_find_dashboards_dc_follows_next(rsps: responses.RequestsMock, make_gate
         match=[matchers.query_param_matcher({"startAt": "1", "maxResults": "1000"})],
         json={"dashboards": [{"id": "10100", "name": "OKRs 2026-Q4"}]},
     )
-    assert [d["id"] for d in make_gateway("datacenter").find_dashboards("OKRs 2026-Q4")] == ["10100"]
+    assert [d["id"] for d in make_gateway("datacenter").admin.find_dashboards("OKRs 2026-Q4")] == ["10100"]
     assert len(rsps.calls) == 2
 
 
@@ -151,7 +165,7 @@ def test_dashboard_gadget_and_item_property(
     prop = f"{BASE}/rest/api/3/dashboard/10001/items/6/properties/config"
     rsps.get(prop, status=404, json={"errorMessages": ["The property with key 'config' does not exist."]})
     rsps.put(prop, status=201, json={})
-    gw = make_gateway("cloud")
+    gw = make_gateway("cloud").admin
     assert gw.create_dashboard("OKRs 2026-Q4", description="d")["id"] == "10001"
     assert body_of(rsps.calls[0]) == {
         "name": "OKRs 2026-Q4",
@@ -186,7 +200,7 @@ def test_a_refused_field_creation_names_the_permission(
         json={"errorMessages": ["Only Jira administrators can access the fields configuration."]},
     )
     with pytest.raises(JiraPermissionError) as err:
-        make_gateway("cloud").create_field(
+        make_gateway("cloud").admin.create_field(
             "OKR Progress", "com.atlassian.jira.plugin.system.customfieldtypes:float"
         )
     assert "Administer Jira" in str(err.value)

@@ -1,0 +1,403 @@
+"""Setup-only Jira calls: custom fields and their contexts and options, screens, shared filters,
+dashboards and gadgets, and the permission checks of ``okrsync setup`` and ``okrsync check``.
+
+The sync never calls these; :attr:`okrsync.jira.gateway.JiraGateway.admin` gives them, on the
+gateway's own client (one pacer, one retry budget, one request count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from okrsync.jira.client import ADMIN, BROWSE, CREATE_SHARED, JiraClient
+
+
+def _nothing() -> None:
+    return None
+
+
+class JiraAdmin:
+    """The setup-only calls, through one :class:`~okrsync.jira.client.JiraClient`.
+
+    ``fields_changed`` is called after a field was created (the gateway forgets its field list).
+    """
+
+    def __init__(self, client: JiraClient, *, fields_changed: Callable[[], None] = _nothing) -> None:
+        self._client = client
+        self._fields_changed = fields_changed
+
+    # ------------------------------------------------------------------ permissions
+
+    def permissions(self, *names: str, project_key: str | None = None) -> dict[str, bool]:
+        """``{"EDIT_ISSUES": True, ...}`` from ``GET /rest/api/{v}/mypermissions``."""
+        params: dict[str, str] = {"permissions": ",".join(names)}
+        if project_key:
+            params["projectKey"] = project_key
+        data = self._client.json(
+            self._client.call(
+                "GET",
+                "/rest/api/{v}/mypermissions",
+                params=params,
+                operation="read permissions",
+                permission="",
+            )
+        )
+        perms = data.get("permissions", {})
+        return {n: bool(perms.get(n, {}).get("havePermission", False)) for n in names}
+
+    # ------------------------------------------------------------------ projects
+
+    def projects(self) -> list[dict[str, Any]]:
+        """Every project the account can see (Cloud: ``/project/search`` pages; DC: ``/project``)."""
+        if self._client.flavor == "cloud":
+            return self._client.paged_values("/rest/api/3/project/search", {}, "list the projects", BROWSE)
+        raw = self._client.json_any(
+            self._client.call("GET", "/rest/api/2/project", operation="list the projects", permission=BROWSE)
+        )
+        return list(raw) if isinstance(raw, list) else []
+
+    # ------------------------------------------------------------------ custom fields: contexts and options
+
+    def create_field(
+        self, name: str, type_key: str, *, searcher_key: str | None = None, description: str = ""
+    ) -> dict[str, Any]:
+        """``POST /rest/api/{v}/field`` (a custom field; needs Administer Jira).
+
+        ``type_key`` e.g. ``com.atlassian.jira.plugin.system.customfieldtypes:float``.
+        """
+        body: dict[str, Any] = {"name": name, "type": type_key, "description": description}
+        if searcher_key:
+            body["searcherKey"] = searcher_key
+        created = self._client.json(
+            self._client.call(
+                "POST",
+                "/rest/api/{v}/field",
+                body=body,
+                idempotent=False,
+                operation=f"create the field {name!r}",
+                permission=ADMIN,
+            )
+        )
+        self._fields_changed()  # the gateway re-reads its field list on next use
+        return created
+
+    def field_contexts(self, field_id: str) -> list[dict[str, Any]]:
+        """Cloud: the contexts of a custom field (``GET /rest/api/3/field/{id}/context``), all pages."""
+        return self._client.paged_values(
+            "/rest/api/3/field/{id}/context", {"id": field_id}, f"list the contexts of {field_id}", ADMIN
+        )
+
+    def create_field_context(self, field_id: str, name: str, *, description: str = "") -> dict[str, Any]:
+        """Cloud: a global context for a custom field (``POST /rest/api/3/field/{id}/context``).
+
+        Empty ``projectIds`` and ``issueTypeIds`` make it global and for any issue type
+        (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-custom-field-contexts/
+        #api-rest-api-3-field-fieldid-context-post).
+        """
+        return self._client.json(
+            self._client.call(
+                "POST",
+                "/rest/api/3/field/{id}/context",
+                path={"id": field_id},
+                body={"name": name, "description": description, "projectIds": [], "issueTypeIds": []},
+                idempotent=False,
+                operation=f"create a global context for {field_id}",
+                permission=ADMIN,
+            )
+        )
+
+    def field_options(self, field_id: str, context_id: str) -> list[dict[str, Any]]:
+        """Cloud: the options of a select field's context, all pages."""
+        return self._client.paged_values(
+            "/rest/api/3/field/{id}/context/{context}/option",
+            {"id": field_id, "context": context_id},
+            f"list the options of {field_id}",
+            ADMIN,
+        )
+
+    def add_field_options(
+        self, field_id: str, context_id: str, values: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """Cloud: ``POST /rest/api/3/field/{id}/context/{context}/option``, ``{"options": [{"value"}]}``."""
+        data = self._client.json(
+            self._client.call(
+                "POST",
+                "/rest/api/3/field/{id}/context/{context}/option",
+                path={"id": field_id, "context": context_id},
+                body={"options": [{"value": v} for v in values]},
+                idempotent=False,
+                operation=f"add options to {field_id}",
+                permission=ADMIN,
+            )
+        )
+        return list(data.get("options") or [])
+
+    def dc_field_options(self, field_id: str) -> list[dict[str, Any]] | None:
+        """Data Center: every option of a select field in all its contexts, or ``None`` where the
+        site has no such resource (before Jira 8.x).
+
+        ``GET /rest/api/2/customFields/{numericId}/options?useAllContexts=true`` answers
+        ``{"options": [{"id", "value", "disabled"}...], "total"}`` in pages numbered from 1
+        (https://developer.atlassian.com/server/jira/platform/rest/v10005/api-group-customfields/).
+        """
+        numeric = field_id.removeprefix("customfield_")
+        out: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            resp = self._client.call(
+                "GET",
+                "/rest/api/2/customFields/{id}/options",
+                path={"id": numeric},
+                params={"useAllContexts": "true", "maxResults": 1000, "page": page},
+                operation=f"list the options of {field_id}",
+                permission=ADMIN,
+                none_on_404=True,
+            )
+            if resp is None:
+                return None
+            data = self._client.json(resp)
+            options = data.get("options") or data.get("values") or []
+            out.extend(o for o in options if isinstance(o, dict))
+            total = data.get("total")
+            if not options or not isinstance(total, int) or len(out) >= total:
+                return out
+            page += 1
+
+    # ------------------------------------------------------------------ screens (Cloud)
+
+    def screens(self) -> list[dict[str, Any]]:
+        """Cloud: every screen (``GET /rest/api/3/screens``, all pages)."""
+        return self._client.paged_values("/rest/api/3/screens", {}, "list the screens", ADMIN)
+
+    def screen_tabs(self, screen_id: str) -> list[dict[str, Any]]:
+        """Cloud: the tabs of a screen, in order."""
+        raw = self._client.json_any(
+            self._client.call(
+                "GET",
+                "/rest/api/3/screens/{id}/tabs",
+                path={"id": screen_id},
+                operation=f"list the tabs of screen {screen_id}",
+                permission=ADMIN,
+            )
+        )
+        return [t for t in raw if isinstance(t, dict)] if isinstance(raw, list) else []
+
+    def screen_tab_fields(self, screen_id: str, tab_id: str) -> list[dict[str, Any]]:
+        """Cloud: the fields on one tab of a screen."""
+        raw = self._client.json_any(
+            self._client.call(
+                "GET",
+                "/rest/api/3/screens/{id}/tabs/{tab}/fields",
+                path={"id": screen_id, "tab": tab_id},
+                operation=f"list the fields of screen {screen_id}",
+                permission=ADMIN,
+            )
+        )
+        return [f for f in raw if isinstance(f, dict)] if isinstance(raw, list) else []
+
+    def add_screen_field(self, screen_id: str, tab_id: str, field_id: str) -> dict[str, Any]:
+        """Cloud: ``POST /rest/api/3/screens/{id}/tabs/{tab}/fields`` with ``{"fieldId"}``."""
+        return self._client.json(
+            self._client.call(
+                "POST",
+                "/rest/api/3/screens/{id}/tabs/{tab}/fields",
+                path={"id": screen_id, "tab": tab_id},
+                body={"fieldId": field_id},
+                idempotent=False,
+                operation=f"add {field_id} to screen {screen_id}",
+                permission=ADMIN,
+            )
+        )
+
+    # ------------------------------------------------------------------ filters
+
+    def find_filters(self, name: str, *, prefix: bool = False) -> list[dict[str, Any]]:
+        """Filters named ``name`` (or, with ``prefix``, whose name starts with it) visible to the
+        account (Cloud: filter search; DC: favourites, which okrsync's own filters are)."""
+        if self._client.flavor == "cloud":
+            found = self._client.paged_values(
+                "/rest/api/3/filter/search",
+                {},
+                f"search filters named {name!r}",
+                BROWSE,
+                params={"filterName": name, "expand": "jql"},
+            )
+        else:
+            raw = self._client.json_any(
+                self._client.call(
+                    "GET", "/rest/api/2/filter/favourite", operation="list favourite filters", permission=""
+                )
+            )
+            found = list(raw) if isinstance(raw, list) else []
+        if prefix:
+            return [f for f in found if str(f.get("name") or "").startswith(name)]
+        return [f for f in found if f.get("name") == name]
+
+    def create_shared_filter(
+        self,
+        name: str,
+        jql: str,
+        *,
+        description: str = "",
+        share: Sequence[Mapping[str, Any]] = ({"type": "authenticated"},),
+    ) -> dict[str, Any]:
+        """``POST /rest/api/{v}/filter`` shared as ``share`` (default: every logged-in user).
+
+        ``{"type": "authenticated"}`` shares with logged-in users (Jira shows it as ``loggedin``);
+        ``global`` would include anonymous users
+        (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-filters/#api-rest-api-3-filter-post).
+        """
+        # favourite, so that Data Center (which lists filters only through favourites) finds it again
+        body = {
+            "name": name,
+            "jql": jql,
+            "description": description,
+            "favourite": True,
+            "sharePermissions": list(share),
+        }
+        return self._client.json(
+            self._client.call(
+                "POST",
+                "/rest/api/{v}/filter",
+                body=body,
+                idempotent=False,
+                operation=f"create the filter {name!r}",
+                permission=CREATE_SHARED,
+            )
+        )
+
+    def update_filter(self, filter_id: str, *, name: str, jql: str, description: str | None = None) -> None:
+        """``PUT /rest/api/{v}/filter/{id}`` (only the owner may)."""
+        body: dict[str, Any] = {"name": name, "jql": jql}
+        if description is not None:
+            body["description"] = description
+        self._client.call(
+            "PUT",
+            "/rest/api/{v}/filter/{id}",
+            path={"id": filter_id},
+            body=body,
+            operation=f"update the filter {name!r}",
+            permission=CREATE_SHARED,
+        )
+
+    # ------------------------------------------------------------------ dashboards and gadgets
+
+    def find_dashboards(self, name: str) -> list[dict[str, Any]]:
+        """Dashboards named exactly ``name`` that the account can see.
+
+        Cloud: ``GET /rest/api/3/dashboard/search?dashboardName=``; Data Center has no search, so
+        ``GET /rest/api/2/dashboard`` pages (``startAt``/``maxResults``, ``next`` while more).
+        """
+        if self._client.flavor == "cloud":
+            found = self._client.paged_values(
+                "/rest/api/3/dashboard/search",
+                {},
+                f"search dashboards named {name!r}",
+                BROWSE,
+                params={"dashboardName": name},
+            )
+            return [d for d in found if d.get("name") == name]
+        out: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            data = self._client.json(
+                self._client.call(
+                    "GET",
+                    "/rest/api/2/dashboard",
+                    params={"startAt": start, "maxResults": 1000},
+                    operation="list the dashboards",
+                    permission="",
+                )
+            )
+            page = [d for d in data.get("dashboards") or [] if isinstance(d, dict)]
+            out.extend(d for d in page if d.get("name") == name)
+            start += len(page)
+            if not page or not data.get("next"):
+                return out
+
+    def create_dashboard(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        share: Sequence[Mapping[str, Any]] = ({"type": "authenticated"},),
+    ) -> dict[str, Any]:
+        """Cloud: ``POST /rest/api/3/dashboard`` (Data Center has no REST to create dashboards)."""
+        return self._client.json(
+            self._client.call(
+                "POST",
+                "/rest/api/3/dashboard",
+                body={
+                    "name": name,
+                    "description": description,
+                    "sharePermissions": list(share),
+                    "editPermissions": [],
+                },
+                idempotent=False,
+                operation=f"create the dashboard {name!r}",
+                permission=CREATE_SHARED,
+            )
+        )
+
+    def dashboard_gadgets(self, dashboard_id: str) -> list[dict[str, Any]]:
+        """Cloud: ``GET /rest/api/3/dashboard/{id}/gadget`` → its ``gadgets``."""
+        data = self._client.json(
+            self._client.call(
+                "GET",
+                "/rest/api/3/dashboard/{id}/gadget",
+                path={"id": dashboard_id},
+                operation=f"list the gadgets of dashboard {dashboard_id}",
+                permission="",
+            )
+        )
+        return [g for g in data.get("gadgets") or [] if isinstance(g, dict)]
+
+    def add_gadget(
+        self,
+        dashboard_id: str,
+        module_key: str,
+        *,
+        title: str,
+        position: Mapping[str, int],
+        color: str = "blue",
+    ) -> dict[str, Any]:
+        """Cloud: ``POST /rest/api/3/dashboard/{id}/gadget`` with ``moduleKey``
+        (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-dashboards/
+        #api-rest-api-3-dashboard-dashboardid-gadget-post)."""
+        return self._client.json(
+            self._client.call(
+                "POST",
+                "/rest/api/3/dashboard/{id}/gadget",
+                path={"id": dashboard_id},
+                body={"moduleKey": module_key, "title": title, "color": color, "position": dict(position)},
+                idempotent=False,
+                operation=f"add the gadget {title!r} to dashboard {dashboard_id}",
+                permission="",
+            )
+        )
+
+    def dashboard_item_property(self, dashboard_id: str, item_id: str, prop: str) -> Any | None:
+        """A dashboard item (gadget) property's value, ``None`` when it is not set."""
+        resp = self._client.call(
+            "GET",
+            "/rest/api/{v}/dashboard/{id}/items/{item}/properties/{prop}",
+            path={"id": dashboard_id, "item": item_id, "prop": prop},
+            operation=f"read the {prop} of gadget {item_id}",
+            permission="",
+            none_on_404=True,
+        )
+        return None if resp is None else self._client.json(resp).get("value")
+
+    def set_dashboard_item_property(self, dashboard_id: str, item_id: str, prop: str, value: Any) -> None:
+        """``PUT .../dashboard/{id}/items/{item}/properties/{prop}``: a gadget's ``config`` is an
+        object of strings (https://developer.atlassian.com/cloud/jira/platform/rest/v3/
+        api-group-dashboards/#api-rest-api-3-dashboard-dashboardid-items-itemid-properties-propertykey-put)."""
+        self._client.call(
+            "PUT",
+            "/rest/api/{v}/dashboard/{id}/items/{item}/properties/{prop}",
+            path={"id": dashboard_id, "item": item_id, "prop": prop},
+            body=value,
+            operation=f"configure gadget {item_id} (only the dashboard's owner may)",
+            permission="",
+        )

@@ -1,0 +1,447 @@
+"""The one request path to Jira: auth, pacing, retry, error mapping, per-request stats, dialect.
+
+Why plain ``requests`` and not the ``jira`` library's ``JIRA`` client: constructing ``JIRA``
+makes requests of its own (serverInfo, and more with some options), and it sends everything
+through ``ResilientSession``, which retries 429/5xx itself with its own delays. okrsync needs
+exact control over every request: which endpoint and body (the enhanced Cloud search, the
+largest page sizes), one retry layer whose bounds come from the configuration, a pacer that
+keeps us under ``requests_per_second``, and a count and timing of every request for the run
+record. So the REST calls go through one ``requests.Session`` whose transport adapters have
+retries off (``max_retries=0``), and all retrying happens in :mod:`okrsync.jira.retry` (tenacity):
+the ``jira`` library's retries are never layered under ours. The ``jira`` library stays a
+dependency of okrsync for what it is good at outside the sync path; nothing here imports it.
+
+Auth, per flavor: Cloud by email + API token (basic); Data Center by personal access token
+(``Authorization: Bearer``), or basic with email + password/API token when no PAT is configured.
+The flavor is configured, or detected once from serverInfo's ``deploymentType``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase, HTTPBasicAuth
+
+from okrsync.domain.config import JiraConfig
+from okrsync.domain.model import OkrsyncError
+from okrsync.jira.errors import (
+    JiraAuthError,
+    JiraBadRequest,
+    JiraError,
+    JiraHTTPError,
+    JiraNotFound,
+    JiraPermissionError,
+    JiraUnavailable,
+    MissingCredentialError,
+    describe_jira_reasons,
+    jira_messages,
+)
+from okrsync.jira.retry import (
+    RETRYABLE_SERVER_STATUSES,
+    ConnectFailure,
+    Pacer,
+    RetriesExhausted,
+    RetryPolicy,
+    connect_failure,
+)
+from okrsync.jira.stats import RequestStats
+
+Flavor = Literal["cloud", "datacenter"]
+
+ENV_API_TOKEN = "OKRSYNC_JIRA__API_TOKEN"  # noqa: S105  (a variable name, not a secret)
+ENV_PAT = "OKRSYNC_JIRA__PAT"
+ENV_EMAIL = "OKRSYNC_JIRA__EMAIL"
+
+BROWSE = "Browse projects"
+EDIT = "Edit issues"
+ADD_COMMENTS = "Add comments"
+EDIT_COMMENTS = "Edit all comments (or Edit own comments)"
+ADMIN = "Administer Jira"
+CREATE_SHARED = "Create shared objects"
+
+VALUES_PAGE = 100  # Cloud's {"values", "isLast"} resources: pages of at most 100
+
+_NO_BODY: Any = object()
+_OK = frozenset({200, 201, 204})
+
+
+def utc_now() -> datetime:
+    """The wall clock (the retry policy reads it for ``X-RateLimit-Reset``)."""
+    return datetime.now(UTC)
+
+
+def _error_name(error: BaseException | None) -> str:
+    """``ReadTimeout`` and the like; a timeout also names the setting that bounds it."""
+    name = type(error).__name__ if error is not None else "unknown"
+    if isinstance(error, requests.Timeout):
+        return f"{name}: no answer within jira.timeout_seconds"
+    return name
+
+
+class JiraClient:
+    """Sends every Jira request okrsync makes; see the module docstring for the choices."""
+
+    def __init__(
+        self,
+        cfg: JiraConfig,
+        *,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utc_now,
+        stats: RequestStats | None = None,
+    ) -> None:
+        if not cfg.url:
+            raise OkrsyncError(
+                "jira.url is not set: put your site's address (e.g. https://acme.atlassian.net) "
+                "under jira.url in the configuration, or set OKRSYNC_JIRA__URL."
+            )
+        self._cfg = cfg
+        self.base_url = cfg.url.rstrip("/")
+        self._session = session if session is not None else self._new_session()
+        self._clock = clock
+        self.stats = stats if stats is not None else RequestStats()
+        self._pacer = Pacer(cfg.requests_per_second, clock=clock, sleep=sleep)
+        self._retry = RetryPolicy(
+            max_retries=cfg.max_retries,
+            max_seconds=cfg.max_retry_seconds,
+            sleep=sleep,
+            clock=clock,
+            wall_clock=wall_clock,
+            on_retry=self.stats.record_retry,
+        )
+        self.lock = threading.RLock()
+        """Guards the caches of this client and of what is built on it (flavor, fields, ...)."""
+        self._flavor: Flavor | None = None if cfg.flavor == "auto" else cfg.flavor
+        self._server_info: dict[str, Any] | None = None
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        adapter = HTTPAdapter(max_retries=0)  # one retry layer only: ours
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers.update({"Accept": "application/json", "User-Agent": "okrsync"})
+        return session
+
+    @property
+    def configured_flavor(self) -> str:
+        """The flavor as configured or detected so far (``auto`` before detection)."""
+        return self._flavor or "auto"
+
+    def close(self) -> None:
+        self._session.close()
+
+    # ------------------------------------------------------------------ flavor
+
+    @property
+    def flavor(self) -> Flavor:
+        """``cloud`` or ``datacenter``: as configured, or from serverInfo's ``deploymentType``."""
+        with self.lock:
+            if self._flavor is None:
+                deployment = str(self.server_info().get("deploymentType", "")).casefold()
+                self._flavor = "cloud" if deployment == "cloud" else "datacenter"
+            return self._flavor
+
+    @property
+    def api(self) -> str:
+        return "3" if self.flavor == "cloud" else "2"
+
+    def server_info(self) -> dict[str, Any]:
+        """``GET /rest/api/2/serverInfo`` (v2 exists on both flavors), cached."""
+        with self.lock:
+            if self._server_info is None:
+                self._server_info = self.json(
+                    self.call(
+                        "GET", "/rest/api/2/serverInfo", operation="read the server info", permission=""
+                    )
+                )
+            return self._server_info
+
+    # ------------------------------------------------------------------ credentials
+
+    def _auth(self) -> tuple[dict[str, str], AuthBase | None]:
+        """Headers and auth for the next request; raises MissingCredentialError when none fits."""
+        cfg = self._cfg
+        token = cfg.api_token.get_secret_value() if cfg.api_token else ""
+        pat = cfg.pat.get_secret_value() if cfg.pat else ""
+        flavor = self._flavor
+        if flavor is None:  # detecting: send whatever we have; serverInfo also answers anonymously
+            if cfg.email and token:
+                return {}, HTTPBasicAuth(cfg.email, token)
+            if pat:
+                return {"Authorization": f"Bearer {pat}"}, None
+            return {}, None
+        if flavor == "cloud":
+            if not (cfg.email and token):
+                missing = " and ".join(
+                    m
+                    for m, ok in ((f"jira.email ({ENV_EMAIL})", cfg.email), (ENV_API_TOKEN, token))
+                    if not ok
+                )
+                raise MissingCredentialError(
+                    f"Jira Cloud needs an account email and an API token; {missing} not set. "
+                    "Create a token at https://id.atlassian.com/manage-profile/security/api-tokens "
+                    f"and set {ENV_API_TOKEN}."
+                )
+            return {}, HTTPBasicAuth(cfg.email, token)
+        if pat:
+            return {"Authorization": f"Bearer {pat}"}, None
+        if cfg.email and token:
+            return {}, HTTPBasicAuth(cfg.email, token)
+        raise MissingCredentialError(
+            f"Jira Data Center needs a personal access token: set {ENV_PAT} (create one under your Jira "
+            f"profile, Personal Access Tokens), or jira.email with {ENV_API_TOKEN} for basic auth."
+        )
+
+    def require_credential(self) -> None:
+        """Raise :class:`MissingCredentialError` when no configured credential can work, without a
+        request: none at all, or none that fits the configured flavor. (With ``flavor: auto`` and one
+        credential, which flavor needs which is only known once Jira has answered.)"""
+        cfg = self._cfg
+        token = cfg.api_token.get_secret_value() if cfg.api_token else ""
+        pat = cfg.pat.get_secret_value() if cfg.pat else ""
+        if self._flavor is None and not ((cfg.email and token) or pat):
+            raise MissingCredentialError(
+                f"No Jira credential is configured: set {ENV_API_TOKEN} with jira.email ({ENV_EMAIL}) "
+                f"for Jira Cloud, or {ENV_PAT} for Data Center (secrets belong in the environment)."
+            )
+        if self._flavor is not None:
+            self._auth()
+
+    def _credential(self) -> tuple[str, str]:
+        """(who, what to check) for 401 messages."""
+        cfg = self._cfg
+        bearer = self._flavor == "datacenter" and cfg.pat is not None
+        if self._flavor is None and cfg.pat is not None and not (cfg.email and cfg.api_token):
+            bearer = True
+        if bearer:
+            return (
+                "the personal access token",
+                f"check {ENV_PAT}: it may be mistyped, expired or revoked",
+            )
+        if cfg.email and cfg.api_token:
+            what = "API token" if self._flavor != "datacenter" else "password/API token"
+            return f"{cfg.email}'s {what}", f"check {ENV_API_TOKEN} and jira.email"
+        return (
+            "an anonymous request",
+            f"configure a credential ({ENV_API_TOKEN} with jira.email, or {ENV_PAT})",
+        )
+
+    # ------------------------------------------------------------------ the one request path
+
+    def call(
+        self,
+        method: str,
+        template: str,
+        *,
+        path: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        body: Any = _NO_BODY,
+        idempotent: bool | None = None,
+        operation: str,
+        permission: str,
+        key: str | None = None,
+        none_on_404: bool = False,
+    ) -> requests.Response | None:
+        """Send one request (paced, retried within the bounds, counted); raise a
+        :class:`~okrsync.jira.errors.JiraError` for any answer but 200/201/204 (or ``None`` for a
+        404 when ``none_on_404``). ``{v}`` in ``template`` is the flavor's REST API version;
+        ``path`` fills the other placeholders, escaped. POSTs count as not idempotent unless told."""
+        path_t = template.replace("{v}", self.api) if "{v}" in template else template
+        url_path = path_t.format(**{k: quote(str(v), safe="") for k, v in (path or {}).items()})
+        url = self.base_url + url_path
+        headers, auth = self._auth()
+        data: bytes | None = None
+        if body is not _NO_BODY:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers = {**headers, "Content-Type": "application/json"}
+        if idempotent is None:
+            idempotent = method != "POST"
+        attempts = 0
+
+        def send() -> requests.Response:
+            nonlocal attempts
+            attempts += 1
+            self.stats.record_pacing(self._pacer.acquire())
+            started = self._clock()
+            try:
+                resp = self._session.request(
+                    method,
+                    url,
+                    params=dict(params) if params else None,
+                    data=data,
+                    headers=headers,
+                    auth=auth,
+                    timeout=self._cfg.timeout_seconds,
+                )
+            except requests.RequestException:
+                self.stats.record(method, path_t, None, self._clock() - started)
+                raise
+            self.stats.record(method, path_t, resp.status_code, self._clock() - started)
+            return resp
+
+        context: dict[str, Any] = {"method": method, "path": path_t, "key": key}
+        began = self._clock()
+        try:
+            resp = self._retry.run(send, idempotent=idempotent)
+        except RetriesExhausted as gave_up:
+            raise self._unavailable(
+                operation, gave_up.attempts, gave_up, gave_up.response, gave_up.error, context
+            ) from gave_up.error
+        except requests.RequestException as exc:
+            not_retried = RetriesExhausted(attempts, 0.0, "not retried", elapsed=self._clock() - began)
+            raise self._unavailable(operation, attempts, not_retried, None, exc, context) from exc
+        if resp.status_code in _OK:
+            return resp
+        if resp.status_code == 404 and none_on_404:
+            return None
+        if resp.status_code == 429 or resp.status_code in RETRYABLE_SERVER_STATUSES:
+            # Only reached for a non-idempotent request that we must not repeat.
+            why = RetriesExhausted(attempts, 0.0, "not retried: repeating it could apply it twice")
+            raise self._unavailable(operation, attempts, why, resp, None, context)
+        raise self._error_for(resp, operation, permission, context)
+
+    # ------------------------------------------------------------------ error mapping
+
+    def _unavailable(
+        self,
+        operation: str,
+        attempts: int,
+        gave_up: RetriesExhausted,
+        response: requests.Response | None,
+        error: BaseException | None,
+        context: dict[str, Any],
+    ) -> JiraUnavailable:
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''} in {gave_up.elapsed:.1f} s"
+        request = f"{context['method']} {context['path']}"
+        fast = connect_failure(error) if error is not None else None
+        if fast is not None:
+            message = f"Could not {operation} ({request}, {tries}): {self._connect_failure_text(fast)}"
+        else:
+            if response is not None:
+                last = f"last answer {response.status_code} {response.reason or ''}".rstrip()
+                hint = "Jira is overloaded or down; try again later"
+                if response.status_code == 429:
+                    hint = "Jira is rate limiting okrsync; lower jira.requests_per_second or try again later"
+            else:
+                last = f"last error {_error_name(error)}"
+                hint = f"check jira.url ({self.base_url}) and the network"
+            message = (
+                f"Could not {operation}: Jira did not answer {request} after {tries} "
+                f"({gave_up.reason}; {last}). {hint[0].upper()}{hint[1:]}."
+            )
+        return JiraUnavailable(
+            message,
+            attempts=attempts,
+            waited_seconds=gave_up.waited_seconds,
+            status=response.status_code if response is not None else None,
+            **context,
+        )
+
+    def _connect_failure_text(self, kind: ConnectFailure) -> str:
+        """What a refused connection or an unknown host means, and what to check."""
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or self.base_url
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if kind == "refused":
+            return (
+                f"connection refused by {host}:{port} (nothing listens there) — is jira.url "
+                f"({self.base_url}) right and Jira up?"
+            )
+        return f"the host name {host} does not resolve (DNS) — is jira.url ({self.base_url}) right?"
+
+    def _error_for(
+        self, resp: requests.Response, operation: str, permission: str, context: dict[str, Any]
+    ) -> JiraError:
+        status = resp.status_code
+        try:
+            parsed: Any = resp.json()
+        except ValueError:
+            parsed = None
+        messages, errors = jira_messages(parsed)
+        reasons = describe_jira_reasons(messages, errors)
+        said = f" Jira said: {reasons}" if reasons else ""
+        kw: dict[str, Any] = {**context, "status": status, "messages": messages, "errors": errors}
+        denied = resp.headers.get("X-Authentication-Denied-Reason")
+        if status == 401 or (status == 403 and denied):
+            who, check = self._credential()
+            extra = (
+                f" (login denied: {denied}; log in once in a browser to clear a CAPTCHA)" if denied else ""
+            )
+            return JiraAuthError(
+                f"Jira answered {status} to {who}{extra}: {check}. ({operation} at {self.base_url}).", **kw
+            )
+        if status == 403:
+            who = self._cfg.email or ("the PAT's user" if self._cfg.pat else "the account")
+            need = f' needs the "{permission}" permission' if permission else " lacks a permission"
+            return JiraPermissionError(
+                f"Jira refused to {operation} (403): {who}{need}. Ask a Jira admin to grant it in the "
+                f"project's permission scheme, or use another account.{said}",
+                permission=permission,
+                **kw,
+            )
+        if status == 404:
+            return JiraNotFound(
+                f"Could not {operation}: Jira answered 404 (it does not exist, or the account cannot "
+                f"see it).{said}",
+                **kw,
+            )
+        if status in (400, 409, 422):
+            return JiraBadRequest(f"Could not {operation}: Jira rejected the request ({status}).{said}", **kw)
+        return JiraHTTPError(f"Could not {operation}: Jira answered {status}.{said}", **kw)
+
+    # ------------------------------------------------------------------ answers
+
+    def json_any(self, resp: requests.Response | None) -> Any:
+        """The answer's JSON (``{}`` for none); an answer that is not JSON is a :class:`JiraHTTPError`."""
+        if resp is None or resp.status_code == 204 or not resp.content:
+            return {}
+        try:
+            return resp.json()
+        except ValueError:
+            raise JiraHTTPError(
+                f"Jira at {self.base_url} answered {resp.status_code} with something that is not JSON "
+                f"({resp.headers.get('Content-Type', 'no content type')}); check jira.url points at the "
+                "Jira site itself (not a login page or proxy).",
+                status=resp.status_code,
+                method=(resp.request.method or "") if resp.request is not None else "",
+            ) from None
+
+    def json(self, resp: requests.Response | None) -> dict[str, Any]:
+        """The answer's JSON object (``{}`` when it is none or not an object)."""
+        data = self.json_any(resp)
+        return data if isinstance(data, dict) else {}
+
+    def paged_values(
+        self,
+        template: str,
+        path: Mapping[str, str],
+        operation: str,
+        permission: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Cloud's ``{"values", "isLast", "startAt", "maxResults"}`` pages, all of them."""
+        out: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            page_params = {**(params or {}), "startAt": start, "maxResults": VALUES_PAGE}
+            data = self.json(
+                self.call(
+                    "GET", template, path=path, params=page_params, operation=operation, permission=permission
+                )
+            )
+            values = data.get("values") or []
+            out.extend(values)
+            start += len(values)
+            if not values or data.get("isLast", True):
+                return out
