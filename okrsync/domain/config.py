@@ -117,8 +117,12 @@ class MetricConfig(_Strict):
     target: float
 
 
+DEFAULT_MANUAL_FIELD = "OKR Manual Progress"
+"""The number field of a ``measure: manual`` key result that names none (``okrsync setup`` makes it)."""
+
+
 class ManualConfig(_Strict):
-    field: str = Field("OKR Manual Progress", min_length=1, description="Number field, 0–100 %")
+    field: str = Field(DEFAULT_MANUAL_FIELD, min_length=1, description="Number field, 0–100 %")
 
 
 class KeyResultConfig(_Strict):
@@ -132,6 +136,13 @@ class KeyResultConfig(_Strict):
     title: str | None = None
     owner: str | None = None
     due: date | None = None
+
+    @property
+    def manual_field(self) -> str | None:
+        """The number field a manual key result's progress is typed into (``None`` for other measures)."""
+        if self.measure != Measure.MANUAL:
+            return None
+        return self.manual.field if self.manual is not None else DEFAULT_MANUAL_FIELD
 
 
 class PolicyConfig(_Strict):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from okrsync.core.mappers import issue_fields as f
 from okrsync.core.mappers.tree import fields_for
+from okrsync.core.requirements import measured_fields
 from okrsync.domain.config import Settings
 from okrsync.domain.model import Measure
 from okrsync.jira.fields import FieldRegistry
@@ -39,12 +40,7 @@ class ReadPlan:
 def plan_read(cfg: Settings, registry: FieldRegistry, extra_fields: Iterable[str] = ()) -> ReadPlan:
     """Resolve the configured fields once; a missing one is a clear error pointing at setup."""
     numbers: dict[str, str] = {}
-    wanted_numbers = [k.metric.field for k in cfg.key_results if k.measure == Measure.METRIC and k.metric]
-    wanted_numbers += [
-        (k.manual.field if k.manual else "OKR Manual Progress")
-        for k in cfg.key_results
-        if k.measure == Measure.MANUAL
-    ]
+    wanted_numbers = measured_fields(cfg)
     if wanted_numbers:
         numbers = registry.require(wanted_numbers)
     needs_points = any(k.measure == Measure.POINTS for k in cfg.key_results)

@@ -44,9 +44,8 @@ def key_result(
             current=f.number(epic, field_id),
         )
     manual_value = None
-    if source.measure == Measure.MANUAL:
-        manual_field = source.manual.field if source.manual else "OKR Manual Progress"
-        manual_value = f.number(epic, ids.numbers.get(manual_field))
+    if source.manual_field is not None:
+        manual_value = f.number(epic, ids.numbers.get(source.manual_field))
     return KeyResult(
         id=key,
         objective_id=objective_id,
