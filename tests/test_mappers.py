@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from okrsync.core.mappers import alignment
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import alignment, issue_fields
 from okrsync.core.mappers.action_plans import action_plan
 from okrsync.core.mappers.tree import JiraSnapshot, build_tree, fields_for
 from okrsync.core.rollup import roll_up
@@ -83,7 +82,7 @@ def settings(**overrides: Any) -> Settings:
     return config_from_mapping(data)
 
 
-def ids_for(cfg: Settings, style: str) -> f.FieldIds:
+def ids_for(cfg: Settings, style: str) -> issue_fields.FieldIds:
     if style == "cloud":
         return fields_for(cfg, CLOUD_POINTS, CLOUD_EPIC_LINK, {"OKR Current": METRIC})
     return fields_for(cfg, DC_POINTS, DC_EPIC_LINK, {"OKR Current": METRIC})
@@ -353,7 +352,7 @@ def test_alignment_ignores_inward_links_and_unknown_targets() -> None:
     ],
 )
 def test_issue_keys_sort_by_project_then_number(keys: list[str], ordered: list[str]) -> None:
-    assert sorted(keys, key=f.key_order) == ordered
+    assert sorted(keys, key=issue_fields.key_order) == ordered
 
 
 @pytest.mark.parametrize(
@@ -368,4 +367,4 @@ def test_issue_keys_sort_by_project_then_number(keys: list[str], ordered: list[s
 )
 def test_an_epic_is_known_by_its_hierarchy_level(itype: str, level: int | None, epic: bool) -> None:
     raw = {"key": "X-1", "fields": {"issuetype": {"name": itype, "hierarchyLevel": level}}}
-    assert f.is_epic(raw) is epic
+    assert issue_fields.is_epic(raw) is epic

@@ -31,8 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from okrsync.core.mappers import children
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import children, issue_fields
 from okrsync.core.mappers.action_plans import action_plan
 from okrsync.core.mappers.tree import JiraSnapshot, build_tree
 from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
@@ -62,7 +61,7 @@ class Tracked:
 
 
 def tracked_fields(
-    ids: f.FieldIds,
+    ids: issue_fields.FieldIds,
     field_names: Mapping[str, str],
     statuses: Iterable[Mapping[str, Any]] = (),
     issues: Iterable[RawIssue] = (),
@@ -99,7 +98,7 @@ def tracked_fields(
     for status in statuses:
         learn(status)
     for issue in issues:
-        learn(f.fields_of(issue).get("status"))
+        learn(issue_fields.fields_of(issue).get("status"))
     return Tracked(frozenset(numbers), ids.epic_link, names, categories)
 
 
@@ -189,7 +188,7 @@ def changes_of(issue: RawIssue, tracked: Tracked, key_by_id: Mapping[str, str] |
     entries: list[tuple[datetime, int, int, Mapping[str, Any]]] = []
     for n, hist in enumerate(histories_of(issue)):
         created = hist.get("created")
-        at = f.parse_jira_datetime(created) if isinstance(created, str) else None
+        at = issue_fields.parse_jira_datetime(created) if isinstance(created, str) else None
         if at is None:
             continue
         hid = hist.get("id")
@@ -250,9 +249,9 @@ def timeline(
     in effect on every day asked for) and cost no versions.
     """
     changes = changes_of(issue, tracked, key_by_id)
-    created_at = f.timestamp(issue, "created")
+    created_at = issue_fields.timestamp(issue, "created")
     created = _utc(created_at).date() if created_at is not None else None
-    fields = dict(f.fields_of(issue))
+    fields = dict(issue_fields.fields_of(issue))
     # epic link and parent move together on Cloud (IssueParentAssociation replaced "Epic Link")
     epic_link = tracked.epic_link
     link_follows_parent = epic_link is not None and epic_link in fields
@@ -275,7 +274,7 @@ def timeline(
         versions.append(_version(issue, fields))
     kept.reverse()
     versions.reverse()
-    return Timeline(f.key_of(issue), created, tuple(kept), tuple(versions))
+    return Timeline(issue_fields.key_of(issue), created, tuple(kept), tuple(versions))
 
 
 # -------------------------------------------------------------------------------- scoring
@@ -340,7 +339,10 @@ class History:
                     out.add(tl.created)
         for tl in self.children:
             for n, day in enumerate(tl.days):
-                before, after = f.fields_of(tl.versions[n]), f.fields_of(tl.versions[n + 1])
+                before, after = (
+                    issue_fields.fields_of(tl.versions[n]),
+                    issue_fields.fields_of(tl.versions[n + 1]),
+                )
                 if before.get(PARENT) != after.get(PARENT) or (
                     epic_link is not None and before.get(epic_link) != after.get(epic_link)
                 ):
@@ -382,11 +384,11 @@ def history_of(snapshot: JiraSnapshot, tracked: Tracked, *, since: date | None =
         *snapshot.children,
         *snapshot.objective_issues,
     ]
-    key_by_id = {str(i["id"]): f.key_of(i) for i in everyone if i.get("id") is not None}
+    key_by_id = {str(i["id"]): issue_fields.key_of(i) for i in everyone if i.get("id") is not None}
     cache: dict[str, Timeline] = {}
 
     def tl(issue: RawIssue) -> Timeline:
-        key = f.key_of(issue)
+        key = issue_fields.key_of(issue)
         if key not in cache:
             cache[key] = timeline(issue, tracked, key_by_id, since=since)
         return cache[key]
@@ -401,7 +403,7 @@ def history_of(snapshot: JiraSnapshot, tracked: Tracked, *, since: date | None =
 def rebuild(
     cfg: Settings,
     history: History,
-    ids: f.FieldIds,
+    ids: issue_fields.FieldIds,
     days: Sequence[date],
     policy: RollupPolicy,
     *,
@@ -452,7 +454,7 @@ def _patched(
     where: Mapping[str, tuple[int, int]],
     changed: Mapping[str, Timeline],
     day: date,
-    ids: f.FieldIds,
+    ids: issue_fields.FieldIds,
 ) -> OkrTree:
     """``tree`` with the action plans of ``changed`` children as of ``day``: replaced where they
     were, added (in key order, as :func:`build_tree` orders them) where a new one joins a KR."""
@@ -477,7 +479,7 @@ def _patched(
             added.add(k)
     for k, new in plans.items():
         if k in added:
-            new.sort(key=lambda p: f.key_order(p.key))
+            new.sort(key=lambda p: issue_fields.key_order(p.key))
         krs[k] = replace(krs[k], action_plans=tuple(new))
     return OkrTree(tree.period, tree.objectives, tuple(krs), tree.warnings)
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import issue_fields
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,11 @@ def affected_krs(
     key = issue.get("key")
     if isinstance(key, str) and key in known_epics:
         out.add(key)
-    for epic in (mirror.epic_key, f.parent_key(issue), f.epic_link(issue, epic_link_id)):
+    for epic in (
+        mirror.epic_key,
+        issue_fields.parent_key(issue),
+        issue_fields.epic_link(issue, epic_link_id),
+    ):
         if epic is not None and epic in known_epics:
             out.add(epic)
     return out
@@ -349,7 +353,7 @@ class WebhookReceiver:
         affected = affected_krs(issue, known_epics=known, mirror=mirror, epic_link_id=self._epic_link_id())
         # an epic okrsync does not know yet may be a new KR (a KR's JQL); a mirrored issue may be
         # leaving scope: both are worth a cycle even with no known KR affected
-        if not affected and not mirror.mirrored and not f.is_epic(issue):
+        if not affected and not mirror.mirrored and not issue_fields.is_epic(issue):
             return Outcome(200, "ignored", f"{key}: no key result affected")
         if self._refresh is not None and mirror.mirrored:
             self._refresh([key])  # re-read it by key: it may have left every KR, or been deleted

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from okrsync.core.mappers import children
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import children, issue_fields
 from okrsync.core.mappers.tree import build_tree
 from okrsync.core.plan import (
     Plan,
@@ -108,12 +107,12 @@ def moved_days(points: Iterable[ProgressPoint]) -> dict[str, date]:
     return last
 
 
-def _mirror_row(raw: f.RawIssue, ids: f.FieldIds, epics: set[str]) -> MirrorIssue:
+def _mirror_row(raw: issue_fields.RawIssue, ids: issue_fields.FieldIds, epics: set[str]) -> MirrorIssue:
     owners = children.epics_of(raw, ids, epics)
     return MirrorIssue(
-        key=f.key_of(raw),
+        key=issue_fields.key_of(raw),
         issue_id=str(raw.get("id") or ""),
-        updated=f.timestamp(raw, "updated"),
+        updated=issue_fields.timestamp(raw, "updated"),
         epic_key=owners[0] if owners else None,
         raw=raw,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import issue_fields
 from okrsync.core.mappers.tree import JiraSnapshot, build_tree
 from okrsync.domain.config import Settings
 from okrsync.domain.model import OkrTree
@@ -22,7 +22,7 @@ class ReadResult:
     tree: OkrTree
     snapshot: JiraSnapshot
     plan: ReadPlan
-    issues: Mapping[str, f.RawIssue] = field(default_factory=dict)
+    issues: Mapping[str, issue_fields.RawIssue] = field(default_factory=dict)
     """Every issue read, by key (epics, children, objectives)."""
 
 

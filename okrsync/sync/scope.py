@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import issue_fields
 from okrsync.core.mappers.tree import fields_for
 from okrsync.core.requirements import measured_fields
 from okrsync.domain.config import Settings
@@ -32,7 +32,7 @@ BASE_FIELDS = (
 class ReadPlan:
     """What to read: resolved field ids and the field list of every search."""
 
-    ids: f.FieldIds
+    ids: issue_fields.FieldIds
     fields: tuple[str, ...]
     objective_field_id: str | None = None
 

@@ -18,9 +18,9 @@ from okrsync.core.history import (
     tracked_fields,
 )
 from okrsync.core.mappers.tree import JiraSnapshot, fields_for
+from okrsync.core.periods import BackfillError, parse_period
 from okrsync.core.rollup import RollupPolicy
 from okrsync.domain.config import PeriodConfig, Settings, config_from_mapping
-from okrsync.core.periods import BackfillError, parse_period
 
 SP = "customfield_10016"  # "Story point estimate"
 EPIC_LINK = "customfield_10014"

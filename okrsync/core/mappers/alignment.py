@@ -5,21 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import issue_fields
 
 
-def by_parent(issue: f.RawIssue) -> str | None:
-    return f.parent_key(issue)
+def by_parent(issue: issue_fields.RawIssue) -> str | None:
+    return issue_fields.parent_key(issue)
 
 
-def by_link(issue: f.RawIssue, link_type: str) -> str | None:
+def by_link(issue: issue_fields.RawIssue, link_type: str) -> str | None:
     """The issue this one points to with an outward link of ``link_type`` (by name or outward text).
 
     With a link type "Aligns" (outward "aligns to", inward "is aligned with"), ``A aligns to B`` is
     stored on A as an outward link to B: A aligns to B.
     """
     wanted = link_type.strip().lower()
-    links = f.fields_of(issue).get("issuelinks")
+    links = issue_fields.fields_of(issue).get("issuelinks")
     if not isinstance(links, list):
         return None
     for link in links:
@@ -37,10 +37,10 @@ def by_link(issue: f.RawIssue, link_type: str) -> str | None:
     return None
 
 
-def by_field(issue: f.RawIssue, field_id: str | None) -> str | None:
+def by_field(issue: issue_fields.RawIssue, field_id: str | None) -> str | None:
     if not field_id:
         return None
-    value = f.fields_of(issue).get(field_id)
+    value = issue_fields.fields_of(issue).get(field_id)
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, Mapping):  # an option {"value": ...} or an issue {"key": ...}
@@ -51,7 +51,7 @@ def by_field(issue: f.RawIssue, field_id: str | None) -> str | None:
 
 
 def aligned_to(
-    issue: f.RawIssue,
+    issue: issue_fields.RawIssue,
     how: Literal["parent", "link", "field"],
     *,
     link_type: str | None = None,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from okrsync.core.mappers import children_by_epic_link, children_by_parent
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import children_by_epic_link, children_by_parent, issue_fields
 
 
-def epics_of(issue: f.RawIssue, ids: f.FieldIds, known_epics: Collection[str]) -> list[str]:
+def epics_of(
+    issue: issue_fields.RawIssue, ids: issue_fields.FieldIds, known_epics: Collection[str]
+) -> list[str]:
     """The KR epics ``issue`` hangs under, in order of preference (normally zero or one)."""
     by_parent = children_by_parent.epic_of(issue)
     by_link = children_by_epic_link.epic_of(issue, ids.epic_link)
@@ -29,7 +30,7 @@ def epics_of(issue: f.RawIssue, ids: f.FieldIds, known_epics: Collection[str]) -
     return out
 
 
-def jql_clauses(ids: f.FieldIds) -> list[str]:
+def jql_clauses(ids: issue_fields.FieldIds) -> list[str]:
     """JQL clauses that select an epic's children under the strategy."""
     if ids.children == "parent":
         return [children_by_parent.jql_clause()]

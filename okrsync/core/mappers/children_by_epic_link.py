@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import issue_fields
 
 
-def epic_of(issue: f.RawIssue, epic_link_id: str | None) -> str | None:
-    return f.epic_link(issue, epic_link_id)
+def epic_of(issue: issue_fields.RawIssue, epic_link_id: str | None) -> str | None:
+    return issue_fields.epic_link(issue, epic_link_id)
 
 
 def jql_clause() -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import issue_fields
 
 
-def epic_of(issue: f.RawIssue) -> str | None:
-    return f.parent_key(issue)
+def epic_of(issue: issue_fields.RawIssue) -> str | None:
+    return issue_fields.parent_key(issue)
 
 
 def jql_clause() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import issue_fields
 from okrsync.domain.config import KeyResultConfig
 from okrsync.domain.model import ActionPlan, KeyResult, Measure, MetricTarget
 
@@ -12,26 +12,26 @@ PARENT_OBJECTIVE = "@parent"
 """``objective: "@parent"`` in a KR source: the KR serves the Jira objective its epic hangs under."""
 
 
-def objective_for(epic: f.RawIssue, source: KeyResultConfig) -> str | None:
+def objective_for(epic: issue_fields.RawIssue, source: KeyResultConfig) -> str | None:
     if source.objective == PARENT_OBJECTIVE:
-        return f.parent_key(epic)
+        return issue_fields.parent_key(epic)
     return source.objective
 
 
 def key_result(
-    epic: f.RawIssue,
+    epic: issue_fields.RawIssue,
     source: KeyResultConfig,
     plans: Sequence[ActionPlan],
-    ids: f.FieldIds,
+    ids: issue_fields.FieldIds,
     *,
     objective_id: str,
     warnings: Sequence[str] = (),
 ) -> KeyResult:
     """The KR for ``epic``; configuration overrides what Jira says (title, owner, due)."""
-    key = f.key_of(epic)
-    display, ident = f.owner(epic)
+    key = issue_fields.key_of(epic)
+    display, ident = issue_fields.owner(epic)
     notes = list(warnings)
-    itype, level = f.issue_type(epic)
+    itype, level = issue_fields.issue_type(epic)
     if level is not None and level != 1 and itype:
         notes.append(f"{key}: is a {itype}, not an epic; its children may not be found")
     metric = None
@@ -41,15 +41,15 @@ def key_result(
             field=source.metric.field,
             start=source.metric.start,
             target=source.metric.target,
-            current=f.number(epic, field_id),
+            current=issue_fields.number(epic, field_id),
         )
     manual_value = None
     if source.manual_field is not None:
-        manual_value = f.number(epic, ids.numbers.get(source.manual_field))
+        manual_value = issue_fields.number(epic, ids.numbers.get(source.manual_field))
     return KeyResult(
         id=key,
         objective_id=objective_id,
-        title=source.title or f.text(epic, "summary") or key,
+        title=source.title or issue_fields.text(epic, "summary") or key,
         measure=source.measure,
         action_plans=tuple(plans),
         metric=metric,
@@ -57,7 +57,7 @@ def key_result(
         weight=source.weight,
         owner=source.owner or display,
         owner_id=None if source.owner else ident,
-        due=source.due or f.day(epic, "duedate"),
+        due=source.due or issue_fields.day(epic, "duedate"),
         jira_key=key,
         warnings=tuple(notes),
     )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from okrsync.core.mappers import alignment
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import alignment, issue_fields
 from okrsync.domain.config import ObjectivesFromJiraConfig
 from okrsync.domain.model import Level, Objective
 
 
 def objectives_from_issues(
-    issues: Sequence[f.RawIssue],
+    issues: Sequence[issue_fields.RawIssue],
     cfg: ObjectivesFromJiraConfig,
     *,
     field_id: str | None = None,
@@ -22,12 +21,12 @@ def objectives_from_issues(
     ``other_ids`` are objective ids defined elsewhere (the YAML file) that Jira objectives may
     align to (by field or link).
     """
-    keys = {f.key_of(i) for i in issues}
+    keys = {issue_fields.key_of(i) for i in issues}
     known = keys | set(other_ids)
     out: list[Objective] = []
     warnings: list[str] = []
     for issue in issues:
-        key = f.key_of(issue)
+        key = issue_fields.key_of(issue)
         target = alignment.aligned_to(issue, cfg.align_by, link_type=cfg.link_type, field_id=field_id)
         if target is not None and target not in known:
             warnings.append(
@@ -37,15 +36,15 @@ def objectives_from_issues(
         if target == key:
             warnings.append(f"{key}: aligns to itself; shown at the top")
             target = None
-        display, _ = f.owner(issue)
+        display, _ = issue_fields.owner(issue)
         out.append(
             Objective(
                 id=key,
-                title=f.text(issue, "summary") or key,
+                title=issue_fields.text(issue, "summary") or key,
                 level=cfg.level if target else Level.COMPANY,
                 owner=display,
                 aligns_to=target,
-                due=f.day(issue, "duedate"),
+                due=issue_fields.day(issue, "duedate"),
                 jira_key=key,
             )
         )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from okrsync.core.mappers import children
-from okrsync.core.mappers import issue_fields as f
+from okrsync.core.mappers import children, issue_fields
 from okrsync.core.mappers.action_plans import action_plan
 from okrsync.core.mappers.key_results import key_result, objective_for
 from okrsync.core.mappers.objectives_jira import objectives_from_issues
@@ -19,18 +18,18 @@ from okrsync.domain.model import ActionPlan, KeyResult, Objective, OkrTree
 class JiraSnapshot:
     """Raw issues read from Jira, by role."""
 
-    kr_epics: Sequence[Sequence[f.RawIssue]]
+    kr_epics: Sequence[Sequence[issue_fields.RawIssue]]
     """Per ``key_results[i]`` of the configuration: the epics of that source, in Jira's order."""
-    children: Sequence[f.RawIssue] = ()
-    objective_issues: Sequence[f.RawIssue] = ()
+    children: Sequence[issue_fields.RawIssue] = ()
+    objective_issues: Sequence[issue_fields.RawIssue] = ()
     previous_epic_of: Mapping[str, str] = field(default_factory=dict)
     """Issue key → the KR epic it was under at the last sync (from the mirror), to notice moves."""
 
 
 def fields_for(
     cfg: Settings, story_points: str | None, epic_link: str | None, numbers: Mapping[str, str]
-) -> f.FieldIds:
-    return f.FieldIds(
+) -> issue_fields.FieldIds:
+    return issue_fields.FieldIds(
         story_points=story_points,
         epic_link=epic_link,
         children=cfg.jira.children,
@@ -40,7 +39,11 @@ def fields_for(
 
 
 def build_tree(
-    cfg: Settings, snapshot: JiraSnapshot, ids: f.FieldIds, *, objective_field_id: str | None = None
+    cfg: Settings,
+    snapshot: JiraSnapshot,
+    ids: issue_fields.FieldIds,
+    *,
+    objective_field_id: str | None = None,
 ) -> OkrTree:
     warnings: list[str] = []
     objectives = list(objectives_from_config(cfg.objectives))
@@ -57,10 +60,10 @@ def build_tree(
     objective_ids = {o.id for o in objectives}
 
     # 1. KR epics, each claimed by the first source that names it
-    epic_source: dict[str, tuple[int, f.RawIssue, str]] = {}
+    epic_source: dict[str, tuple[int, issue_fields.RawIssue, str]] = {}
     for index, source in enumerate(cfg.key_results):
         epics = snapshot.kr_epics[index] if index < len(snapshot.kr_epics) else ()
-        if source.epic and not any(f.key_of(e) == source.epic for e in epics):
+        if source.epic and not any(issue_fields.key_of(e) == source.epic for e in epics):
             warnings.append(
                 f"{source.epic} (key_results[{index}]) was not found in Jira: deleted, moved, or okrsync "
                 "cannot browse it; its KR is left out"
@@ -68,7 +71,7 @@ def build_tree(
         if source.jql and not epics:
             warnings.append(f"key_results[{index}]: the JQL matched no epics")
         for epic in epics:
-            key = f.key_of(epic)
+            key = issue_fields.key_of(epic)
             if key in epic_source:
                 first = epic_source[key][0]
                 warnings.append(
@@ -93,7 +96,7 @@ def build_tree(
     not_children = set(epic_source) | {o.id for o in objectives}
     seen: set[str] = set()
     for issue in snapshot.children:
-        key = f.key_of(issue)
+        key = issue_fields.key_of(issue)
         if key in seen or key in not_children:
             continue
         seen.add(key)
@@ -121,7 +124,7 @@ def build_tree(
             key_result(
                 epic,
                 source,
-                sorted(plans[key], key=lambda p: f.key_order(p.key)),
+                sorted(plans[key], key=lambda p: issue_fields.key_order(p.key)),
                 ids,
                 objective_id=objective_id,
                 warnings=kr_notes[key],
