@@ -29,6 +29,41 @@ def split_order_by(jql: str) -> tuple[str, str]:
     return jql[: m.start()].strip(), "ORDER BY " + m.group(1).strip()
 
 
+def batch_values(
+    values: Iterable[str],
+    *,
+    max_values: int = MAX_IN_VALUES,
+    max_chars: int = MAX_JQL_CHARS,
+    fixed_chars: int = 0,
+) -> list[list[str]]:
+    """``values`` in batches for ``in (...)`` lists, covering every value once.
+
+    Values are de-duplicated (first occurrence kept, order kept; empty ones dropped); a batch has at
+    most ``max_values`` values, and ``fixed_chars`` (the rest of its query) plus its quoted values
+    joined by ``", "`` take at most ``max_chars`` characters (a single value longer than that still
+    gets a batch of its own).
+    """
+    batches: list[list[str]] = []
+    batch: list[str] = []
+    length = fixed_chars
+    seen: set[str] = set()
+    for value in values:
+        if not value or value in seen:
+            continue
+        seen.add(value)
+        size = len(jql_quote(value))
+        extra = size + (2 if batch else 0)
+        if batch and (len(batch) >= max_values or length + extra > max_chars):
+            batches.append(batch)
+            batch, length = [], fixed_chars
+            extra = size
+        batch.append(value)
+        length += extra
+    if batch:
+        batches.append(batch)
+    return batches
+
+
 def batch_in_clauses(
     clause: str,
     values: Iterable[str],
@@ -41,28 +76,12 @@ def batch_in_clauses(
 
     Values are de-duplicated (first occurrence kept, order kept) and quoted; each query has at
     most ``max_values`` values and at most ``max_chars`` characters (a single value longer than
-    that still gets a query of its own).
+    that still gets a query of its own). See :func:`batch_values`.
     """
     where, order = split_order_by(extra_jql) if extra_jql else ("", "")
     suffix = (f" AND ({where})" if where else "") + (f" {order}" if order else "")
     head = f"{clause} in ("
-    fixed = len(head) + 1 + len(suffix)
-    queries: list[str] = []
-    batch: list[str] = []
-    length = fixed
-    seen: set[str] = set()
-    for value in values:
-        if not value or value in seen:
-            continue
-        seen.add(value)
-        quoted = jql_quote(value)
-        extra = len(quoted) + (2 if batch else 0)
-        if batch and (len(batch) >= max_values or length + extra > max_chars):
-            queries.append(head + ", ".join(batch) + ")" + suffix)
-            batch, length = [], fixed
-            extra = len(quoted)
-        batch.append(quoted)
-        length += extra
-    if batch:
-        queries.append(head + ", ".join(batch) + ")" + suffix)
-    return queries
+    batches = batch_values(
+        values, max_values=max_values, max_chars=max_chars, fixed_chars=len(head) + 1 + len(suffix)
+    )
+    return [head + ", ".join(jql_quote(v) for v in batch) + ")" + suffix for batch in batches]

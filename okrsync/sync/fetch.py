@@ -46,7 +46,7 @@ from okrsync.domain.config import Settings
 from okrsync.domain.keys import ISSUE_PROPERTY
 from okrsync.jira.errors import JiraBadRequest, JiraError, describe_jira_reasons
 from okrsync.jira.gateway import JiraGateway
-from okrsync.jira.jql import jql_quote, split_order_by
+from okrsync.jira.jql import batch_values, jql_quote, split_order_by
 from okrsync.sync.scope import ReadPlan
 
 log = logging.getLogger(__name__)
@@ -98,21 +98,10 @@ def jql_datetime(at: datetime, time_zone: str | None) -> str:
 
 
 def _chunks(keys: Sequence[str], clauses: int, max_values: int, max_chars: int) -> list[list[str]]:
-    """Split keys so that a query naming each chunk ``clauses`` times stays within the bounds."""
-    out: list[list[str]] = []
-    chunk: list[str] = []
-    length = 0
-    budget = max(200, max_chars // max(1, clauses) - 80)
-    for key in keys:
-        size = len(jql_quote(key)) + 2
-        if chunk and (len(chunk) >= max_values or length + size > budget):
-            out.append(chunk)
-            chunk, length = [], 0
-        chunk.append(key)
-        length += size
-    if chunk:
-        out.append(chunk)
-    return out
+    """Split keys so that a query naming each chunk ``clauses`` times stays within the bounds: each
+    ``in (...)`` list gets an even share of ``max_chars``, less 80 for the rest (at least 200)."""
+    share = max(200, max_chars // max(1, clauses) - 80)
+    return batch_values(keys, max_values=max_values, max_chars=share, fixed_chars=len("()"))
 
 
 def _in(keys: Iterable[str]) -> str:

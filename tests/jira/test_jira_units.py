@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from okrsync.jira.fields import FieldRegistry, MissingFieldError
-from okrsync.jira.jql import batch_in_clauses, jql_quote, split_order_by
+from okrsync.jira.jql import batch_in_clauses, batch_values, jql_quote, split_order_by
 from okrsync.jira.retry import Pacer, RetryPolicy, failed_before_sending, parse_reset, server_wait
 
 # ----------------------------------------------------------------------------- fields
@@ -109,6 +109,33 @@ def test_batches_cover_every_value_once_within_bounds(
         assert values_in_q <= max_values
         assert len(q) <= max_chars or values_in_q == 1
     assert got == expected
+
+
+@given(
+    st.lists(st.text(min_size=1, max_size=30), max_size=300),
+    st.integers(min_value=1, max_value=50),
+    st.integers(min_value=0, max_value=2000),
+    st.integers(min_value=0, max_value=100),
+)
+def test_value_batches_fit_their_share_of_a_query(
+    values: list[str], max_values: int, max_chars: int, fixed_chars: int
+) -> None:
+    batches = batch_values(values, max_values=max_values, max_chars=max_chars, fixed_chars=fixed_chars)
+    assert [v for batch in batches for v in batch] == list(dict.fromkeys(values))
+    for batch in batches:
+        assert 1 <= len(batch) <= max_values
+        in_list = ", ".join(jql_quote(v) for v in batch)
+        assert fixed_chars + len(in_list) <= max_chars or len(batch) == 1
+
+
+def test_in_clause_queries_are_the_value_batches_quoted() -> None:
+    keys = [f"PLAT-{i}" for i in range(1, 1001)]
+    queries = batch_in_clauses("key", [*keys, "PLAT-1"], extra_jql="statusCategory != Done ORDER BY key")
+    suffix = ") AND (statusCategory != Done) ORDER BY key"
+    assert len(queries) == 2
+    assert all(q.startswith("key in (") and q.endswith(suffix) and len(q) <= 10_000 for q in queries)
+    batches = batch_values(keys, fixed_chars=len("key in (") + len(suffix))
+    assert queries == [f"key in ({', '.join(jql_quote(k) for k in b)}{suffix}" for b in batches]
 
 
 # ----------------------------------------------------------------------------- retry decisions
