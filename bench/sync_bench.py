@@ -619,11 +619,11 @@ class NaiveClient:
 
 
 def naive_sync(cfg: Any, url: str, flavor: str, now: datetime) -> dict[str, int]:
-    from okrsync.core.mappers.tree import JiraSnapshot, build_tree
+    from okrsync.core.mappers.tree import RawTree, build_tree
     from okrsync.core.plan import CommentPolicy, WritebackIds, plan_changes
     from okrsync.core.rollup import RollupPolicy, roll_up
     from okrsync.jira.fields import FieldRegistry
-    from okrsync.sync.scope import plan_read
+    from okrsync.sync.scope import read_scope
 
     client = NaiveClient(url, flavor)
     client.get("/rest/api/2/serverInfo")  # what JIRA(...) does when it connects
@@ -636,7 +636,7 @@ def naive_sync(cfg: Any, url: str, flavor: str, now: datetime) -> dict[str, int]
         objective=registry.get_id(names.objective),
         key_result=registry.get_id(names.key_result),
     )
-    read = plan_read(cfg, registry, ())
+    read = read_scope(cfg, registry, ())
     fields = list(read.fields)
     listed = [k.epic for k in cfg.key_results if k.epic]
     by_key = {
@@ -653,7 +653,7 @@ def naive_sync(cfg: Any, url: str, flavor: str, now: datetime) -> dict[str, int]
     for epics in kr_epics:
         for epic in epics:  # one search per KR epic
             kids.extend(client.search(f"{clause} = {epic['key']}", fields))
-    tree = build_tree(cfg, JiraSnapshot(kr_epics=kr_epics, children=kids), read.ids)
+    tree = build_tree(cfg, RawTree(kr_epics=kr_epics, children=kids), read.ids)
     pol = cfg.policy
     scored = roll_up(tree, now.date(), RollupPolicy(pol.in_progress_credit, pol.tolerance, pol.off_track))
     # every value, as if Jira had none of them; no comments

@@ -9,7 +9,7 @@ import pytest
 
 from okrsync.core.mappers import alignment, issue_fields
 from okrsync.core.mappers.action_plans import action_plan
-from okrsync.core.mappers.tree import JiraSnapshot, build_tree, fields_for
+from okrsync.core.mappers.tree import RawTree, build_tree, fields_for
 from okrsync.core.rollup import roll_up
 from okrsync.domain.config import Settings, config_from_mapping
 from okrsync.domain.model import Level, Measure, StatusCategory
@@ -88,7 +88,7 @@ def ids_for(cfg: Settings, style: str) -> issue_fields.FieldIds:
     return fields_for(cfg, DC_POINTS, DC_EPIC_LINK, {"OKR Current": METRIC})
 
 
-def snapshot_for(style: str) -> JiraSnapshot:
+def snapshot_for(style: str) -> RawTree:
     """The same company in the two epic-child styles."""
     link = CLOUD_EPIC_LINK if style == "cloud" else DC_EPIC_LINK
     points = CLOUD_POINTS if style == "cloud" else DC_POINTS
@@ -102,7 +102,7 @@ def snapshot_for(style: str) -> JiraSnapshot:
         extra.update(kw)
         return issue(key, cat, **extra)
 
-    return JiraSnapshot(
+    return RawTree(
         kr_epics=[
             [
                 epic(
@@ -154,7 +154,7 @@ def test_both_child_styles_give_the_same_tree(style: str) -> None:
 def test_auto_takes_either_field_and_reports_disagreement() -> None:
     cfg = settings()
     ids = ids_for(cfg, "cloud")
-    snap = JiraSnapshot(
+    snap = RawTree(
         kr_epics=[[epic("PLAT-1")], [epic("PLAT-2")], []],
         children=[
             issue("A-1", "done", parent=parent("PLAT-1")),
@@ -173,7 +173,7 @@ def test_auto_takes_either_field_and_reports_disagreement() -> None:
 @pytest.mark.parametrize(("style", "found"), [("parent", ["A-1"]), ("epic_link", ["A-2"])])
 def test_explicit_child_style(style: str, found: list[str]) -> None:
     cfg = settings(jira={"children": style})
-    snap = JiraSnapshot(
+    snap = RawTree(
         kr_epics=[[epic("PLAT-1")], [], []],
         children=[issue("A-1", parent=parent("PLAT-1")), issue("A-2", **{CLOUD_EPIC_LINK: "PLAT-1"})],
     )
@@ -183,7 +183,7 @@ def test_explicit_child_style(style: str, found: list[str]) -> None:
 
 def test_jql_kr_matching_a_configured_epic_is_kept_once() -> None:
     cfg = settings()
-    snap = JiraSnapshot(kr_epics=[[epic("PLAT-1")], [epic("PLAT-1"), epic("PLAT-2")], [epic("PLAT-7")]])
+    snap = RawTree(kr_epics=[[epic("PLAT-1")], [epic("PLAT-1"), epic("PLAT-2")], [epic("PLAT-7")]])
     tree = build_tree(cfg, snap, ids_for(cfg, "cloud"))
     assert [k.id for k in tree.key_results] == ["PLAT-1", "PLAT-2", "PLAT-7"]
     assert {k.id: k.measure for k in tree.key_results}["PLAT-1"] == Measure.ISSUES
@@ -217,7 +217,7 @@ def test_odd_data_never_crashes(raw: dict[str, Any], category: StatusCategory, w
     # and in a whole tree
     raw = {**raw, "fields": {**(raw.get("fields") or {}), "parent": parent("PLAT-1")}}
     tree = build_tree(
-        cfg, JiraSnapshot(kr_epics=[[epic("PLAT-1")], [], []], children=[raw]), ids_for(cfg, "cloud")
+        cfg, RawTree(kr_epics=[[epic("PLAT-1")], [], []], children=[raw]), ids_for(cfg, "cloud")
     )
     roll_up(tree, date(2026, 11, 1))
 
@@ -248,7 +248,7 @@ def test_action_plan_fields() -> None:
 
 def test_empty_epic_and_moved_issue() -> None:
     cfg = settings()
-    snap = JiraSnapshot(
+    snap = RawTree(
         kr_epics=[[epic("PLAT-1")], [epic("PLAT-2")], []],
         children=[issue("A-1", "done", parent=parent("PLAT-2"))],
         previous_epic_of={"A-1": "PLAT-1"},
@@ -302,7 +302,7 @@ def test_objectives_from_jira(align_by: str, extra: dict[str, Any], make_link: A
             {"objective": "OBJ-2", "epic": "PLAT-9", "measure": "issues"},
         ],
     )
-    snap = JiraSnapshot(
+    snap = RawTree(
         objective_issues=[
             objective_issue("OBJ-1", **make_link("CO-1")),
             objective_issue("OBJ-2", **make_link("OBJ-1")),

@@ -21,7 +21,7 @@ from rich.markup import escape
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from okrsync.core.snapshot import META_KEY
+from okrsync.core.stored_tree import META_KEY
 from okrsync.domain.config import Settings
 from okrsync.domain.model import OkrsyncError
 from okrsync.report.csv_export import render_csv
@@ -31,13 +31,13 @@ from okrsync.report.markdown import render_markdown
 from okrsync.report.outline import (
     NO_SYNC_YET,
     LastSync,
-    SnapshotError,
+    StoredTreeError,
     TrendPoint,
-    check_snapshot,
-    history_of,
+    check_stored_tree,
     period_of,
+    trends_of,
 )
-from okrsync.report.tree import render_snapshot_tree
+from okrsync.report.tree import render_stored_tree
 from okrsync.state.store import StateStore
 
 FORMATS: Final = ("tree", "markdown", "html", "json", "csv")
@@ -77,13 +77,13 @@ def open_existing_store(url: str) -> StateStore:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
-            raise SnapshotError(
+            raise StoredTreeError(
                 f"{NO_SYNC_YET} (sync.state_url is an in-memory database, which keeps nothing between "
                 "runs: point sync.state_url, or OKRSYNC_SYNC__STATE_URL, at the file the sync uses)."
             )
         path = Path(database).expanduser().absolute()
         if not path.is_file():
-            raise SnapshotError(
+            raise StoredTreeError(
                 f"{NO_SYNC_YET} (there is no state store at {path}; if the sync keeps it elsewhere, "
                 "set sync.state_url or OKRSYNC_SYNC__STATE_URL to it)."
             )
@@ -91,11 +91,11 @@ def open_existing_store(url: str) -> StateStore:
 
 
 def load_report_data(store: StateStore) -> ReportData:
-    doc = check_snapshot(store.get_meta(META_KEY))
+    doc = check_stored_tree(store.get_meta(META_KEY))
     period = period_of(doc)
     ids = [o["id"] for o in doc["objectives"]] + [kr["id"] for kr in doc["key_results"]]
     points = store.history(ids, since=period.start, until=period.end) if ids else []
-    return ReportData(doc, history_of(points, period), LastSync.of(store.last_run()))
+    return ReportData(doc, trends_of(points, period), LastSync.of(store.last_run()))
 
 
 def render(fmt: str, data: ReportData, *, width: int = TREE_WIDTH) -> str:
@@ -111,7 +111,7 @@ def render(fmt: str, data: ReportData, *, width: int = TREE_WIDTH) -> str:
         return render_csv(data.doc)
     buffer = io.StringIO()
     Console(file=buffer, width=width, no_color=True, force_terminal=False, highlight=False).print(
-        render_snapshot_tree(data.doc, action_plans=True, last_sync=data.last_sync)
+        render_stored_tree(data.doc, action_plans=True, last_sync=data.last_sync)
     )
     return buffer.getvalue()
 
@@ -160,7 +160,7 @@ def run_report(settings: Settings, fmt: str, output: Path | None, console: Conso
     target = output_path(fmt, output)
     if target is None:
         if fmt == "tree" and console.is_terminal:
-            console.print(render_snapshot_tree(data.doc, action_plans=True, last_sync=data.last_sync))
+            console.print(render_stored_tree(data.doc, action_plans=True, last_sync=data.last_sync))
         else:
             sys.stdout.write(render(fmt, data))
             sys.stdout.flush()

@@ -78,7 +78,7 @@ def summary_table(report: SyncReport) -> Table:
     return table
 
 
-class Outcome(Protocol):
+class RunOutcome(Protocol):
     """What ``sync`` and ``backfill`` reports have in common for printing."""
 
     dry_run: bool
@@ -89,7 +89,7 @@ class Outcome(Protocol):
 
 
 def print_outcome(
-    report: Outcome,
+    report: RunOutcome,
     summary: Table,
     console: Console,
     err_console: Console,

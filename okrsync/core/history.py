@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from okrsync.core.mappers import children, issue_fields
 from okrsync.core.mappers.action_plans import action_plan
-from okrsync.core.mappers.tree import JiraSnapshot, build_tree
+from okrsync.core.mappers.tree import RawTree, build_tree
 from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
 from okrsync.domain.config import Settings
 from okrsync.domain.model import ActionPlan, OkrTree, StatusCategory
@@ -311,7 +311,7 @@ def days_between(first: date, last: date) -> list[date]:
 
 
 @dataclass(frozen=True, slots=True)
-class History:
+class IssueHistory:
     """The timelines of one read, ready to be scored day by day."""
 
     kr_epics: tuple[tuple[Timeline, ...], ...]
@@ -364,20 +364,22 @@ class History:
         yield from self.children
         yield from self.objective_issues
 
-    def snapshot(self, day: date) -> JiraSnapshot:
+    def snapshot(self, day: date) -> RawTree:
         """The raw issues as of the end of ``day``, by role (issues not created yet are left out)."""
 
         def present(timelines: Iterable[Timeline]) -> list[RawIssue]:
             return [v for tl in timelines if (v := tl.as_of(day)) is not None]
 
-        return JiraSnapshot(
+        return RawTree(
             kr_epics=[present(group) for group in self.kr_epics],
             children=present(self.children),
             objective_issues=present(self.objective_issues),
         )
 
 
-def history_of(snapshot: JiraSnapshot, tracked: Tracked, *, since: date | None = None) -> History:
+def history_from_changelogs(
+    snapshot: RawTree, tracked: Tracked, *, since: date | None = None
+) -> IssueHistory:
     """Timelines for every issue of ``snapshot`` (as read now, with changelogs)."""
     everyone = [
         *(e for group in snapshot.kr_epics for e in group),
@@ -393,7 +395,7 @@ def history_of(snapshot: JiraSnapshot, tracked: Tracked, *, since: date | None =
             cache[key] = timeline(issue, tracked, key_by_id, since=since)
         return cache[key]
 
-    return History(
+    return IssueHistory(
         kr_epics=tuple(tuple(tl(e) for e in group) for group in snapshot.kr_epics),
         children=tuple(tl(c) for c in snapshot.children),
         objective_issues=tuple(tl(o) for o in snapshot.objective_issues),
@@ -402,7 +404,7 @@ def history_of(snapshot: JiraSnapshot, tracked: Tracked, *, since: date | None =
 
 def rebuild(
     cfg: Settings,
-    history: History,
+    history: IssueHistory,
     ids: issue_fields.FieldIds,
     days: Sequence[date],
     policy: RollupPolicy,

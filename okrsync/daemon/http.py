@@ -19,10 +19,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from okrsync.core.snapshot import META_KEY as SNAPSHOT_KEY
+from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.daemon.metrics import CONTENT_TYPE, Metrics
 from okrsync.daemon.status_page import render_status_page
-from okrsync.daemon.webhooks import IDENTIFIER_HEADER, RETRY_HEADER, Outcome, WebhookReceiver
+from okrsync.daemon.webhooks import IDENTIFIER_HEADER, RETRY_HEADER, DeliveryOutcome, WebhookReceiver
 from okrsync.domain.config import Settings
 from okrsync.state.store import StateStore
 
@@ -94,7 +94,7 @@ def create_app(daemon: DaemonView) -> Starlette:
     metrics = daemon.metrics
     store = daemon.store
 
-    def answer(outcome: Outcome, request: Request, headers: Mapping[str, str]) -> JSONResponse:
+    def answer(outcome: DeliveryOutcome, request: Request, headers: Mapping[str, str]) -> JSONResponse:
         metrics.webhooks.labels(outcome.outcome).inc()
         level = logging.INFO if outcome.status < 400 else logging.WARNING
         log.log(
@@ -126,7 +126,7 @@ def create_app(daemon: DaemonView) -> Starlette:
         body = await _read_capped(request, receiver.cfg.max_body_bytes)
         if body is None:
             return answer(
-                Outcome(
+                DeliveryOutcome(
                     413, "too_large", f"body exceeds webhook.max_body_bytes ({receiver.cfg.max_body_bytes})"
                 ),
                 request,

@@ -40,7 +40,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from okrsync.core.snapshot import META_KEY as SNAPSHOT_KEY
+from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.daemon.metrics import Metrics
 from okrsync.daemon.preflight import backoff_delay, open_store, probe_jira, refuse_to_start
 from okrsync.daemon.webhooks import (

@@ -246,7 +246,7 @@ class Debouncer:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class DeliveryOutcome:
     """The answer to one delivery: HTTP status, a metric label, a message, the KRs it affects."""
 
     status: int
@@ -293,19 +293,19 @@ class WebhookReceiver:
     def enabled(self) -> bool:
         return bool(self.cfg.secret) or self.cfg.allow_unsigned
 
-    def too_large(self, length: int) -> Outcome | None:
+    def too_large(self, length: int) -> DeliveryOutcome | None:
         if length > self.cfg.max_body_bytes:
-            return Outcome(
+            return DeliveryOutcome(
                 413,
                 "too_large",
                 f"body of {length} bytes exceeds webhook.max_body_bytes ({self.cfg.max_body_bytes})",
             )
         return None
 
-    def receive(self, headers: Mapping[str, str], body: bytes) -> Outcome:
+    def receive(self, headers: Mapping[str, str], body: bytes) -> DeliveryOutcome:
         """``headers`` with lower-case names, ``body`` the raw bytes as received."""
         if not self.enabled:
-            return Outcome(
+            return DeliveryOutcome(
                 404,
                 "disabled",
                 "webhooks are off: set OKRSYNC_WEBHOOK__SECRET to the secret of the Jira webhook "
@@ -317,15 +317,15 @@ class WebhookReceiver:
         if self.cfg.secret:
             header = headers.get(SIGNATURE_HEADER)
             if not header:
-                return Outcome(401, "unsigned", "missing X-Hub-Signature")
+                return DeliveryOutcome(401, "unsigned", "missing X-Hub-Signature")
             if not verify_signature(self.cfg.secret, body, header):
-                return Outcome(401, "bad_signature", "X-Hub-Signature does not match the body")
+                return DeliveryOutcome(401, "bad_signature", "X-Hub-Signature does not match the body")
         identifier = headers.get(IDENTIFIER_HEADER)
         # claimed before processing, so two concurrent copies of one delivery are handled once; given
         # back if processing raises (the store is down): the 500 makes Jira retry with the same
         # identifier, and that retry must be processed, not answered "duplicate"
         if identifier and self.seen.check_and_add(identifier):
-            return Outcome(200, "duplicate", f"delivery {identifier} was already handled")
+            return DeliveryOutcome(200, "duplicate", f"delivery {identifier} was already handled")
         try:
             return self._process(body)
         except BaseException:
@@ -333,20 +333,22 @@ class WebhookReceiver:
                 self.seen.discard(identifier)
             raise
 
-    def _process(self, body: bytes) -> Outcome:
+    def _process(self, body: bytes) -> DeliveryOutcome:
         try:
             payload = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError):
-            return Outcome(400, "bad_body", "the body is not JSON")
+            return DeliveryOutcome(400, "bad_body", "the body is not JSON")
         if not isinstance(payload, dict):
-            return Outcome(400, "bad_body", "the body is not a JSON object")
+            return DeliveryOutcome(400, "bad_body", "the body is not a JSON object")
         identity = self._identity()
         if identity is not None and identity.is_(event_user(payload)):
-            return Outcome(200, "own_user", "caused by okrsync's own user: ignored (no feedback loop)")
+            return DeliveryOutcome(
+                200, "own_user", "caused by okrsync's own user: ignored (no feedback loop)"
+            )
         issue = payload.get("issue")
         event = str(payload.get("webhookEvent") or "")
         if not isinstance(issue, dict) or not isinstance(issue.get("key"), str):
-            return Outcome(200, "ignored", f"event {event or '(none)'} names no issue: ignored")
+            return DeliveryOutcome(200, "ignored", f"event {event or '(none)'} names no issue: ignored")
         key = str(issue["key"])
         known = self._known_epics()
         mirror = self._mirror(key)
@@ -354,11 +356,11 @@ class WebhookReceiver:
         # an epic okrsync does not know yet may be a new KR (a KR's JQL); a mirrored issue may be
         # leaving scope: both are worth a cycle even with no known KR affected
         if not affected and not mirror.mirrored and not issue_fields.is_epic(issue):
-            return Outcome(200, "ignored", f"{key}: no key result affected")
+            return DeliveryOutcome(200, "ignored", f"{key}: no key result affected")
         if self._refresh is not None and mirror.mirrored:
             self._refresh([key])  # re-read it by key: it may have left every KR, or been deleted
         self._schedule(affected)
         kr_text = ", ".join(sorted(affected)) or "none known yet"
-        return Outcome(
+        return DeliveryOutcome(
             202, "accepted", f"{event} on {key}: sync scheduled (KRs: {kr_text})", frozenset(affected)
         )

@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from okrsync.report.outline import Doc, ap_state, outline, walk
+from okrsync.report.outline import TreeDoc, ap_state, outline, walk
 
 COLUMNS: Final = (
     "kind",
@@ -53,7 +53,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def rows(doc: Doc) -> Iterator[dict[str, Any]]:
+def rows(doc: TreeDoc) -> Iterator[dict[str, Any]]:
     """The report's rows as dicts keyed by :data:`COLUMNS`."""
     for node in walk(outline(doc)):
         o = node.data
@@ -110,7 +110,7 @@ def _kr_rows(kr: Mapping[str, Any], depth: int) -> Iterator[dict[str, Any]]:
         }
 
 
-def render_csv(doc: Doc) -> str:
+def render_csv(doc: TreeDoc) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)

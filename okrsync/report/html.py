@@ -21,18 +21,18 @@ from okrsync.domain.model import Health, Period
 from okrsync.report.html_style import CSS
 from okrsync.report.outline import (
     HEALTH_ORDER,
-    Doc,
-    History,
     LastSync,
     ObjectiveNode,
+    TreeDoc,
     TrendPoint,
+    Trends,
     ap_done,
     ap_state,
     as_of,
     fmt_pct,
     fmt_score,
     health_counts,
-    health_of,
+    health_in,
     outline,
     period_of,
     trend,
@@ -73,7 +73,7 @@ def badge(health: Health) -> str:
 
 def progress_bar(item: Mapping[str, Any], *, large: bool = False) -> str:
     """A bar filled to the progress in the health's colour, with a tick at the expected progress."""
-    health = health_of(item)
+    health = health_in(item)
     progress, expected = item.get("progress"), item.get("expected")
     label = f"progress {fmt_pct(progress)}, expected {fmt_pct(expected)}"
     now = f' aria-valuenow="{_num(_clamp(progress))}"' if progress is not None else ""
@@ -174,7 +174,7 @@ def trend_svg(points: Sequence[TrendPoint], period: Period, day: date, health: H
 # ------------------------------------------------------------------------------------ sections
 
 
-def _summary(roots: tuple[ObjectiveNode, ...], doc: Doc) -> str:
+def _summary(roots: tuple[ObjectiveNode, ...], doc: TreeDoc) -> str:
     objectives = [n.data for n in walk(roots)]
     krs = list(doc["key_results"])
     out = ['<section class="summary" aria-labelledby="health-h"><h2 id="health-h">Health</h2>']
@@ -196,12 +196,12 @@ def _summary(roots: tuple[ObjectiveNode, ...], doc: Doc) -> str:
             for h in HEALTH_ORDER
         )
         out.append("</ul></div>")
-    attention = [kr for kr in krs if health_of(kr) in (Health.OFF_TRACK, Health.AT_RISK)]
-    attention.sort(key=lambda kr: (health_of(kr) != Health.OFF_TRACK, kr.get("progress") or 0.0))
+    attention = [kr for kr in krs if health_in(kr) in (Health.OFF_TRACK, Health.AT_RISK)]
+    attention.sort(key=lambda kr: (health_in(kr) != Health.OFF_TRACK, kr.get("progress") or 0.0))
     if attention:
         out.append('<div class="attention"><h3>Needs attention</h3><ul>')
         out.extend(
-            f'<li>{badge(health_of(kr))} <a href="#{anchor(kr["id"])}">{e(kr["id"])}</a> '
+            f'<li>{badge(health_in(kr))} <a href="#{anchor(kr["id"])}">{e(kr["id"])}</a> '
             f"{e(kr.get('title'))} — "
             f"{e(fmt_pct(kr.get('progress')))} (expected {e(fmt_pct(kr.get('expected')))})"
             f"{' · ' + e(kr['owner']) if kr.get('owner') else ''}</li>"
@@ -241,12 +241,12 @@ def _action_plans(kr: Mapping[str, Any]) -> str:
     )
 
 
-def _kr_rows(doc: Doc, krs: Sequence[Mapping[str, Any]]) -> str:
+def _kr_rows(doc: TreeDoc, krs: Sequence[Mapping[str, Any]]) -> str:
     if not krs:
         return ""
     rows = []
     for kr in krs:
-        health = health_of(kr)
+        health = health_in(kr)
         explanation = (kr.get("explanation") or {}).get("summary")
         warnings = "".join(f'<div class="warn">{e(w)}</div>' for w in kr.get("warnings") or ())
         meta = " · ".join(
@@ -272,9 +272,9 @@ def _kr_rows(doc: Doc, krs: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-def _objective(node: ObjectiveNode, doc: Doc, history: History, period: Period, day: date) -> str:
+def _objective(node: ObjectiveNode, doc: TreeDoc, history: Trends, period: Period, day: date) -> str:
     o = node.data
-    health = health_of(o)
+    health = health_in(o)
     tag = "h2" if node.depth == 0 else "h3"
     meta = [f"{e(o.get('level') or 'team')} objective"]
     if o.get("owner"):
@@ -309,7 +309,7 @@ def _objective(node: ObjectiveNode, doc: Doc, history: History, period: Period, 
     )
 
 
-def render_html(doc: Doc, history: History | None = None, *, last_sync: LastSync | None = None) -> str:
+def render_html(doc: TreeDoc, history: Trends | None = None, *, last_sync: LastSync | None = None) -> str:
     """The whole report as one self-contained HTML document."""
     period = period_of(doc)
     day = as_of(doc)

@@ -1,7 +1,7 @@
 """The OKR report as JSON: the stored snapshot (``okrsync.tree/1``) plus two documented keys.
 
 Pure: snapshot document (+ history, + last sync) → text. The document is the snapshot exactly as
-:mod:`okrsync.core.snapshot` describes it, with ``history`` (per KR or objective id, its points
+:mod:`okrsync.core.stored_tree` describes it, with ``history`` (per KR or objective id, its points
 by day, percentages 0–100 like the snapshot) and ``last_sync`` (the newest run, or ``null``) added.
 See ``docs/report-formats.md``.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from okrsync.report.outline import Doc, History, LastSync
+from okrsync.report.outline import LastSync, TreeDoc, Trends
 
 
 def report_document(
-    doc: Doc, history: History | None = None, *, last_sync: LastSync | None = None
+    doc: TreeDoc, history: Trends | None = None, *, last_sync: LastSync | None = None
 ) -> dict[str, Any]:
     out = dict(doc)
     out["history"] = {node: [p.as_dict() for p in points] for node, points in (history or {}).items()}
@@ -23,5 +23,5 @@ def report_document(
     return out
 
 
-def render_json(doc: Doc, history: History | None = None, *, last_sync: LastSync | None = None) -> str:
+def render_json(doc: TreeDoc, history: Trends | None = None, *, last_sync: LastSync | None = None) -> str:
     return json.dumps(report_document(doc, history, last_sync=last_sync), indent=2, ensure_ascii=False) + "\n"

@@ -13,16 +13,16 @@ from typing import Any
 
 from okrsync.report.outline import (
     HEALTH_ORDER,
-    Doc,
     LastSync,
     ObjectiveNode,
+    TreeDoc,
     ap_done,
     ap_state,
     as_of,
     fmt_pct,
     fmt_score,
     health_counts,
-    health_of,
+    health_in,
     outline,
     period_of,
     walk,
@@ -42,7 +42,7 @@ def md(text: Any) -> str:
 def _objective_line(obj: Mapping[str, Any]) -> str:
     parts = [
         f"**{fmt_pct(obj.get('progress'))}** (expected {fmt_pct(obj.get('expected'))})",
-        health_of(obj).label,
+        health_in(obj).label,
     ]
     if obj.get("owner"):
         parts.append(f"owner {md(obj['owner'])}")
@@ -62,7 +62,7 @@ def _kr_table(krs: tuple[Mapping[str, Any], ...]) -> list[str]:
         title = f"**{md(kr['id'])}** {md(kr.get('title'))}"
         lines.append(
             f"| {title} | {md(kr.get('owner') or '–')} | {md(kr.get('measure'))} | "
-            f"{fmt_pct(kr.get('progress'))} | {fmt_pct(kr.get('expected'))} | {health_of(kr).label} | "
+            f"{fmt_pct(kr.get('progress'))} | {fmt_pct(kr.get('expected'))} | {health_in(kr).label} | "
             f"{fmt_score(kr.get('score'))} |"
         )
     return lines
@@ -87,7 +87,7 @@ def _action_plans(kr: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def render_markdown(doc: Doc, *, last_sync: LastSync | None = None) -> str:
+def render_markdown(doc: TreeDoc, *, last_sync: LastSync | None = None) -> str:
     """The whole report as one Markdown document."""
     period = period_of(doc)
     day = as_of(doc)

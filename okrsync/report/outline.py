@@ -1,6 +1,6 @@
 """The scored-tree snapshot (``okrsync.tree/1``) as a walkable outline, shared by every report format.
 
-Pure: takes the snapshot document (a dict, see :mod:`okrsync.core.snapshot`) and the progress
+Pure: takes the snapshot document (a dict, see :mod:`okrsync.core.stored_tree`) and the progress
 history, returns values. Every renderer (tree, Markdown, HTML, CSV) walks the same outline, so the
 numbers and the order are the same in every format.
 """
@@ -13,11 +13,11 @@ from datetime import date, datetime
 from typing import Any
 
 from okrsync.core.plan import pct
-from okrsync.core.snapshot import SCHEMA
+from okrsync.core.stored_tree import SCHEMA
 from okrsync.domain.model import Health, OkrsyncError, Period
 from okrsync.state.models import ProgressPoint, RunRecord
 
-Doc = Mapping[str, Any]
+TreeDoc = Mapping[str, Any]
 """One snapshot document (``okrsync.tree/1``)."""
 
 HEALTH_ORDER: tuple[Health, ...] = (
@@ -30,26 +30,26 @@ HEALTH_ORDER: tuple[Health, ...] = (
 )
 
 
-class SnapshotError(OkrsyncError):
+class StoredTreeError(OkrsyncError):
     """The state store holds no usable snapshot of the scored tree."""
 
 
 NO_SYNC_YET = "no sync has run yet: run okrsync sync first"
 
 
-def check_snapshot(doc: Any) -> dict[str, Any]:
-    """``doc`` if it is an ``okrsync.tree/1`` document, else a :class:`SnapshotError` saying what to do."""
+def check_stored_tree(doc: Any) -> dict[str, Any]:
+    """``doc`` if it is an ``okrsync.tree/1`` document, else a :class:`StoredTreeError` saying what to do."""
     if doc is None:
-        raise SnapshotError(f"{NO_SYNC_YET} (the state store holds no scored tree).")
+        raise StoredTreeError(f"{NO_SYNC_YET} (the state store holds no scored tree).")
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
-        raise SnapshotError(
+        raise StoredTreeError(
             f"The state store holds a scored tree in the format {found!r}; this okrsync reads {SCHEMA}. "
             "Run okrsync sync once with this version to store it anew."
         )
     missing = [k for k in ("period", "as_of", "objectives", "key_results") if k not in doc]
     if missing:
-        raise SnapshotError(
+        raise StoredTreeError(
             f"The stored scored tree lacks {', '.join(missing)}. Run okrsync sync once to store it anew."
         )
     return doc
@@ -70,7 +70,7 @@ class ObjectiveNode:
         return str(self.data["id"])
 
 
-def outline(doc: Doc) -> tuple[ObjectiveNode, ...]:
+def outline(doc: TreeDoc) -> tuple[ObjectiveNode, ...]:
     """The alignment tree of ``doc``: its root objectives (normally the company objectives).
 
     An objective's parent is the objective it aligns to when that one exists (as in
@@ -110,16 +110,16 @@ def walk(roots: Iterable[ObjectiveNode]) -> Iterator[ObjectiveNode]:
         yield from walk(node.children)
 
 
-def period_of(doc: Doc) -> Period:
+def period_of(doc: TreeDoc) -> Period:
     p = doc["period"]
     return Period(str(p["name"]), date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
 
 
-def as_of(doc: Doc) -> date:
+def as_of(doc: TreeDoc) -> date:
     return date.fromisoformat(doc["as_of"])
 
 
-def health_of(item: Mapping[str, Any]) -> Health:
+def health_in(item: Mapping[str, Any]) -> Health:
     try:
         return Health(str(item.get("health")))
     except ValueError:
@@ -130,7 +130,7 @@ def health_counts(items: Iterable[Mapping[str, Any]]) -> dict[Health, int]:
     """How many items have each health, in :data:`HEALTH_ORDER` (zero counts included)."""
     counts = dict.fromkeys(HEALTH_ORDER, 0)
     for item in items:
-        counts[health_of(item)] += 1
+        counts[health_in(item)] += 1
     return counts
 
 
@@ -173,11 +173,11 @@ class TrendPoint:
         }
 
 
-History = Mapping[str, Sequence[TrendPoint]]
+Trends = Mapping[str, Sequence[TrendPoint]]
 """Per KR or objective id, its points by day."""
 
 
-def history_of(points: Iterable[ProgressPoint], period: Period | None = None) -> dict[str, list[TrendPoint]]:
+def trends_of(points: Iterable[ProgressPoint], period: Period | None = None) -> dict[str, list[TrendPoint]]:
     """The store's progress points as percentages, per node, by day; only days of ``period``."""
     out: dict[str, list[TrendPoint]] = {}
     for p in sorted(points, key=lambda p: (p.node_id, p.day)):
@@ -190,7 +190,7 @@ def history_of(points: Iterable[ProgressPoint], period: Period | None = None) ->
     return out
 
 
-def trend(doc_item: Mapping[str, Any], history: History, day: date) -> list[TrendPoint]:
+def trend(doc_item: Mapping[str, Any], history: Trends, day: date) -> list[TrendPoint]:
     """The history of one node, ending with the snapshot's own value on ``day`` (its as-of day)."""
     points = [p for p in history.get(str(doc_item["id"]), ()) if p.day < day]
     points.append(

@@ -1,6 +1,6 @@
 """The alignment tree as a rich Tree: company → objectives → key results (→ action plans).
 
-One renderer for both sources: :func:`render_snapshot_tree` draws a stored snapshot
+One renderer for both sources: :func:`render_stored_tree` draws a stored snapshot
 (``okrsync.tree/1``, what ``okrsync report`` reads); :func:`render_tree` draws a fresh
 :class:`~okrsync.core.rollup.ScoredTree` by way of its snapshot, so both look the same.
 """
@@ -14,9 +14,9 @@ from rich.text import Text
 from rich.tree import Tree
 
 from okrsync.core.rollup import ScoredTree
-from okrsync.core.snapshot import snapshot_of
+from okrsync.core.stored_tree import stored_tree_of
 from okrsync.domain.model import Health
-from okrsync.report.outline import Doc, LastSync, ObjectiveNode, ap_state, fmt_score, health_of, outline
+from okrsync.report.outline import LastSync, ObjectiveNode, TreeDoc, ap_state, fmt_score, health_in, outline
 
 HEALTH_STYLE = {
     Health.DONE: "bold green",
@@ -46,7 +46,7 @@ def _share(percent: Any) -> float | None:
 
 
 def _line(label: str, item: Mapping[str, Any]) -> Text:
-    health = health_of(item)
+    health = health_in(item)
     progress, expected = _share(item.get("progress")), _share(item.get("expected"))
     text = Text()
     text.append(f"{label} ", style="bold")
@@ -61,7 +61,9 @@ def _line(label: str, item: Mapping[str, Any]) -> Text:
     return text
 
 
-def render_snapshot_tree(doc: Doc, *, action_plans: bool = False, last_sync: LastSync | None = None) -> Tree:
+def render_stored_tree(
+    doc: TreeDoc, *, action_plans: bool = False, last_sync: LastSync | None = None
+) -> Tree:
     """The tree of a snapshot document; ``action_plans`` lists each KR's issues too."""
     title = f"OKRs {doc['period']['name']} — as of {doc['as_of']}"
     if last_sync is not None:
@@ -92,4 +94,4 @@ def render_snapshot_tree(doc: Doc, *, action_plans: bool = False, last_sync: Las
 
 def render_tree(scored: ScoredTree, *, action_plans: bool = False) -> Tree:
     """The tree of a freshly scored tree (e.g. the demo's), drawn from its snapshot."""
-    return render_snapshot_tree(snapshot_of(scored), action_plans=action_plans)
+    return render_stored_tree(stored_tree_of(scored), action_plans=action_plans)

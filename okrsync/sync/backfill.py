@@ -33,9 +33,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from okrsync.core.history import (
-    History,
+    IssueHistory,
     days_between,
-    history_of,
+    history_from_changelogs,
     rebuild,
     scores_of,
     tracked_fields,
@@ -52,7 +52,7 @@ from okrsync.state.store import StateStore
 from okrsync.sync.changelogs import read_with_changelogs
 from okrsync.sync.engine import SyncReport, rollup_policy, run_sync, writeback_ids
 from okrsync.sync.run_report import RunReport, record_run
-from okrsync.sync.scope import ReadPlan, plan_read
+from okrsync.sync.scope import ReadScope, read_scope
 from okrsync.sync.writeback import apply_plan, comment_policy, issue_now, prior_writes
 
 log = logging.getLogger(__name__)
@@ -271,10 +271,10 @@ def _run(
     policy = rollup_policy(cfg)
     ids = writeback_ids(cfg, gateway)
 
-    history: History | None = None
+    history: IssueHistory | None = None
     plan = None
     if days or past:
-        plan = plan_read(cfg, gateway.fields, [*ids.present(), "created"])
+        plan = read_scope(cfg, gateway.fields, [*ids.present(), "created"])
         read = read_with_changelogs(gateway, cfg, plan, on_progress)
         report.issues_read = len(read.issues)
         report.changelog_entries = read.entries
@@ -291,7 +291,7 @@ def _run(
         }
         tracked = tracked_fields(plan.ids, names, statuses, read.issues.values())
         start = days[0] if days else report.last_day
-        history = history_of(read.snapshot, tracked, since=start)
+        history = history_from_changelogs(read.snapshot, tracked, since=start)
 
     # ---- history
     if days and history is not None and plan is not None:
@@ -386,8 +386,8 @@ def _write_past(
     store: StateStore,
     gateway: JiraGateway,
     report: BackfillReport,
-    history: History,
-    plan: ReadPlan,
+    history: IssueHistory,
+    plan: ReadScope,
     ids: WritebackIds,
     *,
     live_period: str | None,

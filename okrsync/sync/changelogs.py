@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from okrsync.core.mappers import issue_fields as fields
-from okrsync.core.mappers.tree import JiraSnapshot
+from okrsync.core.mappers.tree import RawTree
 from okrsync.domain.config import Settings
 from okrsync.jira.errors import JiraNotFound
 from okrsync.jira.gateway import JiraGateway
 from okrsync.sync.fetch import Fetcher
-from okrsync.sync.scope import ReadPlan
+from okrsync.sync.scope import ReadScope
 
 
 @dataclass(frozen=True, slots=True)
 class ChangelogRead:
     """The issues read, their tree, and how many changelog entries came with them."""
 
-    snapshot: JiraSnapshot
+    snapshot: RawTree
     issues: Mapping[str, fields.RawIssue]
     entries: int
     warnings: tuple[str, ...] = ()
@@ -48,7 +48,7 @@ def _truncated(raw: fields.RawIssue) -> bool:
 def read_with_changelogs(
     gateway: JiraGateway,
     cfg: Settings,
-    plan: ReadPlan,
+    plan: ReadScope,
     on_progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
 ) -> ChangelogRead:
     """The scope as a full sync reads it, every issue with its whole changelog."""
@@ -94,7 +94,7 @@ def read_with_changelogs(
         return converted.get(fields.key_of(raw), raw)
 
     snap = fetched.snapshot
-    snapshot = JiraSnapshot(
+    snapshot = RawTree(
         kr_epics=[[same(e) for e in group] for group in snap.kr_epics],
         children=[same(c) for c in snap.children],
         objective_issues=[same(o) for o in snap.objective_issues],

@@ -22,8 +22,8 @@ from okrsync.core.plan import (
     plan_changes,
 )
 from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
-from okrsync.core.snapshot import META_KEY as SNAPSHOT_KEY
-from okrsync.core.snapshot import snapshot_of
+from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
+from okrsync.core.stored_tree import stored_tree_of
 from okrsync.domain.config import Settings
 from okrsync.domain.keys import META_KR_EPICS
 from okrsync.domain.model import OkrTree
@@ -32,7 +32,7 @@ from okrsync.state.models import MirrorIssue, ProgressPoint
 from okrsync.state.store import StateStore
 from okrsync.sync.fetch import Fetcher
 from okrsync.sync.run_report import RunReport, record_run
-from okrsync.sync.scope import plan_read
+from okrsync.sync.scope import read_scope
 from okrsync.sync.writeback import apply_plan, comment_policy, issue_now, prior_writes
 
 log = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ def _cycle(
 ) -> None:
     on_progress("read", 0, 1)
     ids = writeback_ids(cfg, gateway)
-    read_plan = plan_read(cfg, gateway.fields, ids.present())
+    read_plan = read_scope(cfg, gateway.fields, ids.present())
     mirror_rows = store.issues()
     mirror = {k: dict(m.raw) for k, m in mirror_rows.items()}
     previous_epic_of = {k: m.epic_key for k, m in mirror_rows.items() if m.epic_key}
@@ -280,7 +280,7 @@ def _cycle(
             ),
         ]
     )
-    store.set_meta(SNAPSHOT_KEY, snapshot_of(scored))
+    store.set_meta(SNAPSHOT_KEY, stored_tree_of(scored))
     if outcome.stopped:
         report.status = "partial"
         report.warnings.append("stopped before every change was applied; the next cycle continues")

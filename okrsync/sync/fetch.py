@@ -39,15 +39,14 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from okrsync.core.mappers import children
-from okrsync.core.mappers import issue_fields as f
-from okrsync.core.mappers.tree import JiraSnapshot
+from okrsync.core.mappers import children, issue_fields
+from okrsync.core.mappers.tree import RawTree
 from okrsync.domain.config import Settings
 from okrsync.domain.keys import ISSUE_PROPERTY
 from okrsync.jira.errors import JiraBadRequest, JiraError, describe_jira_reasons
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.jql import batch_values, jql_quote, split_order_by
-from okrsync.sync.scope import ReadPlan
+from okrsync.sync.scope import ReadScope
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +73,10 @@ def keys_named(messages: Iterable[str]) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class FetchResult:
-    snapshot: JiraSnapshot
-    issues: Mapping[str, f.RawIssue]
+    snapshot: RawTree
+    issues: Mapping[str, issue_fields.RawIssue]
     """Every in-scope issue after the merge, by key."""
-    fresh: Mapping[str, f.RawIssue]
+    fresh: Mapping[str, issue_fields.RawIssue]
     """The issues fetched from Jira in this cycle (to store in the mirror)."""
     removed: tuple[str, ...] = ()
     """Keys that left the scope (deleted, moved out, or no longer a KR epic)."""
@@ -115,7 +114,7 @@ class Fetcher:
     """
 
     def __init__(
-        self, gateway: JiraGateway, cfg: Settings, plan: ReadPlan, *, expand: Sequence[str] = ()
+        self, gateway: JiraGateway, cfg: Settings, plan: ReadScope, *, expand: Sequence[str] = ()
     ) -> None:
         self.gateway = gateway
         self.cfg = cfg
@@ -125,7 +124,7 @@ class Fetcher:
         self._gone: set[str] = set()  # upper-cased keys Jira said are gone, this fetch
         self._warnings: list[str] = []
 
-    def _search(self, jql: str) -> list[f.RawIssue]:
+    def _search(self, jql: str) -> list[issue_fields.RawIssue]:
         return list(
             self.gateway.search(jql, list(self.plan.fields), expand=self.expand, properties=self.properties)
         )
@@ -213,7 +212,7 @@ class Fetcher:
                 log.info("%s does not exist in Jira or okrsync cannot browse it: left out", key)
                 self._gone.add(key)
 
-    def _source_search(self, jql: str, label: str) -> list[f.RawIssue] | None:
+    def _source_search(self, jql: str, label: str) -> list[issue_fields.RawIssue] | None:
         """A KR or objective source's own JQL; None (and a warning naming ``label``) if Jira rejects it."""
         mark = self.gateway.search_warning_mark()
         try:
@@ -228,7 +227,7 @@ class Fetcher:
 
     def fetch(
         self,
-        mirror: Mapping[str, f.RawIssue],
+        mirror: Mapping[str, issue_fields.RawIssue],
         *,
         since: datetime | None,
         full: bool,
@@ -239,14 +238,14 @@ class Fetcher:
         """Read this cycle's issues; ``refresh_keys`` (e.g. from webhooks) are re-read by key, so an
         issue moved out of scope or deleted is noticed at once, not only at the next full reconcile."""
         cfg = self.cfg
-        fresh: dict[str, f.RawIssue] = {}
+        fresh: dict[str, issue_fields.RawIssue] = {}
         self._gone = set()
         self._warnings = warnings = []
 
-        def keep(batch: Iterable[f.RawIssue]) -> list[f.RawIssue]:
+        def keep(batch: Iterable[issue_fields.RawIssue]) -> list[issue_fields.RawIssue]:
             got = []
             for raw in batch:
-                fresh[f.key_of(raw)] = raw
+                fresh[issue_fields.key_of(raw)] = raw
                 got.append(raw)
             return got
 
@@ -254,12 +253,12 @@ class Fetcher:
             keep(self._search(jql))
 
         sources_failed = False
-        objective_issues: list[f.RawIssue] = []
+        objective_issues: list[issue_fields.RawIssue] = []
         if cfg.objectives_from_jira is not None:
             found_objectives = self._source_search(cfg.objectives_from_jira.jql, "objectives_from_jira.jql")
             sources_failed |= found_objectives is None
             objective_issues = keep(found_objectives or [])
-        jql_epics: dict[int, list[f.RawIssue]] = {}
+        jql_epics: dict[int, list[issue_fields.RawIssue]] = {}
         for index, source in enumerate(cfg.key_results):
             if source.jql:
                 where, order = split_order_by(source.jql)
@@ -269,7 +268,7 @@ class Fetcher:
                     sources_failed = True
                     continue
                 found = keep(found_source)
-                jql_epics[index] = [e for e in found if f.is_epic(e)]
+                jql_epics[index] = [e for e in found if issue_fields.is_epic(e)]
                 skipped = len(found) - len(jql_epics[index])
                 if skipped:
                     warnings.append(
@@ -277,7 +276,9 @@ class Fetcher:
                     )
 
         configured = [k.epic for k in cfg.key_results if k.epic]
-        epics = list(dict.fromkeys([*configured, *(f.key_of(e) for es in jql_epics.values() for e in es)]))
+        epics = list(
+            dict.fromkeys([*configured, *(issue_fields.key_of(e) for es in jql_epics.values() for e in es)])
+        )
         known = set(known_epics)
         first = since is None or not mirror
         mode = "full" if first or full else "incremental"
@@ -296,7 +297,9 @@ class Fetcher:
                 current: set[str] = set()
                 self._scope(configured, epics, lambda jql: current.update(self.gateway.search_keys(jql)))
                 if not sources_failed:  # else the scope is unknown: remove nothing this cycle
-                    in_mirror = {k for k in mirror if k not in {f.key_of(o) for o in objective_issues}}
+                    in_mirror = {
+                        k for k in mirror if k not in {issue_fields.key_of(o) for o in objective_issues}
+                    }
                     removed = {k for k in in_mirror if k not in current and k not in fresh}
                 missing = [k for k in sorted(current) if k not in mirror and k not in fresh]
                 self._by_key(missing, fetch_into_fresh)
@@ -310,7 +313,7 @@ class Fetcher:
         if refresh and mirror and since is not None:
             self._by_key(refresh, fetch_into_fresh)
             epic_set = set(epics)
-            objective_set = {f.key_of(o) for o in objective_issues}
+            objective_set = {issue_fields.key_of(o) for o in objective_issues}
             for key in refresh:
                 raw = fresh.get(key)
                 if key in epic_set or key in objective_set:
@@ -324,29 +327,29 @@ class Fetcher:
         removed |= gone
         for index, found in list(jql_epics.items()):
             for epic in found:
-                if f.key_of(epic) in gone:
+                if issue_fields.key_of(epic) in gone:
                     warnings.append(
-                        f"{f.key_of(epic)} (key_results[{index}]) does not exist in Jira or okrsync cannot "
-                        "browse it: its KR is left out"
+                        f"{issue_fields.key_of(epic)} (key_results[{index}]) does not exist in Jira or "
+                        "okrsync cannot browse it: its KR is left out"
                     )
-            jql_epics[index] = [e for e in found if f.key_of(e) not in gone]
+            jql_epics[index] = [e for e in found if issue_fields.key_of(e) not in gone]
         epics = [e for e in epics if e not in gone]
         # epics that stopped being KRs leave the scope too (unless a source could not be read)
         if not sources_failed:
             removed |= known - set(epics)
-        merged: dict[str, f.RawIssue] = {k: v for k, v in mirror.items() if k not in removed}
+        merged: dict[str, issue_fields.RawIssue] = {k: v for k, v in mirror.items() if k not in removed}
         merged.update(fresh)
         for key in removed:
             merged.pop(key, None)
         merged_epics = set(epics)
-        kr_epics: list[list[f.RawIssue]] = []
+        kr_epics: list[list[issue_fields.RawIssue]] = []
         for index, source in enumerate(cfg.key_results):
             if source.epic:
                 kr_epics.append([merged[source.epic]] if source.epic in merged else [])
             else:
                 kr_epics.append(jql_epics.get(index, []))
-        objective_keys = {f.key_of(o) for o in objective_issues}
-        snapshot = JiraSnapshot(
+        objective_keys = {issue_fields.key_of(o) for o in objective_issues}
+        snapshot = RawTree(
             kr_epics=kr_epics,
             children=[
                 raw for key, raw in merged.items() if key not in merged_epics and key not in objective_keys

@@ -9,26 +9,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from okrsync.core.mappers import issue_fields
-from okrsync.core.mappers.tree import JiraSnapshot, build_tree
+from okrsync.core.mappers.tree import RawTree, build_tree
 from okrsync.domain.config import Settings
 from okrsync.domain.model import OkrTree
 from okrsync.jira.gateway import JiraGateway
 from okrsync.sync.fetch import Fetcher
-from okrsync.sync.scope import ReadPlan, plan_read
+from okrsync.sync.scope import ReadScope, read_scope
 
 
 @dataclass(frozen=True, slots=True)
 class ReadResult:
     tree: OkrTree
-    snapshot: JiraSnapshot
-    plan: ReadPlan
+    snapshot: RawTree
+    plan: ReadScope
     issues: Mapping[str, issue_fields.RawIssue] = field(default_factory=dict)
     """Every issue read, by key (epics, children, objectives)."""
 
 
 def read_tree(gateway: JiraGateway, cfg: Settings, *, extra_fields: Iterable[str] = ()) -> ReadResult:
     """Read everything the configuration names and map it onto the OKR tree."""
-    plan = plan_read(cfg, gateway.fields, extra_fields)
+    plan = read_scope(cfg, gateway.fields, extra_fields)
     fetched = Fetcher(gateway, cfg, plan).fetch({}, since=None, full=True)
     tree = build_tree(cfg, fetched.snapshot, plan.ids, objective_field_id=plan.objective_field_id)
     if fetched.warnings:

@@ -29,7 +29,7 @@ BASE_FIELDS = (
 
 
 @dataclass(frozen=True, slots=True)
-class ReadPlan:
+class ReadScope:
     """What to read: resolved field ids and the field list of every search."""
 
     ids: issue_fields.FieldIds
@@ -37,7 +37,7 @@ class ReadPlan:
     objective_field_id: str | None = None
 
 
-def plan_read(cfg: Settings, registry: FieldRegistry, extra_fields: Iterable[str] = ()) -> ReadPlan:
+def read_scope(cfg: Settings, registry: FieldRegistry, extra_fields: Iterable[str] = ()) -> ReadScope:
     """Resolve the configured fields once; a missing one is a clear error pointing at setup."""
     numbers: dict[str, str] = {}
     wanted_numbers = measured_fields(cfg)
@@ -57,4 +57,4 @@ def plan_read(cfg: Settings, registry: FieldRegistry, extra_fields: Iterable[str
         if fid and fid not in fields:
             fields.append(fid)
     ids = fields_for(cfg, story_points, epic_link, numbers)
-    return ReadPlan(ids=ids, fields=tuple(fields), objective_field_id=objective_field)
+    return ReadScope(ids=ids, fields=tuple(fields), objective_field_id=objective_field)

@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 
 from okrsync.core.history import (
-    History,
+    IssueHistory,
     Tracked,
     days_between,
-    history_of,
+    history_from_changelogs,
     rebuild,
     scores_of,
     tracked_fields,
 )
-from okrsync.core.mappers.tree import JiraSnapshot, fields_for
+from okrsync.core.mappers.tree import RawTree, fields_for
 from okrsync.core.periods import BackfillError, parse_period
 from okrsync.core.rollup import RollupPolicy
 from okrsync.domain.config import PeriodConfig, Settings, config_from_mapping
@@ -239,20 +239,20 @@ def setup_history(
     *,
     since: date | None = None,
     statuses: Sequence[Any] = STATUSES,
-) -> tuple[Settings, History, Any]:
+) -> tuple[Settings, IssueHistory, Any]:
     cfg = config_from_mapping(CONFIG)
     ids = fields_for(cfg, SP, EPIC_LINK, {"OKR Current": CURRENT})
     by_key = {i["key"]: i for i in issues}
-    snapshot = JiraSnapshot(
+    snapshot = RawTree(
         kr_epics=[[by_key["EP-1"]], [by_key["EP-2"]], [by_key["EP-3"]]],
         children=[i for i in issues if not i["key"].startswith("EP-")],
     )
     tracked = tracked_fields(ids, {SP: "Story point estimate", CURRENT: "OKR Current"}, statuses, issues)
-    return cfg, history_of(snapshot, tracked, since=since), ids
+    return cfg, history_from_changelogs(snapshot, tracked, since=since), ids
 
 
 def table(
-    cfg: Settings, history: History, ids: Any, days: Sequence[date], **kw: Any
+    cfg: Settings, history: IssueHistory, ids: Any, days: Sequence[date], **kw: Any
 ) -> dict[str, list[float | None]]:
     out: dict[str, list[float | None]] = {}
     for scored in rebuild(cfg, history, ids, days, RollupPolicy(), **kw):
@@ -304,7 +304,7 @@ def test_an_issue_is_absent_before_it_was_created() -> None:
 
 
 def test_status_categories_come_from_the_status_list_then_from_the_issues() -> None:
-    def b1_category(history: History, day: date) -> str:
+    def b1_category(history: IssueHistory, day: date) -> str:
         b1 = next(tl for tl in history.children if tl.key == "B-1")
         version = b1.as_of(day)
         assert version is not None

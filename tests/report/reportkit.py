@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
-from okrsync.core.snapshot import snapshot_of
+from okrsync.core.stored_tree import stored_tree_of
 from okrsync.domain.model import (
     ActionPlan,
     KeyResult,
@@ -23,7 +23,7 @@ from okrsync.domain.model import (
     Period,
     StatusCategory,
 )
-from okrsync.report.outline import TrendPoint, history_of
+from okrsync.report.outline import TrendPoint, trends_of
 from okrsync.state.models import ProgressPoint
 
 Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))
@@ -105,7 +105,7 @@ def scored_tree(as_of: date = AS_OF) -> ScoredTree:
 
 def stored_snapshot(scored: ScoredTree) -> dict[str, Any]:
     """The snapshot as the store gives it back (through JSON)."""
-    doc: dict[str, Any] = json.loads(json.dumps(snapshot_of(scored)))
+    doc: dict[str, Any] = json.loads(json.dumps(stored_tree_of(scored)))
     return doc
 
 
@@ -121,7 +121,7 @@ def hand_history(days: int = 4, step: int = 7) -> tuple[list[ProgressPoint], dic
             for s in scores.values():
                 progress = None if s.progress is None else s.progress * share
                 points.append(ProgressPoint(day, s.id, kind, progress, expected, s.health.value))
-    return points, history_of(points, Q4)
+    return points, trends_of(points, Q4)
 
 
 def pct_text(share: float | None) -> str:

@@ -19,7 +19,7 @@ from conftest import DEMO_CONFIG, ROOT, SYNC_DAYS, DemoStore
 from reportkit import pct_text
 
 from okrsync.cli import main
-from okrsync.core.snapshot import META_KEY
+from okrsync.core.stored_tree import META_KEY
 from okrsync.state.store import StateStore
 
 PG_URL = os.environ.get("OKRSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

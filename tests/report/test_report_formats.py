@@ -14,20 +14,20 @@ import pytest
 from reportkit import AS_OF, HOSTILE, Q4, hand_history, pct_text, scored_tree, stored_snapshot
 
 from okrsync.core.rollup import ScoredTree
-from okrsync.core.snapshot import SCHEMA
+from okrsync.core.stored_tree import SCHEMA
 from okrsync.domain.model import Health
 from okrsync.report.csv_export import COLUMNS, render_csv
 from okrsync.report.html import render_html, trend_svg
 from okrsync.report.json_export import render_json
 from okrsync.report.markdown import md, render_markdown
 from okrsync.report.outline import (
-    SnapshotError,
+    StoredTreeError,
     TrendPoint,
-    check_snapshot,
+    check_stored_tree,
     outline,
     walk,
 )
-from okrsync.report.tree import render_snapshot_tree, render_tree
+from okrsync.report.tree import render_stored_tree, render_tree
 
 SCORED = scored_tree()
 DOC = stored_snapshot(SCORED)
@@ -144,7 +144,7 @@ def test_tree_shows_every_objective_kr_and_action_plan_with_the_roll_up_numbers(
     from rich.console import Console
 
     console = Console(width=200, no_color=True, record=True)
-    console.print(render_snapshot_tree(DOC, action_plans=True))
+    console.print(render_stored_tree(DOC, action_plans=True))
     text = console.export_text()
     lines = text.splitlines()
     for kind, node_id, share in every_node(SCORED):
@@ -325,8 +325,8 @@ def test_trend_chart_draws_progress_against_expected_and_breaks_on_missing_data(
     ],
 )
 def test_a_missing_or_foreign_snapshot_is_a_clear_error(doc: Any, message: str) -> None:
-    with pytest.raises(SnapshotError, match=re.escape(message)):
-        check_snapshot(doc)
+    with pytest.raises(StoredTreeError, match=re.escape(message)):
+        check_stored_tree(doc)
 
 
 def test_an_alignment_cycle_loses_no_objective_in_any_format() -> None:

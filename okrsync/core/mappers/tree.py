@@ -15,7 +15,7 @@ from okrsync.domain.model import ActionPlan, KeyResult, Objective, OkrTree
 
 
 @dataclass(frozen=True, slots=True)
-class JiraSnapshot:
+class RawTree:
     """Raw issues read from Jira, by role."""
 
     kr_epics: Sequence[Sequence[issue_fields.RawIssue]]
@@ -40,7 +40,7 @@ def fields_for(
 
 def build_tree(
     cfg: Settings,
-    snapshot: JiraSnapshot,
+    snapshot: RawTree,
     ids: issue_fields.FieldIds,
     *,
     objective_field_id: str | None = None,

@@ -37,7 +37,7 @@ def _score(s: Score) -> dict[str, Any]:
     }
 
 
-def snapshot_of(scored: ScoredTree) -> dict[str, Any]:
+def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
     tree = scored.tree
     return {
         "schema": SCHEMA,
