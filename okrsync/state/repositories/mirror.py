@@ -1,0 +1,87 @@
+"""The mirror of fetched issues (the raw JSON of the fields okrsync uses) and the fetch watermarks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import delete, select
+
+from okrsync.state import schema as s
+from okrsync.state.models import MirrorIssue
+from okrsync.state.repositories.base import Repository, chunks, utc
+
+FULL_RECONCILE_SCOPE: Final = "__full_reconcile__"
+
+
+class IssueMirror(Repository):
+    """Issues as last fetched, by key, and until when each fetch scope is known."""
+
+    def upsert_issues(self, issues: Iterable[MirrorIssue]) -> int:
+        """Insert or replace mirrored issues; returns how many distinct issues were written."""
+        by_key = {i.key: i for i in issues}
+        rows = [
+            {"key": i.key, "issue_id": i.issue_id, "updated": i.updated, "epic_key": i.epic_key, "raw": i.raw}
+            for i in by_key.values()
+        ]
+        with self._tx(write=True) as conn:
+            self._upsert(conn, s.issues_table, rows, ["key"])
+        return len(rows)
+
+    def issues(self, keys: Iterable[str] | None = None) -> dict[str, MirrorIssue]:
+        t = s.issues_table
+        result: dict[str, MirrorIssue] = {}
+        with self._tx() as conn:
+            if keys is None:
+                batches: Iterable[Any] = [conn.execute(select(t))]
+            else:
+                wanted = list(dict.fromkeys(keys))
+                batches = (conn.execute(select(t).where(t.c.key.in_(chunk))) for chunk in chunks(wanted))
+            for batch in batches:
+                for row in batch:
+                    result[row.key] = MirrorIssue(
+                        key=row.key,
+                        issue_id=row.issue_id,
+                        updated=row.updated,
+                        epic_key=row.epic_key,
+                        raw=row.raw,
+                    )
+        return result
+
+    def mirror_keys(self) -> set[str]:
+        with self._tx() as conn:
+            return set(conn.execute(select(s.issues_table.c.key)).scalars())
+
+    def delete_issues(self, keys: Iterable[str]) -> int:
+        t = s.issues_table
+        wanted = list(dict.fromkeys(keys))
+        deleted = 0
+        with self._tx(write=True) as conn:
+            for chunk in chunks(wanted):
+                deleted += conn.execute(delete(t).where(t.c.key.in_(chunk))).rowcount
+        return deleted
+
+    # ------------------------------------------------------------------ watermarks
+
+    def watermark(self, scope: str = "default") -> datetime | None:
+        t = s.watermarks_table
+        with self._tx() as conn:
+            at: datetime | None = conn.execute(select(t.c.at).where(t.c.scope == scope)).scalar()
+        return at
+
+    def set_watermark(self, scope: str, at: datetime) -> None:
+        with self._tx(write=True) as conn:
+            self._upsert(conn, s.watermarks_table, [{"scope": scope, "at": utc(at)}], ["scope"])
+
+    def clear_watermark(self, scope: str = "default") -> bool:
+        """Forget a watermark (the next fetch of that scope is a full one)."""
+        t = s.watermarks_table
+        with self._tx(write=True) as conn:
+            return bool(conn.execute(delete(t).where(t.c.scope == scope)).rowcount)
+
+    def last_full_reconcile(self) -> datetime | None:
+        return self.watermark(FULL_RECONCILE_SCOPE)
+
+    def set_last_full_reconcile(self, at: datetime) -> None:
+        self.set_watermark(FULL_RECONCILE_SCOPE, at)
