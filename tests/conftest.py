@@ -1,3 +1,3 @@
-"""Shared pytest configuration: the Jira simulator fixtures (okrsync.jira_sim.testing)."""
+"""Shared pytest configuration: the Jira simulator fixtures (tests/simkit.py)."""
 
-pytest_plugins = ["okrsync.jira_sim.testing"]
+pytest_plugins = ["simkit"]

@@ -1,4 +1,4 @@
-"""pytest fixtures for the Jira simulator (registered by ``tests/conftest.py``).
+"""pytest fixtures for the Jira simulator (``tests/conftest.py`` registers this plugin).
 
 - ``sim_cloud`` / ``sim_datacenter``: a fresh demo-dataset simulator per test;
 - ``sim``: parametrized over both dialects;

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from simkit import live_demo
 
 from okrsync.data import DEMO_CONFIG
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.jira_sim.testing import live_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = DEMO_CONFIG

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 from daemonkit import LIVE, PAT, SECRET, DaemonProcess, env_for, field, register_webhook, running, wait_for
+from simkit import SimFactory
 
 from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.jira_sim.testing import SimFactory
 from okrsync.state.models import RunRecord
 from okrsync.state.store import StateStore
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from daemonkit import DEMO, SECRET
 from prometheus_client.parser import text_string_to_metric_families
+from simkit import SimFactory, ticking_clock
 from starlette.testclient import TestClient
 
 from okrsync.daemon.http import create_app
@@ -19,7 +20,6 @@ from okrsync.domain.config import load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.datasets.demo import AS_OF
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.jira_sim.testing import SimFactory, ticking_clock
 from okrsync.state.store import StateStore
 
 

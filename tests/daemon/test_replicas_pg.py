@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from daemonkit import LIVE, PG_URL, DaemonProcess, env_for, start_daemon, wait_for
+from simkit import SimFactory
 
-from okrsync.jira_sim.testing import SimFactory
 from okrsync.state.store import StateStore
 
 pytestmark = pytest.mark.postgres

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from daemonkit import LIVE, env_for, running, wait_for
+from simkit import SimFactory
 
-from okrsync.jira_sim.testing import SimFactory
 from okrsync.state.store import StateStore
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from corekit import Q4
+
 from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
 from okrsync.core.stored_tree import stored_tree_of
 from okrsync.domain.model import (
@@ -20,13 +22,11 @@ from okrsync.domain.model import (
     MetricTarget,
     Objective,
     OkrTree,
-    Period,
     StatusCategory,
 )
 from okrsync.report.outline import TrendPoint, trends_of
 from okrsync.state.models import ProgressPoint
 
-Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))
 AS_OF = date(2026, 11, 26)  # day 57 of 92: expected 62.0 %
 POLICY = RollupPolicy(in_progress_credit=0.0, tolerance=0.1, off_track_gap=0.2)
 HOSTILE = '<script>alert("x")</script> & | *bold* [link](javascript:x) <img src=x onerror=alert(1)>'

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from corekit import Q4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,11 +26,9 @@ from okrsync.domain.model import (
     MetricTarget,
     Objective,
     OkrTree,
-    Period,
     StatusCategory,
 )
 
-Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))  # 92 days
 DONE, DOING, TODO = StatusCategory.DONE, StatusCategory.IN_PROGRESS, StatusCategory.TODO
 
 

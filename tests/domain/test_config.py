@@ -11,7 +11,7 @@ import yaml
 
 from okrsync.domain.config import ConfigError, config_from_mapping, load_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "okrsync.example.yaml"
 
 

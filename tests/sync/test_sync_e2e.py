@@ -19,7 +19,7 @@ from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport, run_sync
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # expected progress: 57 of 92 days = 62.0 %
 PG_URL = os.environ.get("OKRSYNC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

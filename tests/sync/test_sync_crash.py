@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from simkit import live_demo
 
 from okrsync.data import DEMO_CONFIG
 from okrsync.domain.config import load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.jira_sim.testing import live_demo
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import run_sync
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMMENTED = ("PLAT-4", "MOB-3")  # the celebration and the check-in reminder of the demo company
 # the syncs run in subprocesses on the real clock: the demo company is built around today
 LIVE = live_demo()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from corekit import Q4
 
 from okrsync.core.coach import CoachPolicy, Severity, coach, last_progress_change
 from okrsync.core.rollup import roll_up
@@ -16,11 +17,9 @@ from okrsync.domain.model import (
     MetricTarget,
     Objective,
     OkrTree,
-    Period,
     StatusCategory,
 )
 
-Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))
 AS_OF = date(2026, 11, 20)
 RECENT = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 

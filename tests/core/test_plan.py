@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from corekit import Q4
 
 from okrsync.core.plan import (
     CommentPolicy,
@@ -29,11 +30,9 @@ from okrsync.domain.model import (
     MetricTarget,
     Objective,
     OkrTree,
-    Period,
     StatusCategory,
 )
 
-Q4 = Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))
 AS_OF = date(2026, 11, 15)  # expected 46/92 = 50 %
 IDS = WritebackIds(
     progress="customfield_1",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from simkit import SimFactory
 
 from okrsync.data import DEMO_CONFIG
 from okrsync.domain import exit_codes
@@ -19,7 +20,6 @@ from okrsync.domain.config import PeriodConfig, Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.jira_sim.testing import SimFactory
 from okrsync.state.models import ProgressPoint
 from okrsync.state.store import StateStore
 from okrsync.sync.backfill import CURSOR_KEY, BackfillReport, run_backfill

@@ -15,17 +15,17 @@ from typing import Any
 
 import pytest
 import yaml
+from simkit import SimFactory
 
 from okrsync.data import DEMO_CONFIG
 from okrsync.domain.config import Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.jira_sim.testing import SimFactory
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport, run_sync
 from okrsync.sync.fetch import keys_named
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 DEMO_EPICS = [
     "PLAT-2", "PLAT-3", "PLAT-4", "PLAT-5", "MOB-1", "MOB-2", "MOB-3", "MOB-4",
