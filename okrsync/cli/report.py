@@ -18,8 +18,6 @@ from typing import Any, Final
 
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from okrsync.core.stored_tree import META_KEY
 from okrsync.domain.config import Settings
@@ -38,6 +36,7 @@ from okrsync.report.outline import (
     trends_of,
 )
 from okrsync.report.tree import render_stored_tree
+from okrsync.state.engine import describe_url
 from okrsync.state.store import StateStore
 
 FORMATS: Final = ("tree", "markdown", "html", "json", "csv")
@@ -70,23 +69,20 @@ def normalize_format(fmt: str) -> str:
 
 def open_existing_store(url: str) -> StateStore:
     """Open the state store at ``url`` only if it exists; a SQLite file is never created here."""
-    try:
-        parsed = make_url(url.strip())
-    except ArgumentError:
+    facts = describe_url(url)
+    if facts is None:
         return StateStore.open(url)  # its error says what is wrong with the URL
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
-            raise StoredTreeError(
-                f"{NO_SYNC_YET} (sync.state_url is an in-memory database, which keeps nothing between "
-                "runs: point sync.state_url, or OKRSYNC_SYNC__STATE_URL, at the file the sync uses)."
-            )
-        path = Path(database).expanduser().absolute()
-        if not path.is_file():
-            raise StoredTreeError(
-                f"{NO_SYNC_YET} (there is no state store at {path}; if the sync keeps it elsewhere, "
-                "set sync.state_url or OKRSYNC_SYNC__STATE_URL to it)."
-            )
+    if facts.in_memory:
+        raise StoredTreeError(
+            f"{NO_SYNC_YET} (sync.state_url is an in-memory database, which keeps nothing between "
+            "runs: point sync.state_url, or OKRSYNC_SYNC__STATE_URL, at the file the sync uses)."
+        )
+    path = facts.sqlite_file
+    if path is not None and not path.is_file():
+        raise StoredTreeError(
+            f"{NO_SYNC_YET} (there is no state store at {path}; if the sync keeps it elsewhere, "
+            "set sync.state_url or OKRSYNC_SYNC__STATE_URL to it)."
+        )
     return StateStore.open(url)
 
 

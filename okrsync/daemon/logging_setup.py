@@ -15,10 +15,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TextIO
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from okrsync.domain.config import Settings
+from okrsync.state.engine import describe_url
 
 LogFormat = Literal["plain", "json"]
 REDACTED: Final = "***"
@@ -35,12 +33,9 @@ def secrets_of(cfg: Settings) -> list[str]:
     for secret in (cfg.jira.api_token, cfg.jira.pat, cfg.webhook.secret):
         if secret is not None and secret.get_secret_value():
             out.append(secret.get_secret_value())
-    try:
-        password = make_url(cfg.sync.state_url).password
-    except ArgumentError:
-        password = None
-    if password:
-        out.append(str(password))
+    state_url = describe_url(cfg.sync.state_url)
+    if state_url is not None and state_url.password:
+        out.append(state_url.password)
     return out
 
 

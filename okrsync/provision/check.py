@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -32,6 +31,7 @@ from okrsync.jira.errors import JiraError
 from okrsync.jira.fields import MissingFieldError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.provision.setup import config_projects
+from okrsync.state.engine import DriverError, describe_url
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import moved_days, rollup_policy
 from okrsync.sync.read import read_tree
@@ -209,21 +209,15 @@ def last_change_from_store(url: str, *, since: date, as_of: date) -> dict[str, d
 
     A SQLite file that is not there is not created just for ``check`` (``None`` then).
     """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
+    facts = describe_url(url)
+    if facts is None:
         return None
-    if parsed.get_backend_name() == "sqlite":
-        db = parsed.database or ""
-        if not db or db == ":memory:" or not Path(db).exists():
-            return None
+    if facts.backend == "sqlite" and (facts.sqlite_file is None or not facts.sqlite_file.exists()):
+        return None
     try:
         with StateStore.open(url) as store:
             return moved_days(store.history(since=since, until=as_of))
-    except (OkrsyncError, SQLAlchemyError, OSError, ValueError):
+    except (OkrsyncError, DriverError, OSError, ValueError):
         return None
 
 
