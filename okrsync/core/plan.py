@@ -13,8 +13,6 @@ posted twice.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +22,7 @@ from okrsync.core.coach import stale_since
 from okrsync.core.mappers.issue_fields import key_order
 from okrsync.core.rollup import Score, ScoredTree
 from okrsync.domain.doc import BulletList, Doc, Inline, Link, Mention, Paragraph, Text
+from okrsync.domain.hashing import value_hash
 from okrsync.domain.keys import ISSUE_PROPERTY
 from okrsync.domain.model import ActionPlan, Health, KeyResult, Objective, Period, StatusCategory
 
@@ -145,11 +144,6 @@ class Plan:
 
 def pct(value: float | None) -> float | None:
     return None if value is None else round(value * 100, PRECISION)
-
-
-def value_hash(value: Any) -> str:
-    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def has_value(value: Any) -> bool:

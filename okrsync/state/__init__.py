@@ -1,7 +1,7 @@
 """State store adapter: the only code that talks SQL (SQLite by default, PostgreSQL by URL)."""
 
 from okrsync.state.errors import StateStoreError
-from okrsync.state.models import AppliedWrite, MirrorIssue, ProgressPoint, RunRecord, value_hash
+from okrsync.state.models import AppliedWrite, MirrorIssue, ProgressPoint, RunRecord
 from okrsync.state.schema import SCHEMA_VERSION
 from okrsync.state.store import StateStore
 
@@ -13,5 +13,4 @@ __all__ = [
     "RunRecord",
     "StateStore",
     "StateStoreError",
-    "value_hash",
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,17 +13,6 @@ RUN_STATUSES: Final = frozenset({"ok", "partial", "failed"})
 RUNNING: Final = "running"
 """The status of a run that was started and not (yet) finished."""
 HISTORY_SOURCES: Final = frozenset({"sync", "backfill"})
-
-VALUE_HASH_LENGTH: Final = 32
-
-
-def value_hash(value: Any) -> str:
-    """A short, stable hash of a JSON-able value (what `AppliedWrite.value_hash` is meant to hold).
-
-    Keys are sorted, so two dicts with the same content hash the same; 128 bits of SHA-256 in hex.
-    """
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:VALUE_HASH_LENGTH]
 
 
 def _require_aware(name: str, value: datetime | None) -> None:
@@ -54,7 +41,8 @@ class AppliedWrite:
     """A write okrsync applied to Jira; one per (issue_key, kind, target).
 
     `kind` is "field", "property" or "comment"; `target` is the field id, the property key or the
-    comment identity (e.g. "status_change", "celebrate:PLAT-1", "stale:2026-11-20").
+    comment identity (e.g. "status_change", "celebrate:PLAT-1", "stale:2026-11-20"); `value_hash` is
+    :func:`okrsync.domain.hashing.value_hash` of what was written.
     """
 
     issue_key: str

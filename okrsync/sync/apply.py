@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from okrsync.core.plan import Change, CommentPost, FieldEdit, Plan, PropertySet, value_hash
+from okrsync.core.plan import Change, CommentPost, FieldEdit, Plan, PropertySet
 from okrsync.domain.doc import Doc, Paragraph, Text
+from okrsync.domain.hashing import value_hash
 from okrsync.domain.keys import COMMENT_PROPERTY
 from okrsync.jira.errors import (
     JiraAuthError,
