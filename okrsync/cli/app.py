@@ -306,7 +306,8 @@ def main() -> None:
     try:
         app()  # standalone: typer prints usage errors and exits with click's codes
     except OkrsyncError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        # soft_wrap: a path or a key in the message is never broken across lines (copy-paste works)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(exit_codes.INTERRUPTED)

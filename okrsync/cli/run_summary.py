@@ -109,6 +109,10 @@ def print_outcome(
     if len(report.warnings) > 20:
         console.print(f"[yellow]… and {len(report.warnings) - 20} more warnings (see --json)[/]")
     for error in report.errors[:20]:
-        err_console.print(f"[red]error:[/] {error.issue_key} ({error.kind}): {error.reason}", highlight=False)
+        err_console.print(
+            f"[red]error:[/] {error.issue_key} ({error.kind}): {error.reason}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if report.failure:
-        err_console.print(f"[bold red]{command} failed:[/] {report.failure}", highlight=False)
+        err_console.print(f"[bold red]{command} failed:[/] {report.failure}", highlight=False, soft_wrap=True)
