@@ -11,9 +11,8 @@ retries off (``max_retries=0``), and all retrying happens in :mod:`okrsync.jira.
 the ``jira`` library's retries are never layered under ours. The ``jira`` library stays a
 dependency of okrsync for what it is good at outside the sync path; nothing here imports it.
 
-Auth, per flavor: Cloud by email + API token (basic); Data Center by personal access token
-(``Authorization: Bearer``), or basic with email + password/API token when no PAT is configured.
-The flavor is configured, or detected once from serverInfo's ``deploymentType``.
+Which credential a request carries is :mod:`okrsync.jira.auth`'s to say. The flavor is configured,
+or detected once from serverInfo's ``deploymentType``.
 """
 
 from __future__ import annotations
@@ -22,16 +21,18 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.auth import AuthBase, HTTPBasicAuth
+from requests.auth import AuthBase
 
 from okrsync.domain.config import JiraConfig
 from okrsync.domain.model import OkrsyncError
+from okrsync.jira.auth import Credentials, Flavor
 from okrsync.jira.errors import (
     JiraAuthError,
     JiraBadRequest,
@@ -40,7 +41,6 @@ from okrsync.jira.errors import (
     JiraNotFound,
     JiraPermissionError,
     JiraUnavailable,
-    MissingCredentialError,
     describe_jira_reasons,
     jira_messages,
 )
@@ -54,12 +54,6 @@ from okrsync.jira.retry import (
 )
 from okrsync.jira.stats import RequestStats
 
-Flavor = Literal["cloud", "datacenter"]
-
-ENV_API_TOKEN = "OKRSYNC_JIRA__API_TOKEN"  # noqa: S105  (a variable name, not a secret)
-ENV_PAT = "OKRSYNC_JIRA__PAT"
-ENV_EMAIL = "OKRSYNC_JIRA__EMAIL"
-
 BROWSE = "Browse projects"
 EDIT = "Edit issues"
 ADD_COMMENTS = "Add comments"
@@ -71,6 +65,19 @@ VALUES_PAGE = 100  # Cloud's {"values", "isLast"} resources: pages of at most 10
 
 _NO_BODY: Any = object()
 _OK = frozenset({200, 201, 204})
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One request as sent on every attempt; ``path`` is its template (what the stats count)."""
+
+    method: str
+    url: str
+    path: str
+    params: dict[str, Any] | None
+    data: bytes | None = field(repr=False)
+    headers: dict[str, str] = field(repr=False)  # may hold the PAT
+    auth: AuthBase | None = field(repr=False)
 
 
 def utc_now() -> datetime:
@@ -105,6 +112,7 @@ class JiraClient:
                 "under jira.url in the configuration, or set OKRSYNC_JIRA__URL."
             )
         self._cfg = cfg
+        self._credentials = Credentials(cfg)
         self.base_url = cfg.url.rstrip("/")
         self._session = session if session is not None else self._new_session()
         self._clock = clock
@@ -166,75 +174,11 @@ class JiraClient:
                 )
             return self._server_info
 
-    # ------------------------------------------------------------------ credentials
-
-    def _auth(self) -> tuple[dict[str, str], AuthBase | None]:
-        """Headers and auth for the next request; raises MissingCredentialError when none fits."""
-        cfg = self._cfg
-        token = cfg.api_token.get_secret_value() if cfg.api_token else ""
-        pat = cfg.pat.get_secret_value() if cfg.pat else ""
-        flavor = self._flavor
-        if flavor is None:  # detecting: send whatever we have; serverInfo also answers anonymously
-            if cfg.email and token:
-                return {}, HTTPBasicAuth(cfg.email, token)
-            if pat:
-                return {"Authorization": f"Bearer {pat}"}, None
-            return {}, None
-        if flavor == "cloud":
-            if not (cfg.email and token):
-                missing = " and ".join(
-                    m
-                    for m, ok in ((f"jira.email ({ENV_EMAIL})", cfg.email), (ENV_API_TOKEN, token))
-                    if not ok
-                )
-                raise MissingCredentialError(
-                    f"Jira Cloud needs an account email and an API token; {missing} not set. "
-                    "Create a token at https://id.atlassian.com/manage-profile/security/api-tokens "
-                    f"and set {ENV_API_TOKEN}."
-                )
-            return {}, HTTPBasicAuth(cfg.email, token)
-        if pat:
-            return {"Authorization": f"Bearer {pat}"}, None
-        if cfg.email and token:
-            return {}, HTTPBasicAuth(cfg.email, token)
-        raise MissingCredentialError(
-            f"Jira Data Center needs a personal access token: set {ENV_PAT} (create one under your Jira "
-            f"profile, Personal Access Tokens), or jira.email with {ENV_API_TOKEN} for basic auth."
-        )
-
     def require_credential(self) -> None:
         """Raise :class:`MissingCredentialError` when no configured credential can work, without a
         request: none at all, or none that fits the configured flavor. (With ``flavor: auto`` and one
         credential, which flavor needs which is only known once Jira has answered.)"""
-        cfg = self._cfg
-        token = cfg.api_token.get_secret_value() if cfg.api_token else ""
-        pat = cfg.pat.get_secret_value() if cfg.pat else ""
-        if self._flavor is None and not ((cfg.email and token) or pat):
-            raise MissingCredentialError(
-                f"No Jira credential is configured: set {ENV_API_TOKEN} with jira.email ({ENV_EMAIL}) "
-                f"for Jira Cloud, or {ENV_PAT} for Data Center (secrets belong in the environment)."
-            )
-        if self._flavor is not None:
-            self._auth()
-
-    def _credential(self) -> tuple[str, str]:
-        """(who, what to check) for 401 messages."""
-        cfg = self._cfg
-        bearer = self._flavor == "datacenter" and cfg.pat is not None
-        if self._flavor is None and cfg.pat is not None and not (cfg.email and cfg.api_token):
-            bearer = True
-        if bearer:
-            return (
-                "the personal access token",
-                f"check {ENV_PAT}: it may be mistyped, expired or revoked",
-            )
-        if cfg.email and cfg.api_token:
-            what = "API token" if self._flavor != "datacenter" else "password/API token"
-            return f"{cfg.email}'s {what}", f"check {ENV_API_TOKEN} and jira.email"
-        return (
-            "an anonymous request",
-            f"configure a credential ({ENV_API_TOKEN} with jira.email, or {ENV_PAT})",
-        )
+        self._credentials.require(self._flavor)
 
     # ------------------------------------------------------------------ the one request path
 
@@ -258,38 +202,40 @@ class JiraClient:
         ``path`` fills the other placeholders, escaped. POSTs count as not idempotent unless told."""
         path_t = template.replace("{v}", self.api) if "{v}" in template else template
         url_path = path_t.format(**{k: quote(str(v), safe="") for k, v in (path or {}).items()})
-        url = self.base_url + url_path
-        headers, auth = self._auth()
+        headers, auth = self._credentials.for_request(self._flavor)
         data: bytes | None = None
         if body is not _NO_BODY:
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")
             headers = {**headers, "Content-Type": "application/json"}
+        request = _Request(
+            method, self.base_url + url_path, path_t, dict(params) if params else None, data, headers, auth
+        )
+        context: dict[str, Any] = {"method": method, "path": path_t, "key": key}
         if idempotent is None:
             idempotent = method != "POST"
+        resp, attempts = self._send(request, idempotent=idempotent, operation=operation, context=context)
+        if resp.status_code in _OK:
+            return resp
+        if resp.status_code == 404 and none_on_404:
+            return None
+        if resp.status_code == 429 or resp.status_code in RETRYABLE_SERVER_STATUSES:
+            # Only reached for a non-idempotent request that we must not repeat.
+            why = RetriesExhausted(attempts, 0.0, "not retried: repeating it could apply it twice")
+            raise self._unavailable(operation, attempts, why, resp, None, context)
+        raise self._error_for(resp, operation, permission, context)
+
+    def _send(
+        self, request: _Request, *, idempotent: bool, operation: str, context: dict[str, Any]
+    ) -> tuple[requests.Response, int]:
+        """``request`` through the pacer and the retry policy: (the last answer, the attempts made);
+        :class:`JiraUnavailable` when the retries ran out or the request could not be sent."""
         attempts = 0
 
         def send() -> requests.Response:
             nonlocal attempts
             attempts += 1
-            self.stats.record_pacing(self._pacer.acquire())
-            started = self._clock()
-            try:
-                resp = self._session.request(
-                    method,
-                    url,
-                    params=dict(params) if params else None,
-                    data=data,
-                    headers=headers,
-                    auth=auth,
-                    timeout=self._cfg.timeout_seconds,
-                )
-            except requests.RequestException:
-                self.stats.record(method, path_t, None, self._clock() - started)
-                raise
-            self.stats.record(method, path_t, resp.status_code, self._clock() - started)
-            return resp
+            return self._send_once(request)
 
-        context: dict[str, Any] = {"method": method, "path": path_t, "key": key}
         began = self._clock()
         try:
             resp = self._retry.run(send, idempotent=idempotent)
@@ -300,15 +246,27 @@ class JiraClient:
         except requests.RequestException as exc:
             not_retried = RetriesExhausted(attempts, 0.0, "not retried", elapsed=self._clock() - began)
             raise self._unavailable(operation, attempts, not_retried, None, exc, context) from exc
-        if resp.status_code in _OK:
-            return resp
-        if resp.status_code == 404 and none_on_404:
-            return None
-        if resp.status_code == 429 or resp.status_code in RETRYABLE_SERVER_STATUSES:
-            # Only reached for a non-idempotent request that we must not repeat.
-            why = RetriesExhausted(attempts, 0.0, "not retried: repeating it could apply it twice")
-            raise self._unavailable(operation, attempts, why, resp, None, context)
-        raise self._error_for(resp, operation, permission, context)
+        return resp, attempts
+
+    def _send_once(self, request: _Request) -> requests.Response:
+        """One attempt, paced, counted and timed in :attr:`stats`."""
+        self.stats.record_pacing(self._pacer.acquire())
+        started = self._clock()
+        try:
+            resp = self._session.request(
+                request.method,
+                request.url,
+                params=request.params,
+                data=request.data,
+                headers=request.headers,
+                auth=request.auth,
+                timeout=self._cfg.timeout_seconds,
+            )
+        except requests.RequestException:
+            self.stats.record(request.method, request.path, None, self._clock() - started)
+            raise
+        self.stats.record(request.method, request.path, resp.status_code, self._clock() - started)
+        return resp
 
     # ------------------------------------------------------------------ error mapping
 
@@ -373,7 +331,7 @@ class JiraClient:
         kw: dict[str, Any] = {**context, "status": status, "messages": messages, "errors": errors}
         denied = resp.headers.get("X-Authentication-Denied-Reason")
         if status == 401 or (status == 403 and denied):
-            who, check = self._credential()
+            who, check = self._credentials.refused(self._flavor)
             extra = (
                 f" (login denied: {denied}; log in once in a browser to clear a CAPTCHA)" if denied else ""
             )
@@ -381,7 +339,7 @@ class JiraClient:
                 f"Jira answered {status} to {who}{extra}: {check}. ({operation} at {self.base_url}).", **kw
             )
         if status == 403:
-            who = self._cfg.email or ("the PAT's user" if self._cfg.pat else "the account")
+            who = self._credentials.account()
             need = f' needs the "{permission}" permission' if permission else " lacks a permission"
             return JiraPermissionError(
                 f"Jira refused to {operation} (403): {who}{need}. Ask a Jira admin to grant it in the "

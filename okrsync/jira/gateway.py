@@ -25,7 +25,8 @@ import requests
 
 from okrsync.domain.config import JiraConfig
 from okrsync.jira.admin import JiraAdmin
-from okrsync.jira.client import ADD_COMMENTS, BROWSE, EDIT, EDIT_COMMENTS, Flavor, JiraClient, utc_now
+from okrsync.jira.auth import Flavor
+from okrsync.jira.client import ADD_COMMENTS, BROWSE, EDIT, EDIT_COMMENTS, JiraClient, utc_now
 from okrsync.jira.fields import FieldRegistry
 from okrsync.jira.jql import MAX_IN_VALUES, MAX_JQL_CHARS
 from okrsync.jira.markup import Doc, to_adf, to_wiki
