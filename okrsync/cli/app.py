@@ -175,8 +175,9 @@ def setup(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be created.")] = False,
 ) -> None:
     """Create the OKR custom fields, filters and dashboard in Jira (idempotent)."""
+    from okrsync.cli.setup import print_setup
     from okrsync.jira.gateway import JiraGateway
-    from okrsync.provision.setup import print_setup, run_setup
+    from okrsync.provision.setup import run_setup
 
     settings = _state(ctx).settings(config)
     with JiraGateway(settings.jira) as gateway:
@@ -208,8 +209,9 @@ def check(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Coach as of this day (YYYY-MM-DD).")] = None,
 ) -> None:
     """Validate the configuration and connectivity, then coach: findings with a fix for each."""
+    from okrsync.cli.check import print_check
     from okrsync.jira.gateway import JiraGateway
-    from okrsync.provision.check import last_change_from_store, print_check, run_check
+    from okrsync.provision.check import last_change_from_store, run_check
 
     settings = _state(ctx).settings(config)
     try:

@@ -19,18 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from rich.console import Console
-from rich.table import Table
-
 from okrsync.core.coach import CoachPolicy, Finding, Severity, coach
+from okrsync.core.requirements import config_projects
 from okrsync.core.rollup import roll_up
 from okrsync.domain import exit_codes
-from okrsync.domain.config import ManualConfig, Settings
+from okrsync.domain.config import Settings
 from okrsync.domain.model import Measure, OkrsyncError, exit_code_of
 from okrsync.jira.errors import JiraError
 from okrsync.jira.fields import MissingFieldError
 from okrsync.jira.gateway import JiraGateway
-from okrsync.provision.setup import config_projects
 from okrsync.state.engine import DriverError, describe_url
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import moved_days, rollup_policy
@@ -179,8 +176,8 @@ def _fields(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
                     f"create a Number Field with this name (or fix key_results[{i}].metric.field)",
                 )
             )
-        if kr.measure == Measure.MANUAL:
-            name = kr.manual.field if kr.manual else ManualConfig().field
+        if kr.manual_field is not None:
+            name = kr.manual_field
             wanted.append((name, SETUP))
     seen: set[str] = set()
     for name, fix in wanted:
@@ -221,9 +218,8 @@ def last_change_from_store(url: str, *, since: date, as_of: date) -> dict[str, d
         return None
 
 
-# ------------------------------------------------------------------------------------ printing
+# ------------------------------------------------------------------------------------ findings
 
-_SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 NO_OWNER = "(no owner)"
 
 
@@ -233,51 +229,3 @@ def group_by_owner(findings: list[Finding]) -> dict[str, list[Finding]]:
     for f in findings:
         groups.setdefault(f.owner or NO_OWNER, []).append(f)
     return dict(sorted(groups.items(), key=lambda kv: (kv[0] == NO_OWNER, kv[0].casefold())))
-
-
-def print_check(cfg: Settings, report: CheckReport, console: Console) -> None:
-    console.print(
-        f"[green]Configuration OK[/]: {len(cfg.objectives)} objectives, "
-        f"{len(cfg.key_results)} key result sources, period {cfg.period.name}.",
-        highlight=False,
-    )
-    if report.server:
-        console.print(f"[green]Connected[/] to {report.server} as {report.user}.", highlight=False)
-    for p in report.problems:
-        fix = f"\n  fix: {p.fix}" if p.fix else ""
-        console.print(f"[bold red]{p.area} problem:[/] {p.message}{fix}", highlight=False)
-    for p in report.warnings:
-        fix = f"\n  fix: {p.fix}" if p.fix else ""
-        console.print(f"[yellow]{p.area} warning:[/] {p.message}{fix}", highlight=False)
-    if not report.coached:
-        console.print("[bold red]okrsync cannot run until the problems above are fixed.[/]")
-        return
-    history = "with the progress history" if report.history_used else "without a state store"
-    console.print(
-        f"\nThe coach, as of {report.as_of} ({report.key_results} key results, "
-        f"{report.objectives} objectives, {history}):",
-        highlight=False,
-    )
-    for w in report.tree_warnings[:10]:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
-    if len(report.tree_warnings) > 10:
-        console.print(f"[yellow]… and {len(report.tree_warnings) - 10} more warnings[/]")
-    if not report.findings:
-        console.print("[green]No findings: every objective and key result looks healthy.[/]")
-    for owner, findings in group_by_owner(report.findings).items():
-        table = Table(title=f"{owner} — {len(findings)}", title_justify="left", show_lines=False)
-        table.add_column("severity")
-        table.add_column("subject")
-        table.add_column("finding", overflow="fold")
-        table.add_column("fix", overflow="fold")
-        for f in findings:
-            style = _SEVERITY_STYLE[f.severity]
-            table.add_row(f"[{style}]{f.severity.value}[/]", f.subject, f.message, f.fix)
-        console.print(table)
-    counts = {s: sum(f.severity == s for f in report.findings) for s in Severity}
-    console.print(
-        f"{len(report.findings)} finding{'' if len(report.findings) == 1 else 's'}: "
-        f"{counts[Severity.ERROR]} errors, "
-        f"{counts[Severity.WARNING]} warnings, {counts[Severity.INFO]} info.",
-        highlight=False,
-    )

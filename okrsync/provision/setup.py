@@ -20,309 +20,33 @@ through the gateway.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rich.console import Console
-from rich.table import Table
-
-from okrsync.core.plan import objective_label
-from okrsync.domain.config import ManualConfig, Settings
-from okrsync.domain.model import Health, Level, Measure, OkrsyncError
+from okrsync.core.requirements import config_projects, metric_fields
+from okrsync.domain.config import Settings
+from okrsync.domain.model import OkrsyncError
 from okrsync.jira.gateway import JiraGateway
-from okrsync.jira.jql import jql_quote
-
-CF = "com.atlassian.jira.plugin.system.customfieldtypes:"
-FLOAT = CF + "float"
-SELECT = CF + "select"
-TEXTFIELD = CF + "textfield"
-LABELS = CF + "labels"
-# the searcher each type needs for JQL and gadgets ("labels: labelsearcher", Create custom field,
-# https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-post)
-SEARCHER = {
-    FLOAT: CF + "exactnumber",
-    SELECT: CF + "multiselectsearcher",
-    TEXTFIELD: CF + "textsearcher",
-    LABELS: CF + "labelsearcher",
-}
-TYPE_LABEL = {
-    FLOAT: "Number Field",
-    SELECT: "Select List (single choice)",
-    TEXTFIELD: "Text Field (single line)",
-    LABELS: "Labels",
-}
-
-HEALTH_OPTIONS: tuple[str, ...] = tuple(h.label for h in Health)
-
-FILTER_RESULTS = "com.atlassian.jira.gadgets:filter-results-gadget"
-TWO_DIMENSIONAL = "com.atlassian.jira.gadgets:two-dimensional-stats-gadget"
-PIE_CHART = "com.atlassian.jira.gadgets:pie-chart-gadget"
-GADGET_CONFIG = "config"
-SHARE_LOGGED_IN: tuple[dict[str, str], ...] = ({"type": "authenticated"},)
+from okrsync.provision.specs import (
+    GADGET_CONFIG,
+    HEALTH_OPTIONS,
+    KR_FILTER,
+    RISK_FILTER,
+    SHARE_LOGGED_IN,
+    TYPE_LABEL,
+    FieldSpec,
+    dashboard_name,
+    desired_fields,
+    filter_specs,
+    gadget_specs,
+)
 
 Status = Literal["created", "exists", "updated", "manual", "would create", "would update"]
 
 
 class SetupPermissionError(OkrsyncError):
     """The account may not administer Jira, which setup needs."""
-
-
-# ----------------------------------------------------------------------------- what is wanted (pure)
-
-
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    name: str
-    type_key: str
-    description: str
-
-    @property
-    def searcher_key(self) -> str:
-        return SEARCHER[self.type_key]
-
-
-def desired_fields(cfg: Settings) -> list[FieldSpec]:
-    """The custom fields okrsync needs: write-back fields (when enabled), then manual-progress fields."""
-    names = cfg.writeback.fields
-    out: list[FieldSpec] = []
-    if cfg.writeback.enabled:
-        out += [
-            FieldSpec(names.progress, FLOAT, "Progress of the key result or objective, 0–100 % (okrsync)"),
-            FieldSpec(names.expected, FLOAT, "Progress expected by today, 0–100 % (okrsync)"),
-            FieldSpec(names.status, SELECT, "Health of the key result or objective (okrsync)"),
-            FieldSpec(names.objective, TEXTFIELD, "The objective this work serves (okrsync)"),
-            FieldSpec(names.key_result, TEXTFIELD, "The key result this work delivers (okrsync)"),
-            FieldSpec(
-                names.objective_id,
-                LABELS,
-                "The id of the objective this work serves, for filters and gadgets (okrsync)",
-            ),
-        ]
-    for kr in cfg.key_results:
-        if kr.measure == Measure.MANUAL:
-            name = kr.manual.field if kr.manual is not None else ManualConfig().field
-            spec = FieldSpec(name, FLOAT, "Progress of a manually measured key result, 0–100 %")
-            if all(s.name.casefold() != spec.name.casefold() for s in out):
-                out.append(spec)
-    return out
-
-
-def metric_fields(cfg: Settings) -> list[str]:
-    """Number fields named by metric key results: they hold the team's own values, never created."""
-    out: list[str] = []
-    for kr in cfg.key_results:
-        if kr.metric is not None and kr.metric.field not in out:
-            out.append(kr.metric.field)
-    return out
-
-
-_PROJECT_CLAUSE = re.compile(r"\bproject\s*(?:=|in)\s*\(?\s*([^)]+?)\s*\)?(?:\s+(?:and|or|order)\b|$)", re.I)
-_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
-
-
-def config_projects(cfg: Settings) -> list[str]:
-    """Project keys the configuration names: epic keys' projects and ``project = / in`` of JQLs."""
-    keys: list[str] = []
-
-    def add(key: str) -> None:
-        key = key.strip().strip("\"'").upper()
-        if key and re.fullmatch(r"[A-Z][A-Z0-9_]*", key) and key not in keys:
-            keys.append(key)
-
-    jqls = [kr.jql for kr in cfg.key_results if kr.jql]
-    if cfg.objectives_from_jira is not None:
-        jqls.append(cfg.objectives_from_jira.jql)
-    for kr in cfg.key_results:
-        if kr.epic and _KEY.match(kr.epic):
-            add(kr.epic.rsplit("-", 1)[0])
-    for jql in jqls:
-        for m in _PROJECT_CLAUSE.finditer(jql):
-            for part in m.group(1).split(","):
-                add(part)
-    return keys
-
-
-@dataclass(frozen=True, slots=True)
-class FilterSpec:
-    name: str
-    jql: str
-    description: str
-    prefix: str | None = None
-    """Found by this name prefix instead of the whole name (a company objective's id)."""
-
-
-KR_FILTER = "OKR: key results"
-RISK_FILTER = "OKR: at risk or off track"
-
-
-def _phrase(text: str) -> str:
-    """A JQL text-search phrase for ``text``: its words only, so no Lucene operator slips in."""
-    words = re.findall(r"\w+", text)
-    return jql_quote('"' + " ".join(words) + '"')
-
-
-def subtree(cfg: Settings, root: str) -> list[str]:
-    """``root`` and every YAML objective that aligns to it, directly or not."""
-    out = [root]
-    changed = True
-    while changed:
-        changed = False
-        for obj in cfg.objectives:
-            if obj.aligns_to in out and obj.id not in out:
-                out.append(obj.id)
-                changed = True
-    return out
-
-
-def filter_specs(cfg: Settings, *, objective_ids: bool = True) -> list[FilterSpec]:
-    """The saved filters: key results, at risk or off track, and one per company objective.
-
-    Field clauses use the field names, so they stay right as key results come and go. A company
-    objective's filter lists the ids of every objective aligned to it in the OKR Objective ID
-    labels field (``"OKR Objective ID" in ("CO-1", "ENG", ...)``: exact). Without that field
-    (``objective_ids=False``: it exists with another type), it falls back to the OKR Objective
-    text field, which holds ``"<id>: <title>"`` and which JQL can only word-search (``~``): one
-    phrase search per objective, ORed.
-    """
-    f = cfg.writeback.fields
-    progress, status, objective = jql_quote(f.progress), jql_quote(f.status), jql_quote(f.objective)
-    objective_id = jql_quote(f.objective_id)
-    order = f"ORDER BY {status} ASC, {progress} ASC"
-    at_risk = ", ".join(jql_quote(h.label) for h in (Health.AT_RISK, Health.OFF_TRACK))
-    out = [
-        FilterSpec(
-            KR_FILTER,
-            f"{progress} is not EMPTY {order}",
-            f"Every key result okrsync scores, worst health first ({cfg.period.name}; "
-            "made by okrsync setup).",
-        ),
-        FilterSpec(
-            RISK_FILTER,
-            f"{status} in ({at_risk}) {order}",
-            "Key results at risk or off track: the ones to talk about this week (made by okrsync setup).",
-        ),
-    ]
-    titles = {o.id: o.title for o in cfg.objectives}
-    for obj in cfg.objectives:
-        if obj.level != Level.COMPANY:
-            continue
-        ids = subtree(cfg, obj.id)
-        if objective_ids:
-            labels = ", ".join(jql_quote(objective_label(oid)) for oid in ids)
-            where = f"{objective_id} in ({labels})"
-        else:
-            where = (
-                "(" + " OR ".join(f"{objective} ~ {_phrase(f'{oid}: {titles[oid]}')}" for oid in ids) + ")"
-            )
-        out.append(
-            FilterSpec(
-                f"OKR: {obj.id} {obj.title}"[:255],
-                f"{progress} is not EMPTY AND {where} {order}",
-                f"Key results aligned to the company objective {obj.id} (made by okrsync setup).",
-                prefix=f"OKR: {obj.id} ",
-            )
-        )
-    return out
-
-
-def dashboard_name(cfg: Settings) -> str:
-    return f"OKRs {cfg.period.name}"
-
-
-@dataclass(frozen=True, slots=True)
-class GadgetSpec:
-    module_key: str
-    title: str
-    row: int
-    column: int
-    config: Mapping[str, str]
-    replaces: tuple[str, ...] = ()
-    """Titles an earlier okrsync setup gave this gadget: found by them, it is reconfigured."""
-
-
-OBJECTIVE_GADGET = "Health by objective"
-PROJECT_GADGET = "Health by project"  # before OKR Objective ID existed
-
-
-def gadget_specs(kr_filter: str, risk_filter: str, ids: Mapping[str, str]) -> list[GadgetSpec]:
-    """The dashboard's gadgets and their ``config`` (all values strings, as Jira's gadgets want).
-
-    ``ids`` maps ``progress``/``expected``/``status``/``objective``/``objective_id`` to field ids.
-    The statistics gadgets group by fields that are statistic types: the health select field and
-    the OKR Objective ID labels field (Jira cannot group statistics by a text field). The
-    two-dimensional table is objective × health: x = OKR Status, y = OKR Objective ID, over the
-    key results filter (``filterId`` is ``filter-<id>``; ``xstattype``/``ystattype`` field ids).
-    Without a usable OKR Objective ID it is project × health, as setup made it before.
-    """
-    columns = "|".join(
-        ["issuetype", "issuekey", "summary", "assignee", "duedate"]
-        + [ids[k] for k in ("progress", "expected", "status", "objective") if k in ids]
-    )
-    status = ids.get("status", "")
-    by_objective = bool(ids.get("objective_id"))
-    return [
-        GadgetSpec(
-            FILTER_RESULTS,
-            "Key results",
-            0,
-            0,
-            {
-                "filterId": f"filter-{kr_filter}",
-                "num": "50",
-                "columnNames": columns,
-                "refresh": "15",
-                "isConfigured": "true",
-            },
-        ),
-        GadgetSpec(
-            PIE_CHART,
-            "Key results by health",
-            0,
-            1,
-            {
-                "projectOrFilterId": f"filter-{kr_filter}",
-                "statType": status,
-                "refresh": "15",
-                "isConfigured": "true",
-            },
-        ),
-        GadgetSpec(
-            TWO_DIMENSIONAL,
-            OBJECTIVE_GADGET if by_objective else PROJECT_GADGET,
-            1,
-            0,
-            {
-                "filterId": f"filter-{kr_filter}",
-                "xstattype": status,
-                "ystattype": ids["objective_id"] if by_objective else "project",
-                "sortBy": "natural",
-                "sortDirection": "asc",
-                "showTotals": "true",
-                "numberToShow": "50",
-                "refresh": "15",
-                "isConfigured": "true",
-            },
-            (PROJECT_GADGET,) if by_objective else (),
-        ),
-        GadgetSpec(
-            FILTER_RESULTS,
-            "At risk or off track",
-            1,
-            1,
-            {
-                "filterId": f"filter-{risk_filter}",
-                "num": "20",
-                "columnNames": columns,
-                "refresh": "15",
-                "isConfigured": "true",
-            },
-        ),
-    ]
-
-
-# ------------------------------------------------------------------------------------ the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -768,43 +492,3 @@ class _Setup:
 
 def _same_jql(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
-
-
-# ------------------------------------------------------------------------------------ printing
-
-_STYLE = {
-    "created": "green",
-    "updated": "yellow",
-    "exists": "dim",
-    "manual": "bold magenta",
-    "would create": "green",
-    "would update": "yellow",
-}
-
-
-def print_setup(report: SetupReport, console: Console) -> None:
-    title = (
-        "okrsync setup"
-        + (" --dry-run (nothing changed)" if report.dry_run else "")
-        + f" on Jira {report.flavor}"
-    )
-    table = Table(title=title, title_justify="left")
-    table.add_column("what")
-    table.add_column("name")
-    table.add_column("action")
-    table.add_column("detail", overflow="fold")
-    for a in report.actions:
-        table.add_row(a.area, a.subject, f"[{_STYLE[a.status]}]{a.status}[/]", a.detail)
-    console.print(table)
-    for i, step in enumerate(report.manual, 1):
-        console.print(f"\n[bold magenta]Manual step {i}:[/] {step.title}", highlight=False)
-        for line in step.steps:
-            console.print(f"  - {line}", highlight=False)
-    changes = report.changes
-    verb = "would change" if report.dry_run else "changed"
-    console.print(
-        f"\n{changes} {'thing' if changes == 1 else 'things'} {verb}; {len(report.manual)} manual steps."
-    )
-    if report.field_ids:
-        pairs = ", ".join(f"{n} = {i}" for n, i in report.field_ids.items())
-        console.print(f"field ids: {pairs}", highlight=False)

@@ -14,11 +14,12 @@ import pytest
 import yaml
 from rich.console import Console
 
+from okrsync.cli.check import print_check
 from okrsync.data import DEMO_CONFIG
 from okrsync.domain.config import Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.provision.check import CheckReport, last_change_from_store, print_check, run_check
+from okrsync.provision.check import CheckReport, last_change_from_store, run_check
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import run_sync
 

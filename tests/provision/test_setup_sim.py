@@ -14,21 +14,20 @@ import pytest
 import requests
 from rich.console import Console
 
+from okrsync.cli.setup import print_setup
 from okrsync.data import DEMO_CONFIG
 from okrsync.domain.config import Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.provision.setup import (
+from okrsync.provision.setup import SetupReport, run_setup
+from okrsync.provision.specs import (
     FILTER_RESULTS,
     HEALTH_OPTIONS,
     OBJECTIVE_GADGET,
     PIE_CHART,
     PROJECT_GADGET,
     TWO_DIMENSIONAL,
-    SetupReport,
     filter_specs,
-    print_setup,
-    run_setup,
 )
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import run_sync

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from okrsync.core.coach import Finding, Severity
+from okrsync.core.requirements import config_projects, metric_fields
 from okrsync.domain.config import Settings, config_from_mapping
 from okrsync.provision.check import NO_OWNER, group_by_owner
-from okrsync.provision.setup import (
+from okrsync.provision.specs import (
     FLOAT,
     LABELS,
     OBJECTIVE_GADGET,
@@ -18,11 +19,9 @@ from okrsync.provision.setup import (
     SELECT,
     TEXTFIELD,
     TWO_DIMENSIONAL,
-    config_projects,
     desired_fields,
     filter_specs,
     gadget_specs,
-    metric_fields,
 )
 
 PERIOD = {"name": "2026-Q4", "start": date(2026, 10, 1), "end": date(2026, 12, 31)}
