@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from okrsync.domain.model import Health
-from okrsync.state.models import RunRecord
+from okrsync.domain.records import RunRecord
 
 _CSS = """
 :root { --done:#1f7a3f; --on_track:#2e8540; --at_risk:#b7791f; --off_track:#c53030;

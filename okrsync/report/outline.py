@@ -15,7 +15,7 @@ from typing import Any
 from okrsync.core.plan import pct
 from okrsync.core.stored_tree import SCHEMA
 from okrsync.domain.model import Health, OkrsyncError, Period
-from okrsync.state.models import ProgressPoint, RunRecord
+from okrsync.domain.records import ProgressPoint, RunRecord
 
 TreeDoc = Mapping[str, Any]
 """One snapshot document (``okrsync.tree/1``)."""

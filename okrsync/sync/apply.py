@@ -27,6 +27,7 @@ from okrsync.core.plan import Change, CommentPost, FieldEdit, Plan, PropertySet
 from okrsync.domain.doc import Doc, Paragraph, Text
 from okrsync.domain.hashing import value_hash
 from okrsync.domain.keys import COMMENT_PROPERTY
+from okrsync.domain.records import AppliedWrite
 from okrsync.jira.errors import (
     JiraAuthError,
     JiraBadRequest,
@@ -37,7 +38,6 @@ from okrsync.jira.errors import (
 )
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
-from okrsync.state.models import AppliedWrite
 from okrsync.state.store import StateStore
 
 log = logging.getLogger(__name__)

@@ -45,9 +45,9 @@ from okrsync.core.plan import Plan, WritebackIds, plan_changes
 from okrsync.core.rollup import ScoredTree
 from okrsync.domain.config import PeriodConfig, Settings
 from okrsync.domain.keys import META_BACKFILL_CURSOR
+from okrsync.domain.records import ProgressPoint
 from okrsync.jira.errors import JiraError
 from okrsync.jira.gateway import JiraGateway
-from okrsync.state.models import ProgressPoint
 from okrsync.state.store import StateStore
 from okrsync.sync.changelogs import read_with_changelogs
 from okrsync.sync.engine import SyncReport, rollup_policy, run_sync, writeback_ids

@@ -27,8 +27,8 @@ from okrsync.core.stored_tree import stored_tree_of
 from okrsync.domain.config import Settings
 from okrsync.domain.keys import META_KR_EPICS
 from okrsync.domain.model import OkrTree
+from okrsync.domain.records import MirrorIssue, ProgressPoint
 from okrsync.jira.gateway import JiraGateway
-from okrsync.state.models import MirrorIssue, ProgressPoint
 from okrsync.state.store import StateStore
 from okrsync.sync.fetch import Fetcher
 from okrsync.sync.run_report import RunReport, record_run

@@ -399,7 +399,7 @@ def test_hostile_titles_stay_text() -> None:
 
 
 def test_moved_days_ignore_the_first_recorded_day() -> None:
-    from okrsync.state.models import ProgressPoint
+    from okrsync.domain.records import ProgressPoint
     from okrsync.sync.engine import moved_days
 
     def p(day: int, node: str, progress: float | None) -> ProgressPoint:

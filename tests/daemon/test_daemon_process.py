@@ -12,9 +12,9 @@ import pytest
 from daemonkit import LIVE, PAT, SECRET, DaemonProcess, env_for, field, register_webhook, running, wait_for
 from simkit import SimFactory
 
+from okrsync.domain.records import RunRecord
 from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.state.models import RunRecord
 from okrsync.state.store import StateStore
 
 DEMO_TOKEN = "demo-token"  # the simulator's demo credential, in config/demo.yaml)

@@ -192,7 +192,7 @@ def test_a_viewer_lacks_edit_issues_and_is_warned_about_setup(
 def test_check_uses_the_progress_history_of_an_existing_store_and_creates_none(
     sim_okr: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from okrsync.state.models import ProgressPoint
+    from okrsync.domain.records import ProgressPoint
 
     cfg = settings_for(sim_okr, monkeypatch, tmp_path)
     start = cfg.period.start

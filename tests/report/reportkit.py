@@ -24,8 +24,8 @@ from okrsync.domain.model import (
     OkrTree,
     StatusCategory,
 )
+from okrsync.domain.records import ProgressPoint
 from okrsync.report.outline import TrendPoint, trends_of
-from okrsync.state.models import ProgressPoint
 
 AS_OF = date(2026, 11, 26)  # day 57 of 92: expected 62.0 %
 POLICY = RollupPolicy(in_progress_credit=0.0, tolerance=0.1, off_track_gap=0.2)

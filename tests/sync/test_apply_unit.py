@@ -44,8 +44,8 @@ def test_identity_of(comment: dict[str, Any], identity: str | None) -> None:
 from datetime import UTC, datetime  # noqa: E402
 
 from okrsync.core.plan import CommentPost, FieldEdit, Plan  # noqa: E402
+from okrsync.domain.records import AppliedWrite  # noqa: E402
 from okrsync.jira.errors import JiraAuthError, JiraNotFound, JiraPermissionError, JiraUnavailable  # noqa: E402
-from okrsync.state.models import AppliedWrite  # noqa: E402
 from okrsync.state.store import StateStore  # noqa: E402
 from okrsync.sync.apply import Applier  # noqa: E402
 

@@ -17,10 +17,10 @@ from simkit import SimFactory
 from okrsync.data import DEMO_CONFIG
 from okrsync.domain import exit_codes
 from okrsync.domain.config import PeriodConfig, Settings, load_config
+from okrsync.domain.records import ProgressPoint
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.simulator import JiraSimulator
-from okrsync.state.models import ProgressPoint
 from okrsync.state.store import StateStore
 from okrsync.sync.backfill import CURSOR_KEY, BackfillReport, run_backfill
 

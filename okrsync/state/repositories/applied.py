@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import and_, delete, select
 
+from okrsync.domain.records import AppliedWrite
 from okrsync.state import schema as s
-from okrsync.state.models import AppliedWrite
 from okrsync.state.repositories.base import Repository, chunks, utc
 
 

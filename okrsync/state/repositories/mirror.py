@@ -8,8 +8,8 @@ from typing import Any, Final
 
 from sqlalchemy import delete, select
 
+from okrsync.domain.records import MirrorIssue
 from okrsync.state import schema as s
-from okrsync.state.models import MirrorIssue
 from okrsync.state.repositories.base import Repository, chunks, utc
 
 FULL_RECONCILE_SCOPE: Final = "__full_reconcile__"

@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
 
+from okrsync.domain.records import ProgressPoint
 from okrsync.state import schema as s
-from okrsync.state.models import ProgressPoint
 from okrsync.state.repositories.base import Repository, chunks
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from okrsync.domain.records import RUN_STATUSES, RUNNING, RunRecord
 from okrsync.state import schema as s
-from okrsync.state.models import RUN_STATUSES, RUNNING, RunRecord
 from okrsync.state.repositories.base import Repository, utc
 
 

@@ -1,4 +1,5 @@
-"""Values the state store takes and returns. Plain frozen dataclasses: no SQL, no I/O."""
+"""What okrsync records: mirrored issues, applied writes, progress history, runs. Plain frozen
+dataclasses the state store takes and returns (and the reports read): no SQL, no I/O."""
 
 from __future__ import annotations
 
