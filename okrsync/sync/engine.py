@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,9 +30,9 @@ from okrsync.domain.model import OkrTree
 from okrsync.domain.records import MirrorIssue, ProgressPoint
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
-from okrsync.sync.fetch import Fetcher
+from okrsync.sync.fetch import Fetcher, FetchResult
 from okrsync.sync.run_report import RunReport, record_run
-from okrsync.sync.scope import read_scope
+from okrsync.sync.scope import ReadScope, read_scope
 from okrsync.sync.writeback import apply_plan, comment_policy, issue_now, prior_writes
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,14 @@ def run_sync(
     return report
 
 
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    fetched: FetchResult
+    scope: ReadScope
+    ids: WritebackIds
+    scored: ScoredTree
+
+
 def _cycle(
     cfg: Settings,
     store: StateStore,
@@ -181,64 +189,15 @@ def _cycle(
     on_progress: Callable[[str, int, int], None],
     refresh_keys: tuple[str, ...] = (),
 ) -> None:
-    on_progress("read", 0, 1)
-    ids = writeback_ids(cfg, gateway)
-    read_plan = read_scope(cfg, gateway.fields, ids.present())
+    """Read, score, plan; then (unless a dry run) apply and record. Fills ``report``."""
     mirror_rows = store.issues()
     mirror = {k: dict(m.raw) for k, m in mirror_rows.items()}
-    previous_epic_of = {k: m.epic_key for k, m in mirror_rows.items() if m.epic_key}
-    known_epics = store.get_meta(KR_EPICS_META) or []
-    watermark = store.watermark()
-    fetched = Fetcher(gateway, cfg, read_plan).fetch(
-        mirror,
-        since=watermark,
-        full=full,
-        known_epics=known_epics,
-        previous_epic_of=previous_epic_of,
-        refresh_keys=refresh_keys,
+    state = _read_and_score(
+        cfg, store, gateway, now, report, mirror_rows, mirror, full, refresh_keys, on_progress
     )
-    report.issues_read = len(fetched.fresh)
-    report.issues_in_scope = len(fetched.issues)
-    on_progress("read", 1, 1)
-
-    tree = build_tree(cfg, fetched.snapshot, read_plan.ids, objective_field_id=read_plan.objective_field_id)
-    tree = OkrTree(tree.period, tree.objectives, tree.key_results, (*tree.warnings, *fetched.warnings))
-    as_of = now.date()
-    scored = roll_up(tree, as_of, rollup_policy(cfg))
-    report.scored = scored
-    report.key_results = len(tree.key_results)
-    report.objectives = len(tree.objectives)
-    for score in scored.key_results.values():
-        report.health[score.health.value] = report.health.get(score.health.value, 0) + 1
-    report.warnings.extend(scored.warnings)
-    report.warnings.extend(w for kr in tree.key_results for w in kr.warnings)
-
     # what Jira shows now: the merged issues (fresh from Jira, or the mirror of what we wrote)
-    merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in fetched.issues.items()}
-    known = gateway.search_returns_properties
-    now_in_jira = {k: issue_now(raw, ids, known) for k, raw in merged.items()}
-    # keys Jira says are gone (deleted, unbrowsable) cannot be cleared: no futile write
-    leaving = [k for k in fetched.removed if k in mirror and k not in fetched.gone]
-    for key in leaving:
-        now_in_jira[key] = issue_now(mirror[key], ids, known)
-    prior = prior_writes(store)
-    out_of_scope = [
-        k for k in leaving if any(has_value(now_in_jira[k].fields.get(fid)) for fid in ids.present())
-    ]
-    plan = (
-        plan_changes(
-            scored,
-            ids,
-            now_in_jira,
-            comments=comment_policy(cfg),
-            records=prior.comments,
-            property_hashes=prior.property_hashes,
-            last_change=moved_days(store.history(since=tree.period.start)),
-            out_of_scope=out_of_scope,
-        )
-        if cfg.writeback.enabled
-        else Plan(())
-    )
+    merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state.fetched.issues.items()}
+    plan, out_of_scope = _plan(cfg, store, gateway, state, merged, mirror)
     report.plan = plan
     report.planned = len(plan.changes)
     report.warnings.extend(plan.warnings)
@@ -246,11 +205,11 @@ def _cycle(
         return
 
     # the mirror first: a crash from here on re-reads nothing it already has
+    fetched = state.fetched
     epic_set = set(fetched.kr_epics)
-    store.upsert_issues(_mirror_row(raw, read_plan.ids, epic_set) for raw in fetched.fresh.values())
+    store.upsert_issues(_mirror_row(raw, state.scope.ids, epic_set) for raw in fetched.fresh.values())
     if fetched.removed:
         store.delete_issues(fetched.removed)
-
     outcome, applier = apply_plan(
         cfg,
         gateway,
@@ -266,21 +225,9 @@ def _cycle(
     report.absorb(outcome)
     # keep what we wrote in the mirror, so that the plan of the next cycle sees it
     store.upsert_issues(
-        _mirror_row(merged[k], read_plan.ids, epic_set) for k in applier.touched if k in merged
+        _mirror_row(merged[k], state.scope.ids, epic_set) for k in applier.touched if k in merged
     )
-    store.record_progress(
-        [
-            *(
-                ProgressPoint(as_of, s.id, "key_result", s.progress, s.expected, s.health.value)
-                for s in scored.key_results.values()
-            ),
-            *(
-                ProgressPoint(as_of, s.id, "objective", s.progress, s.expected, s.health.value)
-                for s in scored.objectives.values()
-            ),
-        ]
-    )
-    store.set_meta(SNAPSHOT_KEY, stored_tree_of(scored))
+    _record_scores(store, state.scored, now.date())
     if outcome.stopped:
         report.status = "partial"
         report.warnings.append("stopped before every change was applied; the next cycle continues")
@@ -290,3 +237,96 @@ def _cycle(
     if full:
         store.set_last_full_reconcile(now)
     report.status = "partial" if outcome.errors else "ok"
+
+
+def _read_and_score(
+    cfg: Settings,
+    store: StateStore,
+    gateway: JiraGateway,
+    now: datetime,
+    report: SyncReport,
+    mirror_rows: Mapping[str, MirrorIssue],
+    mirror: Mapping[str, dict[str, Any]],
+    full: bool,
+    refresh_keys: tuple[str, ...],
+    on_progress: Callable[[str, int, int], None],
+) -> _Scored:
+    """The fetch (incremental from the watermark, or full) and the roll-up of what it found."""
+    on_progress("read", 0, 1)
+    ids = writeback_ids(cfg, gateway)
+    scope = read_scope(cfg, gateway.fields, ids.present())
+    fetched = Fetcher(gateway, cfg, scope).fetch(
+        mirror,
+        since=store.watermark(),
+        full=full,
+        known_epics=store.get_meta(KR_EPICS_META) or [],
+        previous_epic_of={k: m.epic_key for k, m in mirror_rows.items() if m.epic_key},
+        refresh_keys=refresh_keys,
+    )
+    report.issues_read = len(fetched.fresh)
+    report.issues_in_scope = len(fetched.issues)
+    on_progress("read", 1, 1)
+
+    tree = build_tree(cfg, fetched.snapshot, scope.ids, objective_field_id=scope.objective_field_id)
+    tree = OkrTree(tree.period, tree.objectives, tree.key_results, (*tree.warnings, *fetched.warnings))
+    scored = roll_up(tree, now.date(), rollup_policy(cfg))
+    report.scored = scored
+    report.key_results = len(tree.key_results)
+    report.objectives = len(tree.objectives)
+    for score in scored.key_results.values():
+        report.health[score.health.value] = report.health.get(score.health.value, 0) + 1
+    report.warnings.extend(scored.warnings)
+    report.warnings.extend(w for kr in tree.key_results for w in kr.warnings)
+    return _Scored(fetched, scope, ids, scored)
+
+
+def _plan(
+    cfg: Settings,
+    store: StateStore,
+    gateway: JiraGateway,
+    state: _Scored,
+    merged: Mapping[str, dict[str, Any]],
+    mirror: Mapping[str, dict[str, Any]],
+) -> tuple[Plan, list[str]]:
+    """The changes, and the issues that left the scope with okrsync's values still on them."""
+    ids, fetched = state.ids, state.fetched
+    known = gateway.search_returns_properties
+    now_in_jira = {k: issue_now(raw, ids, known) for k, raw in merged.items()}
+    # keys Jira says are gone (deleted, unbrowsable) cannot be cleared: no futile write
+    leaving = [k for k in fetched.removed if k in mirror and k not in fetched.gone]
+    for key in leaving:
+        now_in_jira[key] = issue_now(mirror[key], ids, known)
+    out_of_scope = [
+        k for k in leaving if any(has_value(now_in_jira[k].fields.get(fid)) for fid in ids.present())
+    ]
+    if not cfg.writeback.enabled:
+        return Plan(()), out_of_scope
+    prior = prior_writes(store)
+    plan = plan_changes(
+        state.scored,
+        ids,
+        now_in_jira,
+        comments=comment_policy(cfg),
+        records=prior.comments,
+        property_hashes=prior.property_hashes,
+        last_change=moved_days(store.history(since=state.scored.tree.period.start)),
+        out_of_scope=out_of_scope,
+    )
+    return plan, out_of_scope
+
+
+def _record_scores(store: StateStore, scored: ScoredTree, day: date) -> None:
+    """The day's progress of every KR and objective, and the scored tree the reports render."""
+    store.record_progress(
+        [
+            *(
+                ProgressPoint(day, s.id, "key_result", s.progress, s.expected, s.health.value)
+                for s in scored.key_results.values()
+            ),
+            *(
+                ProgressPoint(day, s.id, "objective", s.progress, s.expected, s.health.value)
+                for s in scored.objectives.values()
+            ),
+        ]
+    )
+    store.set_meta(SNAPSHOT_KEY, stored_tree_of(scored))
