@@ -107,6 +107,32 @@ def _in(keys: Iterable[str]) -> str:
     return ", ".join(jql_quote(k) for k in keys)
 
 
+@dataclass
+class _Found:
+    """What one fetch has found so far."""
+
+    fresh: dict[str, issue_fields.RawIssue] = field(default_factory=dict)
+    objective_issues: list[issue_fields.RawIssue] = field(default_factory=list)
+    jql_epics: dict[int, list[issue_fields.RawIssue]] = field(default_factory=dict)
+    sources_failed: bool = False
+    removed: set[str] = field(default_factory=set)
+
+    def keep(self, batch: Iterable[issue_fields.RawIssue]) -> list[issue_fields.RawIssue]:
+        got = []
+        for raw in batch:
+            self.fresh[issue_fields.key_of(raw)] = raw
+            got.append(raw)
+        return got
+
+    def search_into(self, search: Callable[[str], list[issue_fields.RawIssue]]) -> Callable[[str], None]:
+        """A runner for ``_scope``/``_by_key`` that keeps what each search returns."""
+
+        def run(jql: str) -> None:
+            self.keep(search(jql))
+
+        return run
+
+
 class Fetcher:
     """One cycle's reads; ``mirror`` is what the state store holds from earlier cycles.
 
@@ -237,134 +263,155 @@ class Fetcher:
     ) -> FetchResult:
         """Read this cycle's issues; ``refresh_keys`` (e.g. from webhooks) are re-read by key, so an
         issue moved out of scope or deleted is noticed at once, not only at the next full reconcile."""
-        cfg = self.cfg
-        fresh: dict[str, issue_fields.RawIssue] = {}
         self._gone = set()
-        self._warnings = warnings = []
-
-        def keep(batch: Iterable[issue_fields.RawIssue]) -> list[issue_fields.RawIssue]:
-            got = []
-            for raw in batch:
-                fresh[issue_fields.key_of(raw)] = raw
-                got.append(raw)
-            return got
-
-        def fetch_into_fresh(jql: str) -> None:
-            keep(self._search(jql))
-
-        sources_failed = False
-        objective_issues: list[issue_fields.RawIssue] = []
-        if cfg.objectives_from_jira is not None:
-            found_objectives = self._source_search(cfg.objectives_from_jira.jql, "objectives_from_jira.jql")
-            sources_failed |= found_objectives is None
-            objective_issues = keep(found_objectives or [])
-        jql_epics: dict[int, list[issue_fields.RawIssue]] = {}
-        for index, source in enumerate(cfg.key_results):
-            if source.jql:
-                where, order = split_order_by(source.jql)
-                jql = f"({where})" + (f" {order}" if order else "")
-                found_source = self._source_search(jql, f"key_results[{index}].jql")
-                if found_source is None:
-                    sources_failed = True
-                    continue
-                found = keep(found_source)
-                jql_epics[index] = [e for e in found if issue_fields.is_epic(e)]
-                skipped = len(found) - len(jql_epics[index])
-                if skipped:
-                    warnings.append(
-                        f"key_results[{index}]: the JQL matched {skipped} issue(s) that are not epics"
-                    )
-
-        configured = [k.epic for k in cfg.key_results if k.epic]
+        self._warnings = []
+        found = _Found()
+        self._read_sources(found)
+        configured = [k.epic for k in self.cfg.key_results if k.epic]
         epics = list(
-            dict.fromkeys([*configured, *(issue_fields.key_of(e) for es in jql_epics.values() for e in es)])
+            dict.fromkeys(
+                [*configured, *(issue_fields.key_of(e) for es in found.jql_epics.values() for e in es)]
+            )
         )
         known = set(known_epics)
         first = since is None or not mirror
-        mode = "full" if first or full else "incremental"
-        removed: set[str] = set()
-
         if since is None or not mirror:
-            self._scope([k for k in configured if k not in fresh], epics, fetch_into_fresh)
+            self._scope(
+                [k for k in configured if k not in found.fresh], epics, found.search_into(self._search)
+            )
         else:
-            tz = self._time_zone()
-            # without the user's time zone, widen the window by the largest UTC offset there is
-            slack = timedelta(minutes=cfg.sync.skew_minutes) + (timedelta(0) if tz else timedelta(hours=14))
-            changed_since = jql_datetime(since - slack, tz)
-            new_epics = [e for e in epics if e not in known]
-            if full:
-                # keys only: what is in scope now, to notice deletions and moves out of scope
-                current: set[str] = set()
-                self._scope(configured, epics, lambda jql: current.update(self.gateway.search_keys(jql)))
-                if not sources_failed:  # else the scope is unknown: remove nothing this cycle
-                    in_mirror = {
-                        k for k in mirror if k not in {issue_fields.key_of(o) for o in objective_issues}
-                    }
-                    removed = {k for k in in_mirror if k not in current and k not in fresh}
-                missing = [k for k in sorted(current) if k not in mirror and k not in fresh]
-                self._by_key(missing, fetch_into_fresh)
-            elif new_epics:
-                self._scope(
-                    [k for k in new_epics if k in configured and k not in fresh], new_epics, fetch_into_fresh
-                )
-            self._scope(configured, epics, fetch_into_fresh, f" AND updated >= {changed_since}")
-
-        refresh = sorted({k for k in refresh_keys if k} - set(fresh))
+            self._read_changed(found, mirror, since, full, configured, epics, known)
+        refresh = sorted({k for k in refresh_keys if k} - set(found.fresh))
         if refresh and mirror and since is not None:
-            self._by_key(refresh, fetch_into_fresh)
-            epic_set = set(epics)
-            objective_set = {issue_fields.key_of(o) for o in objective_issues}
-            for key in refresh:
-                raw = fresh.get(key)
-                if key in epic_set or key in objective_set:
-                    continue
-                if raw is None or not children.epics_of(raw, self.plan.ids, epic_set):
-                    removed.add(key)  # deleted, no longer visible, or moved out of every KR
-
-        # keys Jira says are gone (deleted, or okrsync cannot browse them) leave the scope: a
-        # configured epic's KR is then left out, and the mapper says so ("was not found in Jira")
+            self._refresh(found, refresh, epics)
         gone = {k for k in [*epics, *refresh, *mirror] if k.upper() in self._gone}
-        removed |= gone
-        for index, found in list(jql_epics.items()):
-            for epic in found:
+        epics = self._drop_gone(found, gone, epics)
+        # epics that stopped being KRs leave the scope too (unless a source could not be read)
+        if not found.sources_failed:
+            found.removed |= known - set(epics)
+        return self._result(
+            found, mirror, epics, gone, "full" if first or full else "incremental", previous_epic_of
+        )
+
+    def _read_sources(self, found: _Found) -> None:
+        """The JQL sources: objectives kept in Jira, and the epics of KRs given by JQL."""
+        cfg = self.cfg
+        if cfg.objectives_from_jira is not None:
+            objectives = self._source_search(cfg.objectives_from_jira.jql, "objectives_from_jira.jql")
+            found.sources_failed |= objectives is None
+            found.objective_issues = found.keep(objectives or [])
+        for index, source in enumerate(cfg.key_results):
+            if not source.jql:
+                continue
+            where, order = split_order_by(source.jql)
+            jql = f"({where})" + (f" {order}" if order else "")
+            matched = self._source_search(jql, f"key_results[{index}].jql")
+            if matched is None:
+                found.sources_failed = True
+                continue
+            kept = found.keep(matched)
+            found.jql_epics[index] = [e for e in kept if issue_fields.is_epic(e)]
+            skipped = len(kept) - len(found.jql_epics[index])
+            if skipped:
+                self._warnings.append(
+                    f"key_results[{index}]: the JQL matched {skipped} issue(s) that are not epics"
+                )
+
+    def _read_changed(
+        self,
+        found: _Found,
+        mirror: Mapping[str, issue_fields.RawIssue],
+        since: datetime,
+        full: bool,
+        configured: Sequence[str],
+        epics: Sequence[str],
+        known: set[str],
+    ) -> None:
+        """A later cycle: what changed since ``since``; a full reconcile also lists the scope's keys."""
+        tz = self._time_zone()
+        # without the user's time zone, widen the window by the largest UTC offset there is
+        slack = timedelta(minutes=self.cfg.sync.skew_minutes) + (timedelta(0) if tz else timedelta(hours=14))
+        changed_since = jql_datetime(since - slack, tz)
+        into_fresh = found.search_into(self._search)
+        new_epics = [e for e in epics if e not in known]
+        if full:
+            # keys only: what is in scope now, to notice deletions and moves out of scope
+            current: set[str] = set()
+            self._scope(configured, epics, lambda jql: current.update(self.gateway.search_keys(jql)))
+            if not found.sources_failed:  # else the scope is unknown: remove nothing this cycle
+                objective_keys = {issue_fields.key_of(o) for o in found.objective_issues}
+                in_mirror = {k for k in mirror if k not in objective_keys}
+                found.removed = {k for k in in_mirror if k not in current and k not in found.fresh}
+            missing = [k for k in sorted(current) if k not in mirror and k not in found.fresh]
+            self._by_key(missing, into_fresh)
+        elif new_epics:
+            self._scope(
+                [k for k in new_epics if k in configured and k not in found.fresh], new_epics, into_fresh
+            )
+        self._scope(configured, epics, into_fresh, f" AND updated >= {changed_since}")
+
+    def _refresh(self, found: _Found, refresh: Sequence[str], epics: Sequence[str]) -> None:
+        """Re-read ``refresh`` by key; one that is gone or under no KR any more leaves the scope."""
+        self._by_key(refresh, found.search_into(self._search))
+        epic_set = set(epics)
+        objective_set = {issue_fields.key_of(o) for o in found.objective_issues}
+        for key in refresh:
+            raw = found.fresh.get(key)
+            if key in epic_set or key in objective_set:
+                continue
+            if raw is None or not children.epics_of(raw, self.plan.ids, epic_set):
+                found.removed.add(key)  # deleted, no longer visible, or moved out of every KR
+
+    def _drop_gone(self, found: _Found, gone: set[str], epics: Sequence[str]) -> list[str]:
+        """Keys Jira says are gone (deleted, or okrsync cannot browse them) leave the scope: a
+        configured epic's KR is then left out, and the mapper says so ("was not found in Jira")."""
+        found.removed |= gone
+        for index, matched in list(found.jql_epics.items()):
+            for epic in matched:
                 if issue_fields.key_of(epic) in gone:
-                    warnings.append(
+                    self._warnings.append(
                         f"{issue_fields.key_of(epic)} (key_results[{index}]) does not exist in Jira or "
                         "okrsync cannot browse it: its KR is left out"
                     )
-            jql_epics[index] = [e for e in found if issue_fields.key_of(e) not in gone]
-        epics = [e for e in epics if e not in gone]
-        # epics that stopped being KRs leave the scope too (unless a source could not be read)
-        if not sources_failed:
-            removed |= known - set(epics)
+            found.jql_epics[index] = [e for e in matched if issue_fields.key_of(e) not in gone]
+        return [e for e in epics if e not in gone]
+
+    def _result(
+        self,
+        found: _Found,
+        mirror: Mapping[str, issue_fields.RawIssue],
+        epics: Sequence[str],
+        gone: set[str],
+        mode: str,
+        previous_epic_of: Mapping[str, str] | None,
+    ) -> FetchResult:
+        """The mirror with this cycle's reads merged in, grouped as the tree mapper wants it."""
+        removed = found.removed
         merged: dict[str, issue_fields.RawIssue] = {k: v for k, v in mirror.items() if k not in removed}
-        merged.update(fresh)
+        merged.update(found.fresh)
         for key in removed:
             merged.pop(key, None)
-        merged_epics = set(epics)
         kr_epics: list[list[issue_fields.RawIssue]] = []
-        for index, source in enumerate(cfg.key_results):
+        for index, source in enumerate(self.cfg.key_results):
             if source.epic:
                 kr_epics.append([merged[source.epic]] if source.epic in merged else [])
             else:
-                kr_epics.append(jql_epics.get(index, []))
-        objective_keys = {issue_fields.key_of(o) for o in objective_issues}
+                kr_epics.append(found.jql_epics.get(index, []))
+        not_children = set(epics) | {issue_fields.key_of(o) for o in found.objective_issues}
         snapshot = RawTree(
             kr_epics=kr_epics,
-            children=[
-                raw for key, raw in merged.items() if key not in merged_epics and key not in objective_keys
-            ],
-            objective_issues=objective_issues,
+            children=[raw for key, raw in merged.items() if key not in not_children],
+            objective_issues=found.objective_issues,
             previous_epic_of=dict(previous_epic_of or {}),
         )
         return FetchResult(
             snapshot=snapshot,
             issues=merged,
-            fresh=fresh,
+            fresh=found.fresh,
             removed=tuple(sorted(removed)),
             kr_epics=tuple(epics),
             mode=mode,
-            warnings=tuple(warnings),
+            warnings=tuple(self._warnings),
             gone=tuple(sorted(gone)),
         )
 
