@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -124,6 +124,47 @@ def _resumable(cursor: Any, period: PeriodConfig, first: date) -> bool:
     )
 
 
+def _days_to_rebuild(period: PeriodConfig, today: date, since: date | None) -> tuple[date, date]:
+    """The first and last day whose history a backfill rebuilds; bad arguments raise."""
+    if today < period.start:
+        raise BackfillError(
+            f"the period {period.name} starts on {period.start}, after today ({today}): "
+            "there is no history to rebuild yet. Run okrsync sync instead."
+        )
+    last = min(today, period.end)
+    if since is None:
+        return period.start, last
+    if since > last:
+        raise BackfillError(
+            f"--since {since} is after the last day to rebuild ({last}). "
+            f"Pick a day from {period.start} to {last}."
+        )
+    return max(period.start, since), last
+
+
+def _cursor(
+    cursor: Any, report: BackfillReport, period: PeriodConfig, first: date, *, resume: bool
+) -> dict[str, Any]:
+    """The cursor this backfill continues (``--resume`` of the same period) or starts afresh."""
+    resumable = _resumable(cursor, period, first)
+    if resume and not resumable:
+        report.warnings.append("nothing to resume for this period; backfilled it from the start")
+    elif not resume and resumable:
+        report.warnings.append(
+            "an interrupted backfill of this period was started over (--resume continues one)"
+        )
+    report.resumed = resumable and resume
+    if report.resumed and isinstance(cursor, Mapping):
+        return dict(cursor)
+    return {
+        "version": CURSOR_VERSION,
+        "period": _period_json(period),
+        "first_day": first.isoformat(),
+        "phase": "history",
+        "history_through": None,
+    }
+
+
 # -------------------------------------------------------------------------------- the run
 
 
@@ -148,20 +189,7 @@ def run_backfill(
     """
     period_cfg = period or cfg.period
     today = now.astimezone(UTC).date()
-    if today < period_cfg.start:
-        raise BackfillError(
-            f"the period {period_cfg.name} starts on {period_cfg.start}, after today ({today}): "
-            "there is no history to rebuild yet. Run okrsync sync instead."
-        )
-    last = min(today, period_cfg.end)
-    first = period_cfg.start
-    if since is not None:
-        if since > last:
-            raise BackfillError(
-                f"--since {since} is after the last day to rebuild ({last}). Pick a day from "
-                f"{period_cfg.start} to {last}."
-            )
-        first = max(first, since)
+    first, last = _days_to_rebuild(period_cfg, today, since)
     past = period_cfg.end < today
     # --period on a configuration of a running period: its KR sources are the live ones, whose
     # fields show the running period; the past period then only gets its history
@@ -173,27 +201,7 @@ def run_backfill(
     report = BackfillReport(
         run_id=None, period=period_cfg.name, first_day=first, last_day=last, past=past, dry_run=dry_run
     )
-    cursor = store.get_meta(CURSOR_KEY)
-    resuming = _resumable(cursor, period_cfg, first)
-    if resume and not resuming:
-        report.warnings.append("nothing to resume for this period; backfilled it from the start")
-    elif not resume and resuming:
-        report.warnings.append(
-            "an interrupted backfill of this period was started over (--resume continues one)"
-        )
-    resuming = resuming and resume
-    report.resumed = resuming
-    state: dict[str, Any] = (
-        dict(cursor)
-        if resuming and isinstance(cursor, Mapping)
-        else {
-            "version": CURSOR_VERSION,
-            "period": _period_json(period_cfg),
-            "first_day": first.isoformat(),
-            "phase": "history",
-            "history_through": None,
-        }
-    )
+    state = _cursor(store.get_meta(CURSOR_KEY), report, period_cfg, first, resume=resume)
     report.run_id = store.start_run("backfill-dry-run" if dry_run else "backfill", now)
 
     def save(**changes: Any) -> None:
@@ -258,69 +266,29 @@ def _run(
     stop: Callable[[], bool],
     on_progress: Callable[[str, int, int], None],
 ) -> None:
-    assert report.first_day is not None and report.last_day is not None
-    all_days = days_between(report.first_day, report.last_day)
-    report.days_total = len(all_days)
-    through = state.get("history_through")
-    done_through = date.fromisoformat(through) if isinstance(through, str) else None
-    if state.get("phase") == "writes":
-        days = []
-    else:
-        days = [d for d in all_days if done_through is None or d > done_through]
-    report.days_skipped = len(all_days) - len(days)
-    policy = rollup_policy(cfg)
+    days = _days_left(report, state)
     ids = writeback_ids(cfg, gateway)
-
     history: IssueHistory | None = None
-    plan = None
+    scope = None
     if days or past:
-        plan = read_scope(cfg, gateway.fields, [*ids.present(), "created"])
-        read = read_with_changelogs(gateway, cfg, plan, on_progress)
-        report.issues_read = len(read.issues)
-        report.changelog_entries = read.entries
-        report.warnings.extend(read.warnings)
-        statuses: list[dict[str, Any]] = []
-        try:
-            statuses = gateway.statuses()
-        except JiraError as exc:
-            report.warnings.append(f"could not list the statuses ({exc}); used those seen on issues")
-        names = {
-            fid: gateway.fields.name_of(fid)
-            for fid in (plan.ids.story_points, plan.ids.epic_link, *plan.ids.numbers.values())
-            if fid
-        }
-        tracked = tracked_fields(plan.ids, names, statuses, read.issues.values())
-        start = days[0] if days else report.last_day
-        history = history_from_changelogs(read.snapshot, tracked, since=start)
-
-    # ---- history
-    if days and history is not None and plan is not None:
-        on_progress("history", 0, len(days))
-        batch: list[ProgressPoint] = []
-        batch_days = 0
-        scoring = rebuild(cfg, history, plan.ids, days, policy, objective_field_id=plan.objective_field_id)
-        for n, scored in enumerate(scoring, 1):
-            report.key_results = len(scored.key_results)
-            report.objectives = len(scored.objectives)
-            batch.extend(
-                ProgressPoint(s.day, s.node_id, s.kind, s.progress, s.expected, s.health, source="backfill")
-                for s in scores_of(scored)
-            )
-            batch_days += 1
-            on_progress("history", n, len(days))
-            if batch_days == CHUNK_DAYS or n == len(days):
-                if not dry_run:
-                    store.record_progress(batch, preserve_sync=True)
-                report.points += len(batch)
-                report.days_recorded += batch_days
-                save(history_through=scored.as_of.isoformat())
-                batch, batch_days = [], 0
-                if n < len(days) and stop():
-                    report.status = "partial"
-                    report.warnings.append(
-                        f"stopped after {scored.as_of}; okrsync backfill --resume continues from there"
-                    )
-                    return
+        history, scope = _read_history(
+            cfg, gateway, report, ids, since=days[0] if days else report.last_day, on_progress=on_progress
+        )
+    if days and history is not None and scope is not None:
+        finished = _record_history(
+            cfg,
+            store,
+            report,
+            history,
+            scope,
+            days,
+            save,
+            dry_run=dry_run,
+            stop=stop,
+            on_progress=on_progress,
+        )
+        if not finished:
+            return
     save(phase="writes")
     if stop():
         report.status = "partial"
@@ -329,14 +297,14 @@ def _run(
 
     # ---- writes
     if past:
-        assert history is not None and plan is not None
+        assert history is not None and scope is not None
         _write_past(
             cfg,
             store,
             gateway,
             report,
             history,
-            plan,
+            scope,
             ids,
             live_period=live_period,
             dry_run=dry_run,
@@ -379,6 +347,97 @@ def _run(
         save(phase="done")
     elif report.errors:
         report.status = "partial"
+
+
+def _days_left(report: BackfillReport, state: Mapping[str, Any]) -> list[date]:
+    """The days whose history is still to be rebuilt (a resumed backfill skips those done)."""
+    assert report.first_day is not None and report.last_day is not None
+    all_days = days_between(report.first_day, report.last_day)
+    report.days_total = len(all_days)
+    through = state.get("history_through")
+    done_through = date.fromisoformat(through) if isinstance(through, str) else None
+    days = (
+        []
+        if state.get("phase") == "writes"
+        else [d for d in all_days if done_through is None or d > done_through]
+    )
+    report.days_skipped = len(all_days) - len(days)
+    return days
+
+
+def _read_history(
+    cfg: Settings,
+    gateway: JiraGateway,
+    report: BackfillReport,
+    ids: WritebackIds,
+    *,
+    since: date | None,
+    on_progress: Callable[[str, int, int], None],
+) -> tuple[IssueHistory, ReadScope]:
+    """Every issue in scope with its changelog, as timelines from ``since`` on."""
+    scope = read_scope(cfg, gateway.fields, [*ids.present(), "created"])
+    read = read_with_changelogs(gateway, cfg, scope, on_progress)
+    report.issues_read = len(read.issues)
+    report.changelog_entries = read.entries
+    report.warnings.extend(read.warnings)
+    statuses: list[dict[str, Any]] = []
+    try:
+        statuses = gateway.statuses()
+    except JiraError as exc:
+        report.warnings.append(f"could not list the statuses ({exc}); used those seen on issues")
+    names = {
+        fid: gateway.fields.name_of(fid)
+        for fid in (scope.ids.story_points, scope.ids.epic_link, *scope.ids.numbers.values())
+        if fid
+    }
+    tracked = tracked_fields(scope.ids, names, statuses, read.issues.values())
+    return history_from_changelogs(read.snapshot, tracked, since=since), scope
+
+
+def _record_history(
+    cfg: Settings,
+    store: StateStore,
+    report: BackfillReport,
+    history: IssueHistory,
+    scope: ReadScope,
+    days: Sequence[date],
+    save: Callable[..., None],
+    *,
+    dry_run: bool,
+    stop: Callable[[], bool],
+    on_progress: Callable[[str, int, int], None],
+) -> bool:
+    """Score each day and record it, a week at a time (moving the cursor); ``False`` if stopped."""
+    on_progress("history", 0, len(days))
+    batch: list[ProgressPoint] = []
+    batch_days = 0
+    scoring = rebuild(
+        cfg, history, scope.ids, days, rollup_policy(cfg), objective_field_id=scope.objective_field_id
+    )
+    for n, scored in enumerate(scoring, 1):
+        report.key_results = len(scored.key_results)
+        report.objectives = len(scored.objectives)
+        batch.extend(
+            ProgressPoint(s.day, s.node_id, s.kind, s.progress, s.expected, s.health, source="backfill")
+            for s in scores_of(scored)
+        )
+        batch_days += 1
+        on_progress("history", n, len(days))
+        if batch_days < CHUNK_DAYS and n < len(days):
+            continue
+        if not dry_run:
+            store.record_progress(batch, preserve_sync=True)
+        report.points += len(batch)
+        report.days_recorded += batch_days
+        save(history_through=scored.as_of.isoformat())
+        batch, batch_days = [], 0
+        if n < len(days) and stop():
+            report.status = "partial"
+            report.warnings.append(
+                f"stopped after {scored.as_of}; okrsync backfill --resume continues from there"
+            )
+            return False
+    return True
 
 
 def _write_past(
