@@ -312,41 +312,61 @@ def _run(
             stop=stop,
             on_progress=on_progress,
         )
-    else:
-        sync = run_sync(
-            cfg,
-            store=store,
-            gateway=gateway,
-            now=now,
-            dry_run=dry_run,
-            full=True,
-            clock=clock,
-            stop=stop,
-            on_progress=lambda stage, done, total: on_progress(
-                "write" if stage == "write" else "sync", done, total
-            ),
-        )
-        report.sync = sync
-        report.key_results = report.key_results or sync.key_results
-        report.objectives = report.objectives or sync.objectives
-        report.field_edits, report.field_values = sync.field_edits, sync.field_values
-        report.properties = sync.properties
-        report.comments_posted, report.comments_updated = sync.comments_posted, sync.comments_updated
-        report.planned, report.plan = sync.planned, sync.plan
-        report.errors.extend(sync.errors)
-        report.warnings.extend(w for w in sync.warnings if w not in report.warnings)
-        if sync.status == "failed":
-            report.status = "failed"
-            report.failure = f"the sync cycle failed: {sync.failure}"
-            report.failure_exit = sync.failure_exit
-            return
-        if sync.status == "partial":
-            report.status = "partial"
-            return
+    elif not _write_current(
+        cfg, store, gateway, now, report, dry_run=dry_run, clock=clock, stop=stop, on_progress=on_progress
+    ):
+        return
     if report.status == "ok" and not report.errors:
         save(phase="done")
     elif report.errors:
         report.status = "partial"
+
+
+def _write_current(
+    cfg: Settings,
+    store: StateStore,
+    gateway: JiraGateway,
+    now: datetime,
+    report: BackfillReport,
+    *,
+    dry_run: bool,
+    clock: Callable[[], datetime],
+    stop: Callable[[], bool],
+    on_progress: Callable[[str, int, int], None],
+) -> bool:
+    """The current period's writes: one full sync cycle, after the history (so that stale check-ins
+    see it); ``False`` when it failed or stopped part-way."""
+    sync = run_sync(
+        cfg,
+        store=store,
+        gateway=gateway,
+        now=now,
+        dry_run=dry_run,
+        full=True,
+        clock=clock,
+        stop=stop,
+        on_progress=lambda stage, done, total: on_progress(
+            "write" if stage == "write" else "sync", done, total
+        ),
+    )
+    report.sync = sync
+    report.key_results = report.key_results or sync.key_results
+    report.objectives = report.objectives or sync.objectives
+    report.field_edits, report.field_values = sync.field_edits, sync.field_values
+    report.properties = sync.properties
+    report.comments_posted, report.comments_updated = sync.comments_posted, sync.comments_updated
+    report.planned, report.plan = sync.planned, sync.plan
+    report.errors.extend(sync.errors)
+    report.warnings.extend(w for w in sync.warnings if w not in report.warnings)
+    if sync.status == "failed":
+        report.status = "failed"
+        report.failure = f"the sync cycle failed: {sync.failure}"
+        report.failure_exit = sync.failure_exit
+        return False
+    if sync.status == "partial":
+        report.status = "partial"
+        return False
+    return True
 
 
 def _days_left(report: BackfillReport, state: Mapping[str, Any]) -> list[date]:
