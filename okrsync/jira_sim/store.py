@@ -3,6 +3,10 @@
 One re-entrant lock guards everything (``Store.lock``); the HTTP server holds it while a handler
 runs and its answer is encoded. Every write records changelog entries, bumps ``updated`` and
 publishes an event for webhook delivery. The whole state is plain JSON (``to_json``/``from_json``).
+
+Why one module of ~850 lines: it is the simulated Jira's single data model behind one lock; its
+parts (issues, comments, fields, admin objects) share that lock, the changelog and the events, and
+splitting them would spread one invariant over several files. The routes (``routes/``) stay thin.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """The ``demo`` dataset: a small believable company half-way through a 92-day OKR period.
 
+(Over 500 lines because most of it is data: the 15 key-result epics and their task titles.)
+
 The period runs ``start`` .. ``start + 91 days``; the work happens up to day 49 (``AS_OF_DAY`` 50
 is the day it was written down, 2026-11-20 by default). By default ``start`` is 2026-10-01 (period
 2026-Q4), the fixed picture the tests pin; ``okrsync demo`` and ``okrsync sim`` build it around the
