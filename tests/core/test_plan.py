@@ -332,7 +332,7 @@ def test_objective_id_compared_as_labels(in_jira: Any, written: list[str] | None
 
 
 def test_labels_are_compared_whatever_their_order() -> None:
-    from okrsync.core.plan import _same_labels
+    from okrsync.core.plan.field_values import _same_labels
 
     assert _same_labels(["b", "a"], ["a", "b"])
     assert _same_labels(("a",), ["a"])

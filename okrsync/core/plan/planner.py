@@ -1,0 +1,183 @@
+"""plan_changes: the scored tree's desired Jira state minus what Jira shows, as ordered changes.
+
+The steps: the field edits (KR epics and their action plans, objectives, then the issues that
+left the tree, cleared), the ``okrsync`` properties, the comments; the warnings about write-back
+fields Jira lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from okrsync.core.mappers.issue_fields import key_order
+from okrsync.core.plan.changes import (
+    CommentPolicy,
+    CommentPost,
+    CommentRecord,
+    FieldEdit,
+    IssueNow,
+    Plan,
+    PropertySet,
+    WritebackIds,
+)
+from okrsync.core.plan.comments import kr_comments, objective_celebration
+from okrsync.core.plan.field_values import (
+    WantedFields,
+    action_plan_fields,
+    field_edit,
+    has_value,
+    kr_epic_fields,
+    objective_fields,
+    unlinked_fields,
+)
+from okrsync.core.plan.issue_property import explain_kr, explain_objective, property_set
+from okrsync.core.rollup import ScoredTree
+from okrsync.domain.model import Health, Objective, OkrTree
+
+
+def plan_changes(
+    scored: ScoredTree,
+    ids: WritebackIds,
+    now: Mapping[str, IssueNow],
+    *,
+    comments: CommentPolicy | None = None,
+    records: Mapping[tuple[str, str], CommentRecord] | None = None,
+    property_hashes: Mapping[str, str] | None = None,
+    last_change: Mapping[str, date] | None = None,
+    out_of_scope: Iterable[str] = (),
+    write_fields: bool = True,
+) -> Plan:
+    """Every change that makes Jira show ``scored``.
+
+    ``now`` is what Jira shows per issue key; ``records`` the comments okrsync already made (by
+    issue key and identity, from the state store); ``property_hashes`` the hash of the last
+    ``okrsync`` property written per issue (used where Jira could not tell, on Data Center);
+    ``out_of_scope`` keys of issues that carry okrsync values but left the tree (cleared).
+    """
+    edits: list[FieldEdit] = []
+    warnings: list[str] = []
+    if write_fields:
+        warnings = _missing_field_warnings(ids)
+        edits = _tree_field_edits(scored, ids, now)
+        edits = _with_out_of_scope_cleared(edits, out_of_scope, ids, now)
+    props = _property_sets(scored, now, property_hashes or {})
+    posts = _comment_posts(scored, ids, now, comments or CommentPolicy(), records or {}, last_change)
+    return Plan((*_in_write_order(edits, scored.tree), *props, *posts), tuple(warnings))
+
+
+def _missing_field_warnings(ids: WritebackIds) -> list[str]:
+    warnings: list[str] = []
+    missing = [n for n, i in (("progress", ids.progress), ("status", ids.status)) if i is None]
+    if missing:
+        warnings.append(f"write-back fields missing in Jira: {', '.join(missing)} (run okrsync setup)")
+    warnings.extend(
+        f'Jira has no labels field "{name}": run okrsync setup to add {name} (the objective × health '
+        "gadget and the company objectives' filters use it)"
+        for name in ids.missing_optional
+    )
+    return warnings
+
+
+def _tree_field_edits(scored: ScoredTree, ids: WritebackIds, now: Mapping[str, IssueNow]) -> list[FieldEdit]:
+    """One edit per issue of the tree that shows something else: each KR epic, followed by its
+    action plans, in the tree's order; then the objectives' own issues."""
+    tree = scored.tree
+    objectives = _objectives_by_id(tree)
+    wanted: list[tuple[str, WantedFields]] = []
+    for kr in tree.key_results:
+        obj = objectives.get(kr.objective_id)
+        wanted.append((kr.jira_key or kr.id, kr_epic_fields(kr, scored.key_results[kr.id], obj, ids)))
+        wanted.extend((plan.key, action_plan_fields(kr, obj, ids)) for plan in kr.action_plans)
+    for obj in tree.objectives:
+        s = scored.objectives[obj.id]
+        if obj.jira_key:
+            parent = objectives.get(obj.aligns_to) if obj.aligns_to else None
+            wanted.append((obj.jira_key, objective_fields(s, parent, ids)))
+    edits = (field_edit(key, now.get(key, IssueNow()), fields) for key, fields in wanted)
+    return [e for e in edits if e is not None]
+
+
+def _with_out_of_scope_cleared(
+    edits: list[FieldEdit], out_of_scope: Iterable[str], ids: WritebackIds, now: Mapping[str, IssueNow]
+) -> list[FieldEdit]:
+    """``edits`` plus, for each issue that left the tree, one edit that unlinks it from its KR and
+    objective and clears the numbers and health it still shows."""
+    edits = list(edits)
+    for key in sorted(set(out_of_scope)):
+        current = now.get(key, IssueNow())
+        unlink = field_edit(key, current, unlinked_fields(ids))
+        if unlink is not None:
+            edits.append(unlink)
+        clear = {
+            fid: None
+            for fid in (ids.progress, ids.expected, ids.status)
+            if fid and has_value(current.fields.get(fid))
+        }
+        if clear:
+            merged = next((e for e in edits if e.issue_key == key), None)
+            if merged is not None:
+                edits.remove(merged)
+                clear = {**merged.fields, **clear}
+            edits.append(FieldEdit(key, clear, {fid: current.fields.get(fid) for fid in clear}))
+    return edits
+
+
+def _property_sets(
+    scored: ScoredTree, now: Mapping[str, IssueNow], property_hashes: Mapping[str, str]
+) -> list[PropertySet]:
+    """The ``okrsync`` property of each KR epic, then of each objective's issue, where it differs."""
+    tree = scored.tree
+    objectives = _objectives_by_id(tree)
+    wanted = [
+        (kr.jira_key, explain_kr(kr, scored.key_results[kr.id], objectives.get(kr.objective_id)))
+        for kr in tree.key_results
+        if kr.jira_key
+    ]
+    wanted.extend(
+        (obj.jira_key, explain_objective(obj, scored.objectives[obj.id]))
+        for obj in tree.objectives
+        if obj.jira_key
+    )
+    props = (
+        property_set(key, value, now.get(key, IssueNow()), property_hashes.get(key)) for key, value in wanted
+    )
+    return [p for p in props if p is not None]
+
+
+def _comment_posts(
+    scored: ScoredTree,
+    ids: WritebackIds,
+    now: Mapping[str, IssueNow],
+    policy: CommentPolicy,
+    records: Mapping[tuple[str, str], CommentRecord],
+    last_change: Mapping[str, date] | None,
+) -> list[CommentPost]:
+    """The comments each KR epic is due, in the tree's order; then the objectives' celebrations."""
+    tree = scored.tree
+    objectives = _objectives_by_id(tree)
+    posts: list[CommentPost] = []
+    for kr in tree.key_results:
+        if kr.jira_key:
+            s = scored.key_results[kr.id]
+            obj = objectives.get(kr.objective_id)
+            current = now.get(kr.jira_key, IssueNow())
+            posts.extend(
+                kr_comments(kr, s, obj, current, ids, policy, records, scored.as_of, last_change, tree.period)
+            )
+    for obj in tree.objectives:
+        if policy.celebrate and scored.objectives[obj.id].health == Health.DONE:
+            post = objective_celebration(obj, tree.krs_of(obj.id), records)
+            if post is not None:
+                posts.append(post)
+    return posts
+
+
+def _in_write_order(edits: list[FieldEdit], tree: OkrTree) -> list[FieldEdit]:
+    """KR epics first (what dashboards show), then action plans and the rest, each by issue key."""
+    kr_keys = {kr.jira_key or kr.id for kr in tree.key_results}
+    return sorted(edits, key=lambda e: (e.issue_key not in kr_keys, key_order(e.issue_key)))
+
+
+def _objectives_by_id(tree: OkrTree) -> dict[str, Objective]:
+    return {o.id: o for o in tree.objectives}
