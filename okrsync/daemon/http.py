@@ -21,14 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.daemon.metrics import CONTENT_TYPE, Metrics
+from okrsync.daemon.readiness import check_last_sync, last_ok_run
 from okrsync.daemon.status_page import render_status_page
 from okrsync.daemon.webhooks import IDENTIFIER_HEADER, RETRY_HEADER, DeliveryOutcome, WebhookReceiver
 from okrsync.domain.config import Settings
 from okrsync.state.store import StateStore
 
 log = logging.getLogger(__name__)
-
-OK_STATUSES = ("ok", "partial")
 
 
 class DaemonView(Protocol):
@@ -90,12 +89,57 @@ async def _read_capped(request: Request, limit: int) -> bytes | None:
 
 
 def create_app(daemon: DaemonView) -> Starlette:
-    receiver = daemon.receiver
-    metrics = daemon.metrics
-    store = daemon.store
+    endpoints = _Endpoints(daemon)
+    routes: list[Route] = [
+        Route("/webhooks/jira", endpoints.webhook, methods=["POST"]),
+        Route("/healthz", _sync(healthz), methods=["GET"]),
+        Route("/readyz", endpoints.readyz, methods=["GET"]),
+        Route("/metrics", endpoints.prometheus, methods=["GET"]),
+        Route("/", endpoints.status_page, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    paths = frozenset(r.path for r in routes)
+    app.add_middleware(_CountRequests, metrics=daemon.metrics, paths=paths)
+    return app
 
-    def answer(outcome: DeliveryOutcome, request: Request, headers: Mapping[str, str]) -> JSONResponse:
-        metrics.webhooks.labels(outcome.outcome).inc()
+
+def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "alive"})
+
+
+class _Endpoints:
+    """The handlers that read the daemon (``/healthz`` needs nothing of it)."""
+
+    def __init__(self, daemon: DaemonView) -> None:
+        self.daemon = daemon
+        self.receiver = daemon.receiver
+        self.metrics = daemon.metrics
+        self.store = daemon.store
+
+    async def webhook(self, request: Request) -> Response:
+        receiver = self.receiver
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if not receiver.enabled:
+            return self._answer(receiver.receive(headers, b""), request, headers)
+        length = headers.get("content-length", "")
+        if length.isdigit():
+            big = receiver.too_large(int(length))
+            if big is not None:
+                return self._answer(big, request, headers)
+        body = await _read_capped(request, receiver.cfg.max_body_bytes)
+        if body is None:
+            return self._answer(
+                DeliveryOutcome(
+                    413, "too_large", f"body exceeds webhook.max_body_bytes ({receiver.cfg.max_body_bytes})"
+                ),
+                request,
+                headers,
+            )
+        outcome = await run_in_threadpool(receiver.receive, headers, body)
+        return self._answer(outcome, request, headers)
+
+    def _answer(self, outcome: DeliveryOutcome, request: Request, headers: Mapping[str, str]) -> JSONResponse:
+        self.metrics.webhooks.labels(outcome.outcome).inc()
         level = logging.INFO if outcome.status < 400 else logging.WARNING
         log.log(
             level,
@@ -114,89 +158,45 @@ def create_app(daemon: DaemonView) -> Starlette:
         )
         return JSONResponse(outcome.as_dict(), status_code=outcome.status)
 
-    async def webhook(request: Request) -> Response:
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        if not receiver.enabled:
-            return answer(receiver.receive(headers, b""), request, headers)
-        length = headers.get("content-length", "")
-        if length.isdigit():
-            big = receiver.too_large(int(length))
-            if big is not None:
-                return answer(big, request, headers)
-        body = await _read_capped(request, receiver.cfg.max_body_bytes)
-        if body is None:
-            return answer(
-                DeliveryOutcome(
-                    413, "too_large", f"body exceeds webhook.max_body_bytes ({receiver.cfg.max_body_bytes})"
-                ),
-                request,
-                headers,
-            )
-        outcome = await run_in_threadpool(receiver.receive, headers, body)
-        return answer(outcome, request, headers)
-
-    def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "alive"})
-
-    def readyz(request: Request) -> Response:
+    def readyz(self, request: Request) -> Response:
+        daemon, store = self.daemon, self.store
         now = daemon.clock()
         store_ok = store.ping()
         jira_ok = daemon.jira_reachable()
-        last = None
-        if store_ok:
-            last = next((r for r in store.runs(50) if r.status in OK_STATUSES and r.ended_at), None)
-        age = (now - last.ended_at).total_seconds() if last is not None and last.ended_at else None
-        limit = daemon.max_sync_age.total_seconds()
-        # late: a scheduled cycle (with sync.cron, a fire time; else the interval) has passed, plus a
-        # grace, without a successful cycle since; nights and weekends outside a cron are not late
-        late_after: datetime | None = None
-        if last is not None and last.ended_at is not None:
-            late_after = daemon.sync_late_after(last.ended_at)
-            sync_ok = late_after is None or now <= late_after
-        else:  # no successful sync yet: fine while the daemon is young and none of its cycles failed
-            sync_ok = (now - daemon.started_at).total_seconds() <= limit and daemon.failures == 0
-        ready = store_ok and jira_ok and sync_ok
+        last = last_ok_run(store.runs(50)) if store_ok else None
+        last_sync = check_last_sync(
+            now,
+            last,
+            max_age=daemon.max_sync_age,
+            late_after=daemon.sync_late_after,
+            started_at=daemon.started_at,
+            failures=daemon.failures,
+        )
+        ready = store_ok and jira_ok and last_sync.ok
         body = {
             "ready": ready,
             "checks": {
                 "jira": {"ok": jira_ok},
                 "store": {"ok": store_ok, "url": store.url_for_display},
-                "last_sync": {
-                    "ok": sync_ok,
-                    "run_id": last.run_id if last else None,
-                    "age_seconds": round(age, 1) if age is not None else None,
-                    "max_age_seconds": limit,
-                    "late_after": late_after.isoformat() if late_after is not None else None,
-                },
+                "last_sync": last_sync.as_dict(),
             },
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    def metrics_endpoint(request: Request) -> Response:
-        return Response(metrics.render(), media_type=CONTENT_TYPE)
+    def prometheus(self, request: Request) -> Response:
+        return Response(self.metrics.render(), media_type=CONTENT_TYPE)
 
-    def status_page(request: Request) -> Response:
+    def status_page(self, request: Request) -> Response:
+        store = self.store
         snapshot = store.get_meta(SNAPSHOT_KEY)
         html = render_status_page(
             snapshot if isinstance(snapshot, dict) else None,
             store.runs(15),
-            daemon.info(),
-            jira_url=daemon.cfg.jira.url,
-            now=daemon.clock(),
+            self.daemon.info(),
+            jira_url=self.daemon.cfg.jira.url,
+            now=self.daemon.clock(),
         )
         return HTMLResponse(html)
-
-    routes: list[Route] = [
-        Route("/webhooks/jira", webhook, methods=["POST"]),
-        Route("/healthz", _sync(healthz), methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics_endpoint, methods=["GET"]),
-        Route("/", status_page, methods=["GET"]),
-    ]
-    app = Starlette(routes=routes)
-    paths = frozenset(r.path for r in routes)
-    app.add_middleware(_CountRequests, metrics=metrics, paths=paths)
-    return app
 
 
 def _sync(fn: Callable[[Request], Response]) -> Callable[[Request], Awaitable[Response]]:

@@ -24,6 +24,7 @@ import logging
 import threading
 from typing import Any
 
+from okrsync.daemon.schedule import backoff_delay
 from okrsync.domain.config import JiraConfig
 from okrsync.domain.model import OkrsyncError
 from okrsync.jira.errors import JiraAuthError, JiraError, MissingCredentialError
@@ -35,13 +36,6 @@ log = logging.getLogger("okrsync.daemon.service")
 
 PROBE_TIMEOUT_SECONDS = 10.0
 """The start probe of Jira waits at most this long for an answer (one attempt, no retries)."""
-
-
-def backoff_delay(failures: int, first: float, cap: float) -> float:
-    """Seconds before retrying after ``failures`` failed cycles in a row: first, 2×, 4×, … ≤ cap."""
-    if failures <= 0:
-        return 0.0
-    return float(min(first * 2 ** min(failures - 1, 30), cap))
 
 
 def refuse_to_start(exc: OkrsyncError) -> int:

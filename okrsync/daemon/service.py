@@ -1,14 +1,14 @@
 """``okrsync daemon``: sync on a schedule, one leader among replicas, webhooks, clean shutdown.
 
-* APScheduler runs an incremental cycle every ``sync.interval_minutes`` (or on ``sync.cron``) and a
-  full reconcile every ``sync.full_reconcile_hours``. Every cycle, whatever started it (schedule,
-  retry, webhook), runs under one lock: never two at once; the scheduler's jobs coalesce and run one
-  instance each.
-* Leadership: with PostgreSQL every replica polls for the advisory lock at each tick and only the
-  holder syncs; the leader checks it still holds the lock before each cycle. With SQLite the daemon
-  takes the file lock at start or refuses to start.
+* APScheduler runs an incremental cycle every ``sync.interval_minutes`` (or on ``sync.cron``; see
+  :mod:`okrsync.daemon.schedule`) and a full reconcile every ``sync.full_reconcile_hours``. Every
+  cycle, whatever started it (schedule, retry, webhook), runs under one lock: never two at once; the
+  scheduler's jobs coalesce and run one instance each.
+* Leadership: only the replica that holds the state store's leader lock syncs, and it checks it
+  still holds it before each cycle; see :mod:`okrsync.daemon.leadership`.
 * A failed cycle (Jira down, the store unreachable, a bug) is logged and recorded, never kills the
   daemon; it is retried after ``daemon.retry_seconds``, doubling up to one interval.
+* Webhooks queue cycles through :mod:`okrsync.daemon.webhook_intake`.
 * SIGTERM / SIGINT: the HTTP server stops, the running cycle finishes the change it is applying
   (``run_sync(stop=...)``) and records the run as partial, the leader lock is released, exit 0.
 * At start, a configuration that can never work (no credential, a 401, an unusable state store)
@@ -25,38 +25,31 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 import socket
 import threading
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 from typing import Any
 
 import uvicorn
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
+from okrsync.daemon.cycle_log import log_crashed_cycle, log_cycle
+from okrsync.daemon.leadership import LEADER_META, Leadership
 from okrsync.daemon.metrics import Metrics
-from okrsync.daemon.preflight import backoff_delay, open_store, probe_jira, refuse_to_start
-from okrsync.daemon.webhooks import (
-    Debouncer,
-    Identity,
-    MirrorFacts,
-    ReceiverConfig,
-    SeenCache,
-    WebhookReceiver,
-)
-from okrsync.domain.config import ConfigError, Settings
-from okrsync.domain.keys import META_DAEMON_LEADER
+from okrsync.daemon.preflight import open_store, probe_jira, refuse_to_start
+from okrsync.daemon.readiness import JiraProbe
+from okrsync.daemon.schedule import Schedule
+from okrsync.daemon.server import Server, bind, stop_on_signals
+from okrsync.daemon.webhook_intake import WebhookIntake
+from okrsync.daemon.webhooks import Identity
+from okrsync.domain.config import Settings
 from okrsync.domain.model import OkrsyncError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
-from okrsync.sync.engine import KR_EPICS_META, SyncReport, run_sync
+from okrsync.sync.engine import SyncReport, run_sync
 
 log = logging.getLogger(__name__)
 
@@ -64,120 +57,6 @@ log = logging.getLogger(__name__)
 def system_clock() -> datetime:
     """The wall clock (aware, UTC): the daemon's default ``clock``, its only read of the real time."""
     return datetime.now(UTC)
-
-
-LEADER_META = META_DAEMON_LEADER
-JIRA_PROBE_SECONDS = 30.0
-
-
-_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def _cron_weekdays(field: str) -> str:
-    """A cron day-of-week field (0 or 7 = Sunday, 1 = Monday) as APScheduler day names.
-
-    APScheduler 3 counts weekdays from Monday = 0, even in ``CronTrigger.from_crontab``, so a
-    standard ``1-5`` (Monday to Friday) would run Tuesday to Saturday; names mean the same to both.
-    """
-    if field in ("*", "?"):
-        return "*"
-    names: list[str] = []
-    for token in field.lower().split(","):
-        base, _, step_text = token.partition("/")
-        step = int(step_text) if step_text else 1
-        if step < 1:
-            raise ValueError(f"step {step_text!r} in the weekday field")
-        if base.isalpha() and not step_text:
-            names.append(base)  # a name (mon, tue-fri is handled below)
-            continue
-        if base == "*":
-            first, last = 0, 6
-        elif "-" in base:
-            a, b = base.split("-", 1)
-            first, last = _cron_day(a), _cron_day(b)
-            if last < first:
-                raise ValueError(f"range {base!r} in the weekday field runs backwards")
-        else:
-            first = _cron_day(base)
-            last = 6 if step_text else first
-        names.extend(_CRON_DAYS[d % 7] for d in range(first, last + 1, step))
-    return ",".join(dict.fromkeys(names))
-
-
-def _cron_day(text: str) -> int:
-    if text.isdigit() and 0 <= int(text) <= 7:
-        return int(text)
-    if text in _CRON_DAYS:
-        return _CRON_DAYS.index(text)
-    raise ValueError(f"{text!r} is not a weekday (0-7 or sun-sat)")
-
-
-def cron_trigger(expression: str) -> CronTrigger:
-    """A standard five-field cron expression (minute hour day month weekday), in the local time zone."""
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(f"it has {len(fields)} fields, not 5")
-    minute, hour, day, month, weekday = fields
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_cron_weekdays(weekday))
-
-
-def sync_trigger(cfg: Settings, interval_seconds: float | None = None) -> IntervalTrigger | CronTrigger:
-    """The schedule of incremental cycles: the test-only seconds, the cron expression or the interval."""
-    if interval_seconds is not None:
-        return IntervalTrigger(seconds=interval_seconds)
-    if cfg.sync.cron:
-        try:
-            return cron_trigger(cfg.sync.cron)
-        except ValueError as exc:
-            raise ConfigError(
-                [
-                    f"sync.cron: {cfg.sync.cron!r} is not a cron expression ({exc}). Use five fields "
-                    '(minute hour day month weekday), e.g. "*/15 7-19 * * 1-5", or remove it and '
-                    "set sync.interval_minutes."
-                ]
-            ) from None
-    return IntervalTrigger(minutes=cfg.sync.interval_minutes)
-
-
-@dataclass(frozen=True, slots=True)
-class CycleSummary:
-    """What the one log line of a cycle says (also the fields of its JSON log record)."""
-
-    reason: str
-    report: SyncReport
-    affected: frozenset[str]
-
-    def fields(self) -> dict[str, Any]:
-        r = self.report
-        return {
-            "event": "cycle",
-            "reason": self.reason,
-            "run_id": r.run_id,
-            "mode": r.mode,
-            "status": r.status,
-            "affected_krs": sorted(self.affected),
-            "key_results": r.key_results,
-            "issues_read": r.issues_read,
-            "requests": r.requests,
-            "writes": r.writes,
-            "comments": r.comments_posted + r.comments_updated,
-            "errors": r.error_count,
-            "warnings": len(r.warnings),
-            "seconds": round(r.seconds, 3),
-            "health": r.health,
-            "failure": r.failure,
-            "pid": os.getpid(),
-        }
-
-    def message(self) -> str:
-        r = self.report
-        krs = f" krs={','.join(sorted(self.affected))}" if self.affected else ""
-        text = (
-            f"cycle run={r.run_id} reason={self.reason} mode={r.mode} status={r.status}{krs} "
-            f"key_results={r.key_results} read={r.issues_read} requests={r.requests} writes={r.writes} "
-            f"errors={r.error_count} warnings={len(r.warnings)} seconds={r.seconds:.2f}"
-        )
-        return f"{text} failure={r.failure!r}" if r.failure else text
 
 
 class Daemon:
@@ -199,83 +78,61 @@ class Daemon:
         self.gateway = gateway
         self.metrics = metrics or Metrics(lambda: dict(gateway.stats.by_status))
         self.clock = clock
-        self.trigger = sync_trigger(cfg, interval_seconds)
-        self.interval_seconds = (
-            interval_seconds if interval_seconds is not None else cfg.sync.interval_minutes * 60.0
-        )
-        self._gateway_factory = gateway_factory or (lambda: JiraGateway(cfg.jira, stats=gateway.stats))
+        self.schedule = Schedule.of(cfg, interval_seconds)
         self.stop_event = threading.Event()
         self._cycle_lock = threading.Lock()
-        self.is_leader = False
+        self.leadership = Leadership(store, self.metrics, clock)
         self.failures = 0
         self.started_at = clock()
         self.last_report: SyncReport | None = None
         self.last_success_at: datetime | None = None
         self.identity: Identity | None = None
         self.epic_link_id: str | None = None
-        self._probe: tuple[datetime, bool] | None = None
-        self._probe_lock = threading.Lock()
-        # at most one webhook cycle waits for its turn; later windows merge into it (see _webhook_fire)
-        self._webhook_lock = threading.Lock()
-        self._webhook_queued = False
-        self._webhook_affected: set[str] = set()
-        self._webhook_refresh: set[str] = set()
+        self.jira_probe = JiraProbe(
+            clock,
+            gateway_factory or (lambda: JiraGateway(cfg.jira, stats=gateway.stats)),
+            last_success=lambda: self.last_success_at,
+        )
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-            timezone=UTC if interval_seconds is not None or not cfg.sync.cron else None,
+            timezone=self.schedule.timezone,
         )
-        self.debouncer = Debouncer(cfg.webhook.debounce_seconds, self._webhook_fire)
-        secret = cfg.webhook.secret.get_secret_value() if cfg.webhook.secret is not None else None
-        self.receiver = WebhookReceiver(
-            ReceiverConfig(secret or None, cfg.webhook.allow_unsigned, cfg.webhook.max_body_bytes),
-            seen=SeenCache(cfg.webhook.dedupe_minutes * 60.0, clock=lambda: self.clock().timestamp()),
+        self.webhooks = WebhookIntake(
+            cfg,
+            store=store,
+            clock=clock,
             identity=lambda: self.identity,
-            known_epics=self._known_epics,
-            mirror=self._mirror_facts,
             epic_link_id=lambda: self.epic_link_id,
-            schedule=self.debouncer.add,
-            refresh=self.debouncer.add_refresh,
+            stopping=self.stop_event.is_set,
+            queue_cycle=self._queue_webhook_cycle,
         )
+        self.receiver = self.webhooks.receiver
 
     # ------------------------------------------------------------------ lifecycle
 
     @property
+    def is_leader(self) -> bool:
+        """This process holds the leader lock (see :class:`Leadership`)."""
+        return self.leadership.is_leader
+
+    @property
     def max_sync_age(self) -> timedelta:
-        """On an interval, a last successful sync older than this makes the daemon not ready (and a
-        daemon that has synced nothing yet is ready for this long after it started)."""
-        return timedelta(seconds=3 * self.interval_seconds + 60)
+        """See :attr:`Schedule.max_sync_age`."""
+        return self.schedule.max_sync_age
 
     @property
     def backoff_cap(self) -> float:
-        """The longest wait before retrying a failed cycle: one ``sync.interval_minutes`` (with a
-        cron too: a night without fire times must not postpone the retry of a failure)."""
-        return self.interval_seconds
-
-    @property
-    def sync_grace(self) -> timedelta:
-        """How long after a scheduled cron fire time its successful cycle may take (retries included)."""
-        return timedelta(seconds=2 * self.interval_seconds + 60)
+        """See :attr:`Schedule.backoff_cap`."""
+        return self.schedule.backoff_cap
 
     def sync_late_after(self, last_success: datetime) -> datetime | None:
-        """When the daemon becomes late (not ready) if no cycle succeeds after ``last_success``.
-
-        On an interval: ``max_sync_age`` after it. On a cron schedule: the first fire time after it,
-        plus ``sync_grace``; so nights and weekends outside the schedule are not late. ``None``: the
-        schedule never fires again.
-        """
-        if isinstance(self.trigger, CronTrigger):
-            fire: datetime | None = self.trigger.get_next_fire_time(None, last_success)
-            return fire + self.sync_grace if fire is not None else None
-        return last_success + self.max_sync_age
+        """See :meth:`Schedule.late_after`."""
+        return self.schedule.late_after(last_success)
 
     def start(self) -> None:
         """Claim leadership (SQLite: or refuse to start) and start the schedule; the first cycle runs now."""
-        if self.store.dialect == "sqlite":
-            self.store.require_leader()  # raises a StateStoreError that names the other process
-            self._became_leader()
-        else:
-            self._ensure_leader()
+        self.leadership.claim_at_start()  # SQLite: raises a StateStoreError that names the other process
         if not self.receiver.enabled:
             log.warning(
                 "webhooks are off: set OKRSYNC_WEBHOOK__SECRET to the Jira webhook's secret to receive "
@@ -284,7 +141,7 @@ class Daemon:
             )
         self.scheduler.add_job(
             self.run_cycle,
-            self.trigger,
+            self.schedule.trigger,
             kwargs={"reason": "schedule"},
             id="sync",
             name="sync",
@@ -306,49 +163,11 @@ class Daemon:
     def shutdown(self) -> None:
         """Stop scheduling, wait for the running cycle to finish its change, give up leadership."""
         self.stop_event.set()
-        self.debouncer.close()
+        self.webhooks.close()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         with self._cycle_lock:
-            if self.is_leader:
-                with contextlib.suppress(Exception):
-                    self.store.release_leader()
-                self.is_leader = False
-            self.metrics.leader.set(0)
-
-    # ------------------------------------------------------------------ leadership
-
-    def _ensure_leader(self) -> bool:
-        if self.is_leader:
-            if self.store.holds_leader():
-                return True
-            self.is_leader = False
-            self.metrics.leader.set(0)
-            log.warning(
-                "lost leadership of %s (the database connection dropped); standing by",
-                self.store.url_for_display,
-                extra={"event": "leader_lost", "pid": os.getpid()},
-            )
-        if self.store.try_acquire_leader():
-            self._became_leader()
-            return True
-        return False
-
-    def _became_leader(self) -> None:
-        self.is_leader = True
-        self.metrics.leader.set(1)
-        now = self.clock()
-        interrupted = self.store.fail_unfinished_runs(now, "interrupted: the process running it stopped")
-        self.store.set_meta(
-            LEADER_META, {"pid": os.getpid(), "host": socket.gethostname(), "since": now.isoformat()}
-        )
-        log.info(
-            "this process (pid %d) is the leader on %s%s",
-            os.getpid(),
-            self.store.url_for_display,
-            f"; marked {interrupted} interrupted run(s) failed" if interrupted else "",
-            extra={"event": "leader", "pid": os.getpid(), "interrupted_runs": interrupted},
-        )
+            self.leadership.release()
 
     # ------------------------------------------------------------------ cycles
 
@@ -368,23 +187,23 @@ class Daemon:
         """
         if self.stop_event.is_set():
             if webhook:
-                self._take_webhook_work()
+                self.webhooks.take_work()
             return None
         with self._cycle_lock:
             if webhook:
-                more_affected, more_refresh = self._take_webhook_work()
+                more_affected, more_refresh = self.webhooks.take_work()
                 affected = frozenset(affected) | more_affected
                 refresh = tuple(sorted({*refresh, *more_refresh}))
             if self.stop_event.is_set():
                 return None
             try:
-                leading = self._ensure_leader()
+                leading = self.leadership.ensure()
             except OkrsyncError as exc:
                 log.warning("cannot check leadership: %s", exc, extra={"event": "leader_error"})
                 self._failed(reason)
                 return None
             if not leading:
-                self._follow()
+                self.leadership.follow()
                 return None
             return self._cycle(reason, frozenset(affected), full, tuple(refresh))
 
@@ -405,25 +224,12 @@ class Daemon:
             )
         except Exception as exc:  # run_sync records Jira/data failures itself; this is the store or a bug
             self.metrics.errors.labels("cycle").inc()
-            log.exception(
-                "cycle reason=%s status=failed errors=1 failure=%r",
-                reason,
-                str(exc),
-                extra={
-                    "event": "cycle",
-                    "reason": reason,
-                    "status": "failed",
-                    "errors": 1,
-                    "failure": str(exc),
-                },
-            )
+            log_crashed_cycle(reason, exc)
             self._failed(reason)
             return None
         self.last_report = report
         self.metrics.observe_cycle(report, finished_at=self.clock().timestamp())
-        summary = CycleSummary(reason, report, affected)
-        level = logging.WARNING if report.status == "failed" else logging.INFO
-        log.log(level, summary.message(), extra=summary.fields())
+        log_cycle(reason, report, affected)
         if report.status == "failed":
             self._failed(reason)
         else:
@@ -436,7 +242,7 @@ class Daemon:
         self.failures += 1
         if self.stop_event.is_set():
             return
-        delay = backoff_delay(self.failures, self.cfg.daemon.retry_seconds, self.backoff_cap)
+        delay = self.schedule.retry_delay(self.failures, self.cfg.daemon.retry_seconds)
         log.info(
             "retrying in %g s (failure %d in a row)",
             delay,
@@ -453,26 +259,6 @@ class Daemon:
                 name="retry",
                 replace_existing=True,
             )
-
-    def _follow(self) -> None:
-        """A follower's tick: keep the KR health gauges and the last success (the leader's is the
-        system's) current from the leader's snapshot and runs."""
-        with contextlib.suppress(Exception):
-            ends = [
-                run.ended_at
-                for run in (self.store.last_run(status="ok"), self.store.last_run(status="partial"))
-                if run is not None and run.ended_at is not None
-            ]
-            if ends:
-                self.metrics.last_success.set(max(ends).timestamp())
-        with contextlib.suppress(Exception):
-            snapshot = self.store.get_meta(SNAPSHOT_KEY)
-            if isinstance(snapshot, dict):
-                counts: dict[str, int] = {}
-                for kr in snapshot.get("key_results", []):
-                    counts[str(kr.get("health"))] = counts.get(str(kr.get("health")), 0) + 1
-                self.metrics.set_health(counts)
-        log.debug("not the leader; standing by", extra={"event": "follower"})
 
     def learn_identity(self) -> None:
         """okrsync's own Jira user, for the webhook feedback filter (one request, once)."""
@@ -493,80 +279,14 @@ class Daemon:
         with contextlib.suppress(Exception):
             self.epic_link_id = self.gateway.fields.epic_link_id()  # cached by the cycle: no request
 
-    # ------------------------------------------------------------------ webhooks
-
-    def _webhook_fire(self, affected: frozenset[str], events: int) -> None:
-        """A debounce window closed: queue a webhook cycle, or merge into the one already queued.
-
-        At most one webhook cycle waits: on a busy site whose cycles outlast the debounce window,
-        windows would otherwise pile up cycles for as long as the traffic lasts. A window that
-        closes while a webhook cycle runs (it took its work) queues exactly one more.
-        """
-        if self.stop_event.is_set():
-            return
-        refresh = self.debouncer.take_refresh()
-        with self._webhook_lock:
-            self._webhook_affected.update(affected)
-            self._webhook_refresh.update(refresh)
-            merged = self._webhook_queued
-            self._webhook_queued = True
-        log.info(
-            "webhook: %d event(s), %s (KRs: %s)",
-            events,
-            "merged into the queued sync" if merged else "syncing now",
-            ", ".join(sorted(affected)) or "none known yet",
-            extra={
-                "event": "webhook_sync",
-                "events": events,
-                "affected_krs": sorted(affected),
-                "merged": merged,
-            },
-        )
-        if merged:
-            return
-        try:
-            self.scheduler.add_job(
-                self.run_cycle, kwargs={"reason": "webhook", "webhook": True}, name="webhook"
-            )
-        except Exception:  # the scheduler is shutting down
-            self._take_webhook_work()
-
-    def _take_webhook_work(self) -> tuple[frozenset[str], frozenset[str]]:
-        """The KRs and issues the queued webhook cycle covers; later windows queue a new one."""
-        with self._webhook_lock:
-            work = frozenset(self._webhook_affected), frozenset(self._webhook_refresh)
-            self._webhook_affected, self._webhook_refresh = set(), set()
-            self._webhook_queued = False
-            return work
-
-    def _known_epics(self) -> Collection[str]:
-        value = self.store.get_meta(KR_EPICS_META)
-        return frozenset(str(k) for k in value) if isinstance(value, list) else frozenset()
-
-    def _mirror_facts(self, key: str) -> MirrorFacts:
-        row = self.store.issues([key]).get(key)
-        return MirrorFacts(True, row.epic_key) if row is not None else MirrorFacts()
+    def _queue_webhook_cycle(self) -> None:
+        self.scheduler.add_job(self.run_cycle, kwargs={"reason": "webhook", "webhook": True}, name="webhook")
 
     # ------------------------------------------------------------------ health
 
     def jira_reachable(self) -> bool:
-        """Jira answered recently: a cycle succeeded, or a probe (cached 30 s) read okrsync's own user."""
-        now = self.clock()
-        recent = timedelta(seconds=JIRA_PROBE_SECONDS)
-        with self._probe_lock:
-            if self.last_success_at is not None and timedelta(0) <= now - self.last_success_at < recent:
-                return True
-            if self._probe is not None and timedelta(0) <= now - self._probe[0] < recent:
-                return self._probe[1]
-            ok = False
-            try:
-                with self._gateway_factory() as probe:
-                    probe.myself()  # reachable, and the credentials work
-                ok = True
-            except Exception as exc:
-                log.warning("readiness: Jira is not reachable: %s", exc, extra={"event": "jira_unreachable"})
-            self._probe = (now, ok)
-            return ok
+        """See :meth:`JiraProbe.reachable`."""
+        return self.jira_probe.reachable()
 
     def info(self) -> dict[str, Any]:
         return {
@@ -574,7 +294,7 @@ class Daemon:
             "host": socket.gethostname(),
             "leader": self.is_leader,
             "started_at": self.started_at.isoformat(),
-            "interval_seconds": self.interval_seconds,
+            "interval_seconds": self.schedule.interval_seconds,
             "cron": self.cfg.sync.cron,
             "webhooks": self.receiver.enabled,
             "failures_in_a_row": self.failures,
@@ -583,35 +303,6 @@ class Daemon:
 
 
 # ---------------------------------------------------------------------------------- process
-
-
-class _Server(uvicorn.Server):
-    """uvicorn's server, which also stops the daemon when it catches SIGTERM / SIGINT."""
-
-    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
-        super().__init__(config)
-        self._on_exit = on_exit
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        self._on_exit()
-        super().handle_exit(sig, frame)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise OkrsyncError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}. Another process may use the port: "
-            "pass --port (or set daemon.port / OKRSYNC_DAEMON__PORT), or stop the other process."
-        ) from None
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
 
 
 def run_daemon(
@@ -636,17 +327,11 @@ def run_daemon(
     configure("json" if fmt == "json" else "plain", secrets=secrets_of(cfg))
     stop = threading.Event()
     on_stop: list[Callable[[], None]] = [stop.set]
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        for action in list(on_stop):
-            action()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
+    with stop_on_signals(on_stop):
         try:
-            sync_trigger(cfg, interval_seconds)  # a bad cron fails before anything starts
+            schedule = Schedule.of(cfg, interval_seconds)  # a bad cron fails before anything starts
             me = probe_jira(cfg.jira)  # no credential, or a refused one: never works
-            cap = interval_seconds if interval_seconds is not None else cfg.sync.interval_minutes * 60.0
+            cap = schedule.backoff_cap
             store = open_store(cfg.sync.state_url, stop=stop, first=cfg.daemon.retry_seconds, cap=cap)
         except OkrsyncError as exc:
             return refuse_to_start(exc)
@@ -659,9 +344,6 @@ def run_daemon(
                 daemon.identity = Identity.from_myself(me)
             on_stop.append(daemon.request_stop)
             return _serve(daemon, host or cfg.daemon.host, cfg.daemon.port if port is None else port, on_stop)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _serve(daemon: Daemon, host: str, port: int, on_stop: list[Callable[[], None]]) -> int:
@@ -669,10 +351,10 @@ def _serve(daemon: Daemon, host: str, port: int, on_stop: list[Callable[[], None
     from okrsync.daemon.http import create_app
 
     try:
-        sock = _bind(host, port)
+        sock = bind(host, port)
     except OkrsyncError as exc:
         return refuse_to_start(exc)
-    server = _Server(
+    server = Server(
         uvicorn.Config(
             create_app(daemon), log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=5
         ),
@@ -684,15 +366,13 @@ def _serve(daemon: Daemon, host: str, port: int, on_stop: list[Callable[[], None
             daemon.start()  # SQLite: another daemon on the file refuses this one
         except OkrsyncError as exc:
             return refuse_to_start(exc)
-        cfg, bound_port = daemon.cfg, sock.getsockname()[1]
+        bound_port = sock.getsockname()[1]
         log.info(
             "okrsync daemon (pid %d) listening on http://%s:%d; %s; state %s",
             os.getpid(),
             host,
             bound_port,
-            f"cron {cfg.sync.cron!r}"
-            if isinstance(daemon.trigger, CronTrigger)
-            else f"every {daemon.interval_seconds:g} s",
+            daemon.schedule.describe(),
             daemon.store.url_for_display,
             extra={"event": "start", "pid": os.getpid(), "host": host, "port": bound_port},
         )

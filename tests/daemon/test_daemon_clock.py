@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from okrsync.daemon import service as daemon_module
 from okrsync.daemon.http import create_app
+from okrsync.daemon.readiness import JIRA_PROBE_SECONDS
 from okrsync.daemon.service import Daemon
 from okrsync.domain.config import Settings, load_config
 from okrsync.jira.gateway import JiraGateway
@@ -111,12 +112,12 @@ def test_the_jira_probe_cache_follows_the_daemons_clock(
             probes.append(clock.now)
             return {"accountId": "me"}
 
-    monkeypatch.setattr(daemon, "_gateway_factory", Probe)
+    monkeypatch.setattr(daemon.jira_probe, "gateway_factory", Probe)
     assert daemon.jira_reachable() and daemon.jira_reachable()
     assert len(probes) == 1  # cached
-    clock.advance(daemon_module.JIRA_PROBE_SECONDS + 1)
+    clock.advance(JIRA_PROBE_SECONDS + 1)
     assert daemon.jira_reachable()
-    assert probes == [FAR, FAR + timedelta(seconds=daemon_module.JIRA_PROBE_SECONDS + 1)]
+    assert probes == [FAR, FAR + timedelta(seconds=JIRA_PROBE_SECONDS + 1)]
 
 
 def test_readiness_and_the_status_page_use_the_daemons_clock(

@@ -17,8 +17,8 @@ import responses
 from daemonkit import DaemonProcess, start_daemon, wait_for
 
 from okrsync.daemon import preflight as daemon_start
+from okrsync.daemon.cycle_log import CycleSummary
 from okrsync.daemon.preflight import open_store, probe_jira
-from okrsync.daemon.service import CycleSummary
 from okrsync.domain import exit_codes
 from okrsync.domain.config import JiraConfig, load_config
 from okrsync.jira.errors import JiraAuthError, MissingCredentialError
