@@ -31,7 +31,9 @@ def test_quick_start_is_two_commands_and_ci_runs_the_test_one() -> None:
     assert len(commands) == 2, commands
     install_and_demo, install_and_test = commands
     assert "\n" not in install_and_demo and install_and_demo.endswith("okrsync demo")
-    assert "\n" not in install_and_test and re.search(r"\.venv/bin/pytest( -n auto)?$", install_and_test)
+    assert "\n" not in install_and_test and re.search(
+        r"\.venv/bin/pytest( -n \d+| -n auto)?$", install_and_test
+    )
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert install_and_test in ci
 

@@ -17,6 +17,8 @@ from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.state.store import StateStore
 
+pytestmark = pytest.mark.slow  # real subprocesses and waits: seconds each
+
 DEMO_TOKEN = "demo-token"  # the simulator's demo credential, in config/demo.yaml)
 
 

@@ -26,6 +26,8 @@ from okrsync.state.errors import StateStoreError
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport
 
+pytestmark = pytest.mark.slow  # real subprocesses and waits: seconds each
+
 CONFIG = """\
 jira:
   url: {url}

@@ -16,7 +16,7 @@ from simkit import SimFactory
 
 from okrsync.state.store import StateStore
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 INTERVAL = 1.0
 DB_PASSWORD = "pg-Secr3t-6b1f"
 

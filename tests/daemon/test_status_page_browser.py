@@ -14,6 +14,8 @@ from simkit import SimFactory
 
 from okrsync.state.store import StateStore
 
+pytestmark = pytest.mark.slow  # real subprocesses and waits: seconds each
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 

@@ -18,6 +18,8 @@ from reportkit import chromium, find_browser, pct_text
 from okrsync.cli.report import load_report_data, render
 from okrsync.state.store import StateStore
 
+pytestmark = pytest.mark.slow  # real subprocesses and waits: seconds each
+
 
 @pytest.fixture(scope="module")
 def browser() -> str:

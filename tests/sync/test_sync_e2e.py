@@ -204,6 +204,7 @@ def test_a_field_missing_from_one_projects_screen(
     assert field(sim, "MOB-1", "OKR Expected") == 62.0
 
 
+@pytest.mark.slow
 def test_429_storms_and_503s_during_apply(
     sim_okr: JiraSimulator, store: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
