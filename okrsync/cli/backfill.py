@@ -14,7 +14,8 @@ from okrsync.core.periods import parse_day, parse_period
 from okrsync.domain.config import Settings
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
-from okrsync.sync.backfill import BackfillReport, run_backfill
+from okrsync.sync.backfill import run_backfill
+from okrsync.sync.backfill_report import BackfillReport
 
 
 def summary_table(report: BackfillReport) -> Table:

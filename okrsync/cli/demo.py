@@ -31,7 +31,8 @@ from okrsync.jira.markup import plain_text
 from okrsync.provision.setup import run_setup
 from okrsync.report.tree import render_tree
 from okrsync.state.store import StateStore
-from okrsync.sync.backfill import BackfillReport, run_backfill
+from okrsync.sync.backfill import run_backfill
+from okrsync.sync.backfill_report import BackfillReport
 from okrsync.sync.engine import SyncReport, run_sync
 
 DEFAULT_REPORT = Path("okrsync-demo-report.html")

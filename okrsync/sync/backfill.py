@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -41,19 +40,19 @@ from okrsync.core.history import (
     tracked_fields,
 )
 from okrsync.core.periods import BackfillError
-from okrsync.core.plan import Plan, WritebackIds, plan_changes
-from okrsync.core.rollup import ScoredTree
+from okrsync.core.plan import WritebackIds
 from okrsync.domain.config import PeriodConfig, Settings
 from okrsync.domain.keys import META_BACKFILL_CURSOR
 from okrsync.domain.records import ProgressPoint
 from okrsync.jira.errors import JiraError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
+from okrsync.sync.backfill_report import BackfillReport
 from okrsync.sync.changelogs import read_with_changelogs
-from okrsync.sync.engine import SyncReport, rollup_policy, run_sync, writeback_ids
-from okrsync.sync.run_report import RunReport, record_run
+from okrsync.sync.engine import rollup_policy, run_sync, writeback_ids
+from okrsync.sync.past_period import write_past
+from okrsync.sync.run_report import record_run
 from okrsync.sync.scope import ReadScope, read_scope
-from okrsync.sync.writeback import apply_plan, comment_policy, issue_now, prior_writes
 
 log = logging.getLogger(__name__)
 
@@ -64,47 +63,6 @@ CHUNK_DAYS = 7
 
 
 # ---------------------------------------------------------------------------------- report
-
-
-@dataclass(kw_only=True)
-class BackfillReport(RunReport):
-    """What one backfill did; ``as_dict`` is the ``--json`` output and the run record's summary."""
-
-    period: str
-    first_day: date | None = None
-    last_day: date | None = None
-    past: bool = False
-    resumed: bool = False
-    issues_read: int = 0
-    changelog_entries: int = 0
-    days_total: int = 0
-    days_recorded: int = 0
-    days_skipped: int = 0
-    key_results: int = 0
-    objectives: int = 0
-    points: int = 0
-    left_alone: int = 0
-    sync: SyncReport | None = None
-    final: ScoredTree | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "period": self.period,
-            "first_day": self.first_day.isoformat() if self.first_day else None,
-            "last_day": self.last_day.isoformat() if self.last_day else None,
-            "past_period": self.past,
-            "resumed": self.resumed,
-            "issues_read": self.issues_read,
-            "changelog_entries": self.changelog_entries,
-            "days": self.days_total,
-            "days_recorded": self.days_recorded,
-            "days_skipped": self.days_skipped,
-            "key_results": self.key_results,
-            "objectives": self.objectives,
-            "points": self.points,
-            "left_alone": self.left_alone,
-            **super().as_dict(),
-        }
 
 
 # ---------------------------------------------------------------------------------- cursor
@@ -298,7 +256,7 @@ def _run(
     # ---- writes
     if past:
         assert history is not None and scope is not None
-        _write_past(
+        write_past(
             cfg,
             store,
             gateway,
@@ -458,85 +416,3 @@ def _record_history(
             )
             return False
     return True
-
-
-def _write_past(
-    cfg: Settings,
-    store: StateStore,
-    gateway: JiraGateway,
-    report: BackfillReport,
-    history: IssueHistory,
-    plan: ReadScope,
-    ids: WritebackIds,
-    *,
-    live_period: str | None,
-    dry_run: bool,
-    clock: Callable[[], datetime],
-    stop: Callable[[], bool],
-    on_progress: Callable[[str, int, int], None],
-) -> None:
-    """The plan and apply of a past period: its tree as of its last day; no celebrations, no
-    check-in reminders; issues in the live sync's scope keep the current period's values."""
-    period_end = cfg.period.end
-    final = next(
-        rebuild(
-            cfg,
-            history,
-            plan.ids,
-            [period_end],
-            rollup_policy(cfg),
-            objective_field_id=plan.objective_field_id,
-        )
-    )
-    report.final = final
-    report.key_results = len(final.key_results)
-    report.objectives = len(final.objectives)
-    if not cfg.writeback.enabled:
-        return
-    # the live sync's scope: what it mirrors, or everything read when the KR sources are the live ones
-    live = {tl.key for tl in history.timelines()} if live_period else store.mirror_keys()
-    known = gateway.search_returns_properties
-    # what Jira shows now: the newest version (write-back fields and properties are never rewound)
-    now_of = {tl.key: issue_now(tl.versions[-1], ids, known) for tl in history.timelines()}
-    prior = prior_writes(store)
-    full = plan_changes(
-        final,
-        ids,
-        now_of,
-        comments=comment_policy(cfg, celebrate=False, remind=False),
-        records=prior.comments,
-        property_hashes=prior.property_hashes,
-    )
-    kept = tuple(c for c in full.changes if c.issue_key not in live)
-    report.left_alone = len({c.issue_key for c in full.changes if c.issue_key in live})
-    if report.left_alone and live_period:
-        report.warnings.append(
-            f"the configured key results are those of the running period {live_period}, so their Jira "
-            f"fields keep showing it; only the history of {cfg.period.name} was rebuilt. To write a "
-            "past period's fields, run the backfill with that period's configuration (okrsync -c FILE)"
-        )
-    elif report.left_alone:
-        report.warnings.append(
-            f"{report.left_alone} issue(s) are in the live sync's scope; their OKR fields show the "
-            f"current period and were left alone"
-        )
-    past_plan = Plan(kept, full.warnings)
-    report.plan = past_plan
-    report.planned = len(kept)
-    report.warnings.extend(past_plan.warnings)
-    if dry_run:
-        return
-    outcome, _applier = apply_plan(
-        cfg,
-        gateway,
-        store,
-        past_plan,
-        run_id=report.run_id,
-        clock=clock,
-        stop=stop,
-        on_progress=on_progress,
-    )
-    report.absorb(outcome)
-    if outcome.stopped:
-        report.status = "partial"
-        report.warnings.append("stopped before every change was applied; okrsync backfill --resume continues")

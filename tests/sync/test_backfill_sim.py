@@ -22,7 +22,8 @@ from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.state.store import StateStore
-from okrsync.sync.backfill import CURSOR_KEY, BackfillReport, run_backfill
+from okrsync.sync.backfill import CURSOR_KEY, run_backfill
+from okrsync.sync.backfill_report import BackfillReport
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # day 57 of 2026-Q4
