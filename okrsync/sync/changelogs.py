@@ -48,14 +48,14 @@ def _truncated(raw: fields.RawIssue) -> bool:
 def read_with_changelogs(
     gateway: JiraGateway,
     cfg: Settings,
-    plan: ReadScope,
+    scope: ReadScope,
     on_progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
 ) -> ChangelogRead:
     """The scope as a full sync reads it, every issue with its whole changelog."""
     warnings: list[str] = []
     cloud = gateway.flavor == "cloud"
     on_progress("read", 0, 1)
-    fetcher = Fetcher(gateway, cfg, plan, expand=() if cloud else ("changelog",))
+    fetcher = Fetcher(gateway, cfg, scope, expand=() if cloud else ("changelog",))
     fetched = fetcher.fetch({}, since=None, full=True)
     warnings.extend(fetched.warnings)
     on_progress("read", 1, 1)

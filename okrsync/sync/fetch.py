@@ -140,11 +140,11 @@ class Fetcher:
     """
 
     def __init__(
-        self, gateway: JiraGateway, cfg: Settings, plan: ReadScope, *, expand: Sequence[str] = ()
+        self, gateway: JiraGateway, cfg: Settings, scope: ReadScope, *, expand: Sequence[str] = ()
     ) -> None:
         self.gateway = gateway
         self.cfg = cfg
-        self.plan = plan
+        self.scope = scope
         self.expand = tuple(expand)
         self.properties: list[str] = [ISSUE_PROPERTY] if gateway.search_returns_properties else []
         self._gone: set[str] = set()  # upper-cased keys Jira said are gone, this fetch
@@ -152,14 +152,14 @@ class Fetcher:
 
     def _search(self, jql: str) -> list[issue_fields.RawIssue]:
         return list(
-            self.gateway.search(jql, list(self.plan.fields), expand=self.expand, properties=self.properties)
+            self.gateway.search(jql, list(self.scope.fields), expand=self.expand, properties=self.properties)
         )
 
     def _scope_chunks(
         self, fetch_keys: Sequence[str], epics: Sequence[str]
     ) -> list[tuple[list[str], list[str]]]:
         """``(keys, epics)`` pieces such that ``_scope_jql`` of each stays within Jira's bounds."""
-        clause_names = children.jql_clauses(self.plan.ids)
+        clause_names = children.jql_clauses(self.scope.ids)
         wanted = set(fetch_keys)
         epic_set = set(epics)
         chunks = _chunks(
@@ -179,7 +179,7 @@ class Fetcher:
         if keys_here:
             parts.append(f"key in ({_in(keys_here)})")
         if epics_here:
-            parts.extend(f"{c} in ({_in(epics_here)})" for c in children.jql_clauses(self.plan.ids))
+            parts.extend(f"{c} in ({_in(epics_here)})" for c in children.jql_clauses(self.scope.ids))
         if not parts:
             return None
         return f"({' OR '.join(parts)}){suffix} ORDER BY key ASC"
@@ -359,7 +359,7 @@ class Fetcher:
             raw = found.fresh.get(key)
             if key in epic_set or key in objective_set:
                 continue
-            if raw is None or not children.epics_of(raw, self.plan.ids, epic_set):
+            if raw is None or not children.epics_of(raw, self.scope.ids, epic_set):
                 found.removed.add(key)  # deleted, no longer visible, or moved out of every KR
 
     def _drop_gone(self, found: _Found, gone: set[str], epics: Sequence[str]) -> list[str]:

@@ -27,7 +27,7 @@ def write_past(
     gateway: JiraGateway,
     report: BackfillReport,
     history: IssueHistory,
-    plan: ReadScope,
+    scope: ReadScope,
     ids: WritebackIds,
     *,
     live_period: str | None,
@@ -43,10 +43,10 @@ def write_past(
         rebuild(
             cfg,
             history,
-            plan.ids,
+            scope.ids,
             [period_end],
             rollup_policy(cfg),
-            objective_field_id=plan.objective_field_id,
+            objective_field_id=scope.objective_field_id,
         )
     )
     report.final = final

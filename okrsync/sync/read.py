@@ -21,16 +21,16 @@ from okrsync.sync.scope import ReadScope, read_scope
 class ReadResult:
     tree: OkrTree
     snapshot: RawTree
-    plan: ReadScope
+    scope: ReadScope
     issues: Mapping[str, issue_fields.RawIssue] = field(default_factory=dict)
     """Every issue read, by key (epics, children, objectives)."""
 
 
 def read_tree(gateway: JiraGateway, cfg: Settings, *, extra_fields: Iterable[str] = ()) -> ReadResult:
     """Read everything the configuration names and map it onto the OKR tree."""
-    plan = read_scope(cfg, gateway.fields, extra_fields)
-    fetched = Fetcher(gateway, cfg, plan).fetch({}, since=None, full=True)
-    tree = build_tree(cfg, fetched.snapshot, plan.ids, objective_field_id=plan.objective_field_id)
+    scope = read_scope(cfg, gateway.fields, extra_fields)
+    fetched = Fetcher(gateway, cfg, scope).fetch({}, since=None, full=True)
+    tree = build_tree(cfg, fetched.snapshot, scope.ids, objective_field_id=scope.objective_field_id)
     if fetched.warnings:
         tree = OkrTree(tree.period, tree.objectives, tree.key_results, (*tree.warnings, *fetched.warnings))
-    return ReadResult(tree=tree, snapshot=fetched.snapshot, plan=plan, issues=fetched.issues)
+    return ReadResult(tree=tree, snapshot=fetched.snapshot, scope=scope, issues=fetched.issues)
