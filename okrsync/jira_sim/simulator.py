@@ -80,30 +80,62 @@ class JiraSimulator:
         self.flavor: Flavor = flavor
         self.host = host
         self.port = port
-        if load is not None:
-            self.store = Store(flavor, clock=clock)
-            self.store.load_json(json.loads(Path(load).read_text(encoding="utf-8")))
-        else:
-            self.store = build_store(
-                flavor,
-                dataset,
-                epics=epics,
-                issues_per_epic=issues_per_epic,
-                seed=seed,
-                okr_fields=okr_fields,
-                clock=clock,
-                demo_start=demo_start,
-            )
-        self.faults = Faults()
-        if isinstance(faults, FaultConfig):
-            self.faults.config = faults
-        elif faults:
-            self.faults.update(faults)
+        self._load = load
+        self._build: dict[str, Any] = {
+            "dataset": dataset,
+            "epics": epics,
+            "issues_per_epic": issues_per_epic,
+            "seed": seed,
+            "okr_fields": okr_fields,
+            "clock": clock,
+            "demo_start": demo_start,
+        }
+        self._initial_faults = faults
+        self._webhook_backoff = webhook_backoff_seconds
+        self.store = self._fresh_store()
+        self.faults = self._fresh_faults()
         self.request_log = RequestLog()
         self.webhooks = WebhookDispatcher(self, backoff_seconds=webhook_backoff_seconds)
         self.store.listeners.append(self.webhooks.on_event)
         self._server: SimHTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    def _fresh_store(self) -> Store:
+        if self._load is not None:
+            store = Store(self.flavor, clock=self._build["clock"])
+            store.load_json(json.loads(Path(self._load).read_text(encoding="utf-8")))
+            return store
+        return build_store(self.flavor, **self._build)
+
+    def _fresh_faults(self) -> Faults:
+        faults = Faults()
+        if isinstance(self._initial_faults, FaultConfig):
+            faults.config = self._initial_faults
+        elif self._initial_faults:
+            faults.update(self._initial_faults)
+        return faults
+
+    def reset(self) -> JiraSimulator:
+        """Back to the site it started as, on the same port: its dataset afresh, the faults it was
+        made with, no request log, no webhook deliveries (pending ones are dropped).
+
+        For reusing one running server across tests (starting and stopping one costs ~70 ms).
+        """
+        running = self._server is not None
+        self.webhooks.stop()
+        store = self._fresh_store()
+        self.webhooks = WebhookDispatcher(self, backoff_seconds=self._webhook_backoff)
+        store.listeners.append(self.webhooks.on_event)
+        self.store = store
+        self.faults = self._fresh_faults()
+        self.request_log.reset()
+        if running:
+            self.webhooks.start()
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
 
     # ------------------------------------------------------------------------------ lifecycle
 

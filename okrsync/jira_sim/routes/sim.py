@@ -33,6 +33,12 @@ def reset_counters(req: Request) -> Response:
     return Response(204)
 
 
+@route("POST", "/_sim/reset", auth=False)
+def reset(req: Request) -> Response:
+    req.sim.reset()
+    return Response(200, {"issues": len(req.sim.store.issues)})
+
+
 @route("GET", "/_sim/faults", auth=False)
 def get_faults(req: Request) -> Response:
     return Response(200, {**req.sim.faults.config.to_json(), "off_screen": req.store.off_screen})
