@@ -9,6 +9,7 @@ from rich.table import Table
 
 from okrsync.core.plan import CommentPost, FieldEdit, Plan, PropertySet
 from okrsync.jira.markup import to_plain
+from okrsync.report.outline import HEALTH_ORDER
 from okrsync.sync.apply import ApplyError
 from okrsync.sync.engine import SyncReport
 
@@ -72,10 +73,16 @@ def summary_table(report: SyncReport) -> Table:
     for name, value in rows:
         table.add_row(name, str(value))
     if report.health:
-        table.add_row(
-            "KR health", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(report.health.items()))
-        )
+        table.add_row("KR health", health_counts(report.health))
     return table
+
+
+def health_counts(counts: dict[str, int]) -> str:
+    """KRs by health in the reports' order (``done 1, on track 9, at risk 3, overdue 1``); a health
+    this okrsync does not know after them, by name."""
+    known = [h.value for h in HEALTH_ORDER]
+    order = [*(k for k in known if k in counts), *sorted(k for k in counts if k not in known)]
+    return ", ".join(f"{k.replace('_', ' ')} {counts[k]}" for k in order if counts[k])
 
 
 class RunOutcome(Protocol):
@@ -109,8 +116,9 @@ def print_outcome(
     if len(report.warnings) > 20:
         console.print(f"[yellow]… and {len(report.warnings) - 20} more warnings (see --json)[/]")
     for error in report.errors[:20]:
+        where = f"{error.issue_key} ({error.kind})" if error.issue_key else error.kind  # a field's: once
         err_console.print(
-            f"[red]error:[/] {error.issue_key} ({error.kind}): {error.reason}",
+            f"[red]error:[/] {where}: {error.reason}",
             highlight=False,
             soft_wrap=True,
         )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from okrsync.core.rollup import RollupPolicy, ScoredTree, kr_progress
+from okrsync.core.rollup import EPSILON, RollupPolicy, ScoredTree, due_day, is_overdue, kr_progress, roll_up
 from okrsync.domain.model import KeyResult, Level, Measure, Objective, OkrTree, Period
 
 
@@ -84,8 +84,11 @@ def coach(
     for kr in tree.key_results:
         owner = kr.owner or _owner_of(objectives.get(kr.objective_id))
         findings.extend(_kr_findings(kr, tree, owner, as_of, policy, scored, last_change or {}))
+    objective_progress = (scored if scored is not None else roll_up(tree, as_of)).objectives
     for obj in tree.objectives:
         findings.extend(_objective_findings(obj, tree, objectives, policy))
+        progress = objective_progress[obj.id].progress if obj.id in objective_progress else None
+        findings.extend(_overdue(obj.id, "objective", obj.owner, obj.due, progress, tree.period, as_of))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.subject, f.code))
 
@@ -168,7 +171,42 @@ def _kr_findings(
             f"{kr.id} has made no progress {when} ({idle} days).",
             "Check in with the owner: update the action plans, or re-plan the KR.",
         )
+    out.extend(_overdue(kr.id, "key_result", owner, kr.due, progress, period, as_of, kr.jira_key))
     return out
+
+
+def _overdue(
+    subject: str,
+    kind: str,
+    owner: str | None,
+    due: date | None,
+    progress: float | None,
+    period: Period,
+    as_of: date,
+    jira_key: str | None = None,
+) -> list[Finding]:
+    """The ``overdue`` finding of a KR or objective past its due day (its own, else the period's
+    last day) and not done, naming its owner; none without data (nothing measured to judge)."""
+    if progress is None or progress >= 1.0 - EPSILON or not is_overdue(due, period, as_of):
+        return []
+    day = due_day(due, period)
+    when = f"{day}" if due is not None else f"{day}, the end of {period.name}"
+    late = (as_of - day).days
+    who = owner or "no one (it has no owner)"
+    noun = "key result" if kind == "key_result" else "objective"
+    return [
+        Finding(
+            "overdue",
+            Severity.WARNING,
+            subject,
+            kind,
+            owner,
+            f"{subject} was due {when} and is not done: {progress * 100:.0f} % on {as_of}, "
+            f"{late} day{'s' if late != 1 else ''} overdue. Owner: {who}.",
+            f"{owner or 'Its owner'}: close the {noun} {jira_key or subject} (finish or cancel what is "
+            "left) or re-plan it (a new due date, or move it to the next period).",
+        )
+    ]
 
 
 def _objective_findings(

@@ -293,12 +293,28 @@ def _by_manual(kr: KeyResult, counts: _Counts) -> tuple[float | None, float, Exp
 # --------------------------------------------------------------------------------------- health
 
 
+def due_day(due: date | None, period: Period) -> date:
+    """The day a KR or objective is due: its own due date, else the period's last day."""
+    return due if due is not None else period.end
+
+
+def is_overdue(due: date | None, period: Period, as_of: date) -> bool:
+    """Whether ``as_of`` is past the due day (:func:`due_day`); due today is not overdue yet."""
+    return as_of > due_day(due, period)
+
+
 def health_of(
-    progress: float | None, expected: float, policy: RollupPolicy, *, started: bool = True
+    progress: float | None,
+    expected: float,
+    policy: RollupPolicy,
+    *,
+    started: bool = True,
+    overdue: bool = False,
 ) -> Health:
     """Health from progress against expected progress.
 
-    ``done`` at 100 %; ``no_data`` with nothing to measure; ``not_started`` when nothing has moved
+    ``done`` at 100 %; ``no_data`` with nothing to measure; ``overdue`` when past its due day
+    (``overdue``, see :func:`is_overdue`) and not done; ``not_started`` when nothing has moved
     yet and that is still within tolerance; otherwise the gap (expected − progress) decides:
     within ``tolerance`` on track, within ``off_track_gap`` at risk, beyond off track. A gap exactly
     at a boundary counts as the better health.
@@ -307,6 +323,8 @@ def health_of(
         return Health.NO_DATA
     if progress >= 1.0 - EPSILON:
         return Health.DONE
+    if overdue:
+        return Health.OVERDUE
     gap = expected - progress
     if progress <= EPSILON and not started and gap <= policy.tolerance + EPSILON:
         return Health.NOT_STARTED
@@ -351,7 +369,9 @@ def score_key_result(
         kind="key_result",
         progress=progress,
         expected=expected,
-        health=health_of(progress, expected, policy, started=started),
+        health=health_of(
+            progress, expected, policy, started=started, overdue=is_overdue(kr.due, period, as_of)
+        ),
         overachievement=over,
         score=final_score(progress, period, as_of),
         explanation=expl,
@@ -402,10 +422,11 @@ def roll_up(tree: OkrTree, as_of: date, policy: RollupPolicy | None = None) -> S
                 if len(measured) != len(parts)
                 else f"weighted mean of {len(parts)} part(s)"
             )
-        health = health_of(progress, expected, policy, started=started)
+        overdue = is_overdue(obj.due, period, as_of)
+        health = health_of(progress, expected, policy, started=started, overdue=overdue)
         if health == Health.DONE and any(p.progress is None or p.progress < 1.0 - EPSILON for p in parts):
             # 100 % of what can be measured, but a part has no data yet: not done
-            health = Health.ON_TRACK
+            health = Health.OVERDUE if overdue else Health.ON_TRACK
         score = Score(
             id=obj.id,
             kind="objective",

@@ -14,9 +14,10 @@ from urllib.parse import quote
 
 from okrsync.domain.model import Health
 from okrsync.domain.records import RunRecord
+from okrsync.report.outline import HEALTH_ORDER
 
 _CSS = """
-:root { --done:#1f7a3f; --on_track:#2e8540; --at_risk:#b7791f; --off_track:#c53030;
+:root { --done:#1f7a3f; --on_track:#2e8540; --at_risk:#b7791f; --off_track:#c53030; --overdue:#742a2a;
         --not_started:#718096; --no_data:#a0aec0; --ink:#1a202c; --muted:#5a6578; --line:#e2e8f0; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
@@ -192,7 +193,7 @@ def render_status_page(
         for kr in snapshot.get("key_results") or []:
             h = _health(kr.get("health"))
             counts[h] = counts.get(h, 0) + 1
-        summary = " ".join(f"{_badge(h)} {counts[h]}" for h in Health if h in counts)
+        summary = " ".join(f"{_badge(h)} {counts[h]}" for h in HEALTH_ORDER if h in counts)
         body = (
             f"<h2>Key results by health</h2><p>{summary}</p><h2>Objectives and key results</h2>"
             '<p class="muted">bar: progress · mark: progress expected by now</p>'

@@ -37,6 +37,8 @@ class Health(StrEnum):
     OFF_TRACK = "off_track"
     NOT_STARTED = "not_started"
     NO_DATA = "no_data"
+    OVERDUE = "overdue"
+    """Past its due date (its own, else the period's last day) and not done."""
 
     @property
     def label(self) -> str:
@@ -51,6 +53,7 @@ _HEALTH_LABELS = {
     Health.OFF_TRACK: "Off track",
     Health.NOT_STARTED: "Not started",
     Health.NO_DATA: "No data",
+    Health.OVERDUE: "Overdue",
 }
 
 

@@ -94,7 +94,7 @@ def subtree(cfg: Settings, root: str) -> list[str]:
 
 
 def filter_specs(cfg: Settings, *, objective_ids: bool = True) -> list[FilterSpec]:
-    """The saved filters: key results, at risk or off track, and one per company objective.
+    """The saved filters: key results, at risk or off track (or overdue), and one per company objective.
 
     Field clauses use the field names, so they stay right as key results come and go. A company
     objective's filter lists the ids of every objective aligned to it in the OKR Objective ID
@@ -107,7 +107,7 @@ def filter_specs(cfg: Settings, *, objective_ids: bool = True) -> list[FilterSpe
     progress, status, objective = jql_quote(f.progress), jql_quote(f.status), jql_quote(f.objective)
     objective_id = jql_quote(f.objective_id)
     order = f"ORDER BY {status} ASC, {progress} ASC"
-    at_risk = ", ".join(jql_quote(h.label) for h in (Health.AT_RISK, Health.OFF_TRACK))
+    at_risk = ", ".join(jql_quote(h.label) for h in (Health.AT_RISK, Health.OFF_TRACK, Health.OVERDUE))
     out = [
         FilterSpec(
             KR_FILTER,
@@ -118,7 +118,8 @@ def filter_specs(cfg: Settings, *, objective_ids: bool = True) -> list[FilterSpe
         FilterSpec(
             RISK_FILTER,
             f"{status} in ({at_risk}) {order}",
-            "Key results at risk or off track: the ones to talk about this week (made by okrsync setup).",
+            "Key results at risk, off track or overdue: the ones to talk about this week (made by "
+            "okrsync setup).",
         ),
     ]
     titles = {o.id: o.title for o in cfg.objectives}

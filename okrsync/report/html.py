@@ -44,6 +44,7 @@ COLOURS: Mapping[Health, str] = {
     Health.ON_TRACK: "#2da44e",
     Health.AT_RISK: "#bf8700",
     Health.OFF_TRACK: "#cf222e",
+    Health.OVERDUE: "#82071e",
     Health.NOT_STARTED: "#8c959f",
     Health.NO_DATA: "#afb8c1",
 }
@@ -196,8 +197,9 @@ def _summary(roots: tuple[ObjectiveNode, ...], doc: TreeDoc) -> str:
             for h in HEALTH_ORDER
         )
         out.append("</ul></div>")
-    attention = [kr for kr in krs if health_in(kr) in (Health.OFF_TRACK, Health.AT_RISK)]
-    attention.sort(key=lambda kr: (health_in(kr) != Health.OFF_TRACK, kr.get("progress") or 0.0))
+    worst_first = (Health.OVERDUE, Health.OFF_TRACK, Health.AT_RISK)
+    attention = [kr for kr in krs if health_in(kr) in worst_first]
+    attention.sort(key=lambda kr: (worst_first.index(health_in(kr)), kr.get("progress") or 0.0))
     if attention:
         out.append('<div class="attention"><h3>Needs attention</h3><ul>')
         out.extend(

@@ -222,6 +222,9 @@ h3 {
 .h-off_track {
   background:#cf222e;
 }
+.h-overdue {
+  background:#82071e;
+}
 .h-not_started {
   background:#c4ccd4;
 }

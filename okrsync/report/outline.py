@@ -25,6 +25,7 @@ HEALTH_ORDER: tuple[Health, ...] = (
     Health.ON_TRACK,
     Health.AT_RISK,
     Health.OFF_TRACK,
+    Health.OVERDUE,
     Health.NOT_STARTED,
     Health.NO_DATA,
 )

@@ -23,6 +23,7 @@ HEALTH_STYLE = {
     Health.ON_TRACK: "green",
     Health.AT_RISK: "yellow",
     Health.OFF_TRACK: "bold red",
+    Health.OVERDUE: "bold white on red",
     Health.NOT_STARTED: "dim",
     Health.NO_DATA: "dim italic",
 }

@@ -163,3 +163,63 @@ def test_cycle_is_unaligned_not_a_hang() -> None:
     found = codes(OkrTree(Q4, objectives, (good_kr(objective_id="A"),)))
     assert ("unaligned", "A") in found
     assert ("unaligned", "PLAT-1") in found
+
+
+# ------------------------------------------------------------------------------------------ overdue
+
+OVERDUE_CASES = [
+    # name, changes to the good KR, as of, whether the coach says it is overdue
+    ("due today", {"due": AS_OF}, AS_OF, False),
+    ("due yesterday, not done", {"due": date(2026, 11, 19)}, AS_OF, True),
+    (
+        "due yesterday, done",
+        {"due": date(2026, 11, 19), "action_plans": (ActionPlan("A", status_category=StatusCategory.DONE),)},
+        AS_OF,
+        False,
+    ),
+    ("due yesterday, nothing to measure", {"due": date(2026, 11, 19), "action_plans": ()}, AS_OF, False),
+    ("no due: the period's last day", {"due": None}, Q4.end, False),
+    ("no due: after the period", {"due": None}, date(2027, 1, 4), True),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "as_of", "overdue"), [c[1:] for c in OVERDUE_CASES], ids=[c[0] for c in OVERDUE_CASES]
+)
+def test_an_overdue_kr_is_a_finding_naming_its_owner(
+    changes: dict[str, object], as_of: date, overdue: bool
+) -> None:
+    tree = OkrTree(Q4, OBJECTIVES, (good_kr(**changes),))
+    for scored in (None, roll_up(tree, as_of)):
+        found = [
+            f for f in coach(tree, as_of, scored=scored) if (f.code, f.kind) == ("overdue", "key_result")
+        ]
+        assert [f.subject for f in found] == (["PLAT-1"] if overdue else [])
+        if overdue:
+            (f,) = found
+            assert f.severity == Severity.WARNING and f.owner == "ana"
+            assert "is not done: 50 %" in f.message and "Owner: ana." in f.message
+            assert f.fix.startswith("ana: close the key result PLAT-1") and "re-plan" in f.fix
+
+
+def test_the_overdue_finding_of_a_kr_without_owner_names_the_objectives_owner() -> None:
+    tree = OkrTree(Q4, OBJECTIVES, (good_kr(owner=None, due=date(2026, 11, 16)),))
+    (f,) = [f for f in coach(tree, AS_OF) if f.code == "overdue"]
+    assert f.owner == "lead"
+    assert (
+        f.message
+        == "PLAT-1 was due 2026-11-16 and is not done: 50 % on 2026-11-20, 4 days overdue. Owner: lead."
+    )
+
+
+def test_an_overdue_objective_is_a_finding_naming_its_owner() -> None:
+    objectives = (
+        OBJECTIVES[0],
+        Objective("T", "team", Level.TEAM, owner="lead", aligns_to="CO", due=date(2026, 11, 19)),
+    )
+    tree = OkrTree(Q4, objectives, (good_kr(),))  # its KR is due later: only the objective is late
+    found = [(f.subject, f.kind, f.owner) for f in coach(tree, AS_OF) if f.code == "overdue"]
+    assert found == [("T", "objective", "lead")]
+    # past the period's end, the company objective (no due date) is overdue too
+    late = [(f.subject, f.owner) for f in coach(tree, date(2027, 1, 2)) if f.code == "overdue"]
+    assert late == [("CO", "ceo"), ("PLAT-1", "ana"), ("T", "lead")]

@@ -32,6 +32,7 @@ from okrsync.domain.model import (
     OkrTree,
     StatusCategory,
 )
+from okrsync.jira.markup import to_plain
 
 AS_OF = date(2026, 11, 15)  # expected 46/92 = 50 %
 IDS = WritebackIds(
@@ -486,3 +487,92 @@ def test_data_center_mentions_use_the_user_name(ident: str, wiki: str) -> None:
         if c.identity.startswith("stale")
     )
     assert wiki in to_wiki(post.doc)
+
+
+# ------------------------------------------------------------------------------------------ overdue
+
+LATE_DUE = date(2026, 11, 12)  # three days before AS_OF
+LATE = kr(
+    "PLAT-40",
+    [ap("PLAT-41", DONE), ap("PLAT-42", DONE), ap("PLAT-43", DOING), ap("PLAT-44")],
+    due=LATE_DUE,
+)  # 50 %: on track by the numbers, but past its due day
+
+
+def _reminders(plan: Plan) -> list[CommentPost]:
+    return [c for c in plan.comments if c.identity.startswith(("overdue:", "stale:"))]
+
+
+def test_an_overdue_kr_shows_overdue_and_gets_one_reminder_to_close_or_replan_it() -> None:
+    scored = roll_up(tree(LATE), AS_OF)
+    assert scored.kr("PLAT-40").health == Health.OVERDUE
+    now: dict[str, IssueNow] = {"PLAT-40": IssueNow({"customfield_3": {"value": "On track"}})}
+    plan = plan_changes(scored, IDS, now)
+    assert next(e for e in plan.field_edits if e.issue_key == "PLAT-40").fields["customfield_3"] == {
+        "value": "Overdue"
+    }
+    (reminder,) = _reminders(plan)
+    assert reminder.identity == "overdue:2026-11-12"
+    text = to_plain(reminder.doc)
+    assert "Check-in reminder: @Ana, PLAT-40: Title PLAT-40 was due 2026-11-12 and is not done" in text
+    assert "50 % on 2026-11-15, 3 days overdue" in text
+    assert "Please close it" in text and "re-plan it" in text
+    assert "PLAT-43" in text and "PLAT-44" in text and "PLAT-41" not in text  # what is still open
+    assert any(
+        isinstance(i, Mention) and i.account_id == "acc-ana"
+        for b in reminder.doc.blocks
+        for i in getattr(b, "inlines", ())
+    )
+    # the status comment says it too, with what holds it back
+    status = next(c for c in plan.comments if c.identity == "status")
+    assert "On track → Overdue" in to_plain(status.doc) and "PLAT-44" in to_plain(status.doc)
+    # posted once: the next plans (the same day, days later) post no other reminder
+    records: dict[tuple[str, str], CommentRecord] = {}
+    apply_to(now, plan, records)
+    assert plan_changes(scored, IDS, now, records=records).changes == ()
+    later = roll_up(tree(LATE), date(2026, 11, 20))
+    assert _reminders(plan_changes(later, IDS, now, records=records)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "krs", "as_of", "identities"),
+    [
+        ("due today: no reminder yet", (kr("PLAT-40", list(LATE.action_plans), due=AS_OF),), AS_OF, []),
+        ("done past its due day: none", (kr("PLAT-40", [ap("PLAT-41", DONE)], due=LATE_DUE),), AS_OF, []),
+        # stale and overdue: only the overdue reminder (the stronger check-in)
+        (
+            "stale and overdue",
+            (kr("PLAT-30", list(STALE.action_plans), due=LATE_DUE),),
+            AS_OF,
+            ["overdue:2026-11-12"],
+        ),
+        (
+            "no due date: the day after the period",
+            (kr("PLAT-40", list(LATE.action_plans)),),
+            date(2027, 1, 1),
+            ["overdue:2026-12-31"],
+        ),
+    ],
+)
+def test_overdue_reminders_table(
+    name: str, krs: tuple[KeyResult, ...], as_of: date, identities: list[str]
+) -> None:
+    plan = plan_changes(roll_up(tree(*krs), as_of), IDS, {})
+    assert [c.identity for c in _reminders(plan)] == identities, name
+
+
+def test_a_replanned_kr_gets_a_new_reminder_only_when_its_new_due_day_passes() -> None:
+    records: dict[tuple[str, str], CommentRecord] = {}
+    now: dict[str, IssueNow] = {}
+    apply_to(now, plan_changes(roll_up(tree(LATE), AS_OF), IDS, now), records)
+    replanned = kr("PLAT-40", list(LATE.action_plans), due=date(2026, 11, 25))
+    on_time = roll_up(tree(replanned), date(2026, 11, 25))
+    assert on_time.kr("PLAT-40").health != Health.OVERDUE
+    assert _reminders(plan_changes(on_time, IDS, now, records=records)) == []
+    late_again = plan_changes(roll_up(tree(replanned), date(2026, 11, 26)), IDS, now, records=records)
+    assert [c.identity for c in _reminders(late_again)] == ["overdue:2026-11-25"]
+
+
+def test_overdue_reminders_are_switched_off_with_the_check_in_reminders() -> None:
+    off = CommentPolicy(stale_reminder=False)
+    assert _reminders(plan_changes(roll_up(tree(LATE), AS_OF), IDS, {}, comments=off)) == []

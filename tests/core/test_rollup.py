@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from corekit import Q4
@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from okrsync.core.rollup import (
     Contribution,
     RollupPolicy,
+    due_day,
     health_of,
+    is_overdue,
     kr_progress,
     roll_up,
     weighted_mean,
@@ -194,6 +196,138 @@ def test_health_boundaries(
 ) -> None:
     policy = RollupPolicy(tolerance=tolerance, off_track_gap=2 * tolerance)
     assert health_of(progress, expected, policy, started=started) == health
+
+
+# -------------------------------------------------------------------------------------- overdue
+
+TODAY = date(2026, 12, 1)  # the pinned day of the tables (day 62 of Q4)
+YESTERDAY, TOMORROW = date(2026, 11, 30), date(2026, 12, 2)
+HALF = [ap("A", DONE), ap("B", DONE), ap("C"), ap("D")]  # 50 %, nearly on track on any day
+
+OVERDUE_CASES = [
+    # name, the KR's due, its action plans, as of, health
+    ("due today: not overdue yet", TODAY, HALF, TODAY, Health.AT_RISK),
+    ("due tomorrow", TOMORROW, HALF, TODAY, Health.AT_RISK),
+    ("due yesterday and not done", YESTERDAY, HALF, TODAY, Health.OVERDUE),
+    ("due yesterday, ahead of expected", YESTERDAY, [ap("A", DONE)] * 3 + [ap("B")], TODAY, Health.OVERDUE),
+    ("due yesterday and done", YESTERDAY, [ap("A", DONE), ap("B", DONE)], TODAY, Health.DONE),
+    ("due yesterday, nothing moved", YESTERDAY, [ap("A"), ap("B")], TODAY, Health.OVERDUE),
+    ("due yesterday, nothing to measure", YESTERDAY, [], TODAY, Health.NO_DATA),
+    ("due long ago", date(2026, 10, 15), HALF, TODAY, Health.OVERDUE),
+    ("no due: the period's last day is not overdue", None, HALF, Q4.end, Health.OFF_TRACK),
+    ("no due: the day after the period", None, HALF, Q4.end + timedelta(days=1), Health.OVERDUE),
+    ("no due: mid-period", None, HALF, TODAY, Health.AT_RISK),
+]
+
+
+@pytest.mark.parametrize(
+    ("due", "plans", "as_of", "health"), [c[1:] for c in OVERDUE_CASES], ids=[c[0] for c in OVERDUE_CASES]
+)
+def test_a_kr_past_its_due_day_and_not_done_is_overdue(
+    due: date | None, plans: list[ActionPlan], as_of: date, health: Health
+) -> None:
+    tree = OkrTree(Q4, (Objective("O", "o", Level.COMPANY),), (kr(plans, objective_id="O", due=due),))
+    scored = roll_up(tree, as_of)
+    assert scored.kr("KR-1").health == health
+
+
+OBJECTIVE_DUE_CASES = [
+    # name, the objective's due, its KRs (due, plans), as of, the objective's health, the KRs' healths
+    (
+        "objective due yesterday, its KR later",
+        YESTERDAY,
+        [(TOMORROW, HALF)],
+        TODAY,
+        Health.OVERDUE,
+        [Health.AT_RISK],
+    ),
+    ("objective due today", TODAY, [(TOMORROW, HALF)], TODAY, Health.AT_RISK, [Health.AT_RISK]),
+    (
+        "objective with no due: the period's end",
+        None,
+        [(YESTERDAY, HALF)],
+        TODAY,
+        Health.AT_RISK,
+        [Health.OVERDUE],
+    ),
+    (
+        "objective past the period's end",
+        None,
+        [(None, HALF)],
+        Q4.end + timedelta(days=1),
+        Health.OVERDUE,
+        [Health.OVERDUE],
+    ),
+    (
+        "objective due yesterday, every KR done",
+        YESTERDAY,
+        [(YESTERDAY, [ap("A", DONE)])],
+        TODAY,
+        Health.DONE,
+        [Health.DONE],
+    ),
+    (
+        "objective due yesterday, 100 % of what is measured but a KR without data",
+        YESTERDAY,
+        [(None, [ap("A", DONE)]), (None, [])],
+        TODAY,
+        Health.OVERDUE,
+        [Health.DONE, Health.NO_DATA],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("due", "krs", "as_of", "health", "kr_healths"),
+    [c[1:] for c in OBJECTIVE_DUE_CASES],
+    ids=[c[0] for c in OBJECTIVE_DUE_CASES],
+)
+def test_an_objective_past_its_due_day_and_not_done_is_overdue(
+    due: date | None,
+    krs: list[tuple[date | None, list[ActionPlan]]],
+    as_of: date,
+    health: Health,
+    kr_healths: list[Health],
+) -> None:
+    tree = OkrTree(
+        Q4,
+        (Objective("CO", "c", Level.COMPANY), Objective("O", "o", aligns_to="CO", due=due)),
+        tuple(kr(plans, id=f"KR-{i}", objective_id="O", due=d) for i, (d, plans) in enumerate(krs)),
+    )
+    scored = roll_up(tree, as_of)
+    assert scored.objective("O").health == health
+    assert [scored.kr(f"KR-{i}").health for i in range(len(krs))] == kr_healths
+
+
+@pytest.mark.parametrize(
+    ("due", "as_of", "overdue"),
+    [
+        (TODAY, TODAY, False),
+        (YESTERDAY, TODAY, True),
+        (TOMORROW, TODAY, False),
+        (None, Q4.end, False),
+        (None, Q4.end + timedelta(days=1), True),
+        (date(2026, 9, 1), Q4.start, True),  # due before the period (the coach flags that too)
+    ],
+)
+def test_is_overdue_and_due_day(due: date | None, as_of: date, overdue: bool) -> None:
+    assert is_overdue(due, Q4, as_of) is overdue
+    assert due_day(due, Q4) == (due or Q4.end)
+
+
+@pytest.mark.parametrize(
+    ("progress", "overdue", "health"),
+    [
+        (0.5, True, Health.OVERDUE),
+        (0.0, True, Health.OVERDUE),
+        (1.0, True, Health.DONE),
+        (None, True, Health.NO_DATA),
+        (0.5, False, Health.ON_TRACK),
+    ],
+)
+def test_health_of_an_overdue_item(progress: float | None, overdue: bool, health: Health) -> None:
+    assert health_of(progress, 0.5, RollupPolicy(), started=False, overdue=overdue) == health
+    assert (Health.OVERDUE.value, Health.OVERDUE.label) == ("overdue", "Overdue")  # the Jira option
 
 
 # --------------------------------------------------------------------------------------- period

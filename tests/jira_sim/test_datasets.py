@@ -117,6 +117,7 @@ def test_demo_is_deterministic_and_okr_fields_optional() -> None:
         "Off track",
         "Not started",
         "No data",
+        "Overdue",
     ]
 
 

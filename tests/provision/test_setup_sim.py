@@ -121,7 +121,9 @@ def test_setup_provisions_everything_and_a_second_run_changes_nothing(
     filters = {f["name"]: f for f in sim.store.filters.values()}
     assert sorted(filters) == sorted(FILTERS)
     assert filters["OKR: key results"]["jql"].startswith('"OKR Progress" is not EMPTY')
-    assert filters["OKR: at risk or off track"]["jql"].startswith('"OKR Status" in ("At risk", "Off track")')
+    assert filters["OKR: at risk or off track"]["jql"].startswith(
+        '"OKR Status" in ("At risk", "Off track", "Overdue")'
+    )
     assert filters[FILTERS[2]]["jql"] == (
         '"OKR Progress" is not EMPTY AND "OKR Objective ID" in ("CO-1", "ENG", "PLAT-O", "MOB-O") '
         'ORDER BY "OKR Status" ASC, "OKR Progress" ASC'

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -15,19 +15,22 @@ from reportkit import AS_OF, HOSTILE, Q4, hand_history, pct_text, scored_tree, s
 
 from okrsync.core.rollup import ScoredTree
 from okrsync.core.stored_tree import SCHEMA
+from okrsync.daemon.status_page import render_status_page
 from okrsync.domain.model import Health
 from okrsync.report.csv_export import COLUMNS, render_csv
-from okrsync.report.html import render_html, trend_svg
+from okrsync.report.html import COLOURS, render_html, trend_svg
+from okrsync.report.html_style import CSS
 from okrsync.report.json_export import render_json
 from okrsync.report.markdown import md, render_markdown
 from okrsync.report.outline import (
+    HEALTH_ORDER,
     StoredTreeError,
     TrendPoint,
     check_stored_tree,
     outline,
     walk,
 )
-from okrsync.report.tree import render_stored_tree, render_tree
+from okrsync.report.tree import HEALTH_STYLE, render_stored_tree, render_tree
 
 SCORED = scored_tree()
 DOC = stored_snapshot(SCORED)
@@ -192,7 +195,7 @@ def test_markdown_has_the_tree_as_nested_headings_and_the_numbers_in_kr_tables()
     for obj_id, s in SCORED.objectives.items():
         assert f"**{pct_text(s.progress)}** (expected 62.0 %) · {s.health.label}" in text, obj_id
     # health summary: counts by health
-    assert "| Key results | 1 | 1 | 1 | 1 | 0 | 1 | 5 |" in text
+    assert "| Key results | 1 | 1 | 1 | 1 | 0 | 0 | 1 | 5 |" in text  # ... off track, overdue, not started
     # action plans as a task list
     assert "  - [x] MOB-10 Task 1 of MOB (Done) · " not in text  # no owner on even tasks
     assert "  - [x] MOB-10 Task 1 of MOB (Done)\n" in text
@@ -359,3 +362,56 @@ def test_csv_cells_cannot_carry_spreadsheet_formulas(title: str) -> None:
     assert len(titles) == 2 and all(t == "'" + title for t in titles)
     numbers = [r["progress"] for r in rows if r["kind"] == "key_result"]
     assert all(not n.startswith("'") for n in numbers)  # numbers stay numbers
+
+
+# ---------------------------------------------------------------------------------------- overdue
+
+
+def test_an_overdue_kr_is_overdue_in_every_format_and_the_status_page() -> None:
+    """MOB-1 (due 2026-12-18, 16.7 %) three days past its due day: Overdue everywhere, with its own
+    colour, between Off track and Not started; the KRs due at the period's end are not overdue."""
+    from rich.console import Console
+
+    due = next(kr.due for kr in SCORED.tree.key_results if kr.id == "MOB-1")
+    assert due is not None
+    late = scored_tree(due + timedelta(days=3))
+    doc = stored_snapshot(late)
+    healths = {kr["id"]: kr["health"] for kr in doc["key_results"]}
+    assert healths["MOB-1"] == "overdue"
+    assert healths["MOB-2"] != "overdue" and healths["PERF"] != "overdue"  # due at the period's end
+    assert HEALTH_ORDER.index(Health.OFF_TRACK) + 1 == HEALTH_ORDER.index(Health.OVERDUE)
+    assert HEALTH_ORDER.index(Health.OVERDUE) + 1 == HEALTH_ORDER.index(Health.NOT_STARTED)
+    # a colour of its own in each face
+    assert Health.OVERDUE in HEALTH_STYLE and HEALTH_STYLE[Health.OVERDUE] not in (
+        s for h, s in HEALTH_STYLE.items() if h != Health.OVERDUE
+    )
+    assert COLOURS[Health.OVERDUE] not in (c for h, c in COLOURS.items() if h != Health.OVERDUE)
+    assert ".h-overdue {" in CSS
+
+    by_id = {kr["id"]: kr for kr in json.loads(render_json(doc))["key_results"]}
+    assert by_id["MOB-1"]["health"] == "overdue"
+    rows = {(r["kind"], r["id"]): r for r in csv.DictReader(io.StringIO(render_csv(doc), newline=""))}
+    assert rows[("key_result", "MOB-1")]["health"] == "overdue"
+
+    console = Console(width=200, no_color=True, record=True)
+    console.print(render_stored_tree(doc))
+    line = next(ln for ln in console.export_text().splitlines() if "KR MOB-1 " in ln)
+    assert "16.7% (expected" in line and "Overdue  @Carla Diaz" in line
+
+    text = render_markdown(doc)
+    assert _table_rows(text)["MOB-1"][5] == "Overdue"
+    assert "| | Done | On track | At risk | Off track | Overdue | Not started | No data | Total |" in text
+
+    page = render_html(doc)
+    dom = _Dom()
+    dom.feed(page)
+    assert dom.cells["kr-MOB-1"][4] == "Overdue"
+    assert '<span class="badge h-overdue">Overdue</span>' in page
+    assert re.search(r'data-health="overdue">.*?Overdue <b class="count">1</b>', page)
+    attention = page.split('<div class="attention">', 1)[1].split("</div>", 1)[0]
+    assert attention.index("MOB-1") < attention.index("MOB-2")  # overdue first, then off track, at risk
+
+    status = render_status_page(doc, [], {}, now=datetime(2026, 12, 21, 12, 0))
+    assert "--overdue:" in status
+    assert '<span class="badge health-overdue" style="background:var(--overdue)">Overdue</span>' in status
+    assert 'data-kr="MOB-1" data-health="overdue"' in status

@@ -1,9 +1,10 @@
-"""Comments: a KR's status change, a KR's or objective's celebration, a stale KR's check-in
-reminder.
+"""Comments: a KR's status change, a KR's or objective's celebration, a stale or overdue KR's
+check-in reminder.
 
 Each comment has an *identity* (``status``, ``celebrate``, ``celebrate-objective:ENG-1``,
-``stale:2026-11-02``) and the hash of its document; a comment okrsync made already is updated in
-place (the status comment) or left alone (the others), never posted twice.
+``stale:2026-11-02``, ``overdue:2026-11-27``) and the hash of its document; a comment okrsync
+made already is updated in place (the status comment) or left alone (the others), never posted
+twice.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from okrsync.core.coach import stale_since
 from okrsync.core.mappers.issue_fields import key_order
 from okrsync.core.plan.changes import CommentPolicy, CommentPost, CommentRecord, IssueNow, WritebackIds
 from okrsync.core.plan.field_values import health_in_jira, kr_label, label_of
-from okrsync.core.rollup import Score
+from okrsync.core.rollup import Score, due_day
 from okrsync.domain.doc import BulletList, Doc, Inline, Mention, Paragraph, Text
 from okrsync.domain.hashing import value_hash
 from okrsync.domain.model import ActionPlan, Health, KeyResult, Objective, Period, StatusCategory
@@ -80,7 +81,8 @@ def kr_comments(
     last_change: Mapping[str, date] | None,
     period: Period,
 ) -> list[CommentPost]:
-    """The comments a KR epic is due, in this order: status change, celebration, stale reminder."""
+    """The comments a KR epic is due, in this order: status change, celebration, check-in reminder
+    (overdue: close or re-plan it; else stale: it has not moved)."""
     key = kr.jira_key or kr.id
     posts: list[CommentPost | None] = []
     before = health_in_jira(now, ids.status)
@@ -94,7 +96,10 @@ def kr_comments(
     if policy.celebrate and s.health == Health.DONE:
         posts.append(_kr_celebration(key, kr, obj, records))
     since = stale_since(kr, period, as_of, policy.stale_after_days, (last_change or {}).get(kr.id))
-    if policy.stale_reminder and s.health not in (Health.DONE, Health.NO_DATA) and since is not None:
+    if policy.stale_reminder and s.health == Health.OVERDUE:
+        # the stronger check-in: an overdue KR is asked to close or re-plan, not to move
+        posts.append(_overdue_reminder(key, kr, s, due_day(kr.due, period), as_of, records))
+    elif policy.stale_reminder and s.health not in (Health.DONE, Health.NO_DATA) and since is not None:
         posts.append(_stale_reminder(key, kr, s, since, as_of, records))
     return [p for p in posts if p is not None]
 
@@ -123,7 +128,7 @@ def _status_change(
     if obj is not None:
         blocks.append(Paragraph(Text("Serves objective "), Text(label_of(obj), bold=True), Text(".")))
     holding = _open_plans(kr)
-    if holding and s.health in (Health.AT_RISK, Health.OFF_TRACK):
+    if holding and s.health in (Health.AT_RISK, Health.OFF_TRACK, Health.OVERDUE):
         blocks.append(Paragraph(Text("Open action plans holding it back:")))
         blocks.append(
             BulletList(
@@ -175,6 +180,41 @@ def _stale_reminder(
         ),
     )
     return _post(key, f"stale:{since.isoformat()}", doc, f"stale since {since}", records, update=False)
+
+
+def _overdue_reminder(
+    key: str, kr: KeyResult, s: Score, due: date, as_of: date, records: Records
+) -> CommentPost | None:
+    """One reminder to the owner of a KR past its due day and not done, asking to close or re-plan
+    it (identified by the due day: a new due date that passes too gets its own)."""
+    late = (as_of - due).days
+    blocks: list[Any] = [
+        Paragraph(
+            Text("Check-in reminder: ", bold=True),
+            _mention(kr.owner, kr.owner_id),
+            Text(
+                f", {kr_label(kr)} was due {due.isoformat()} and is not done: {_fmt(s.progress)} on "
+                f"{as_of.isoformat()}, {late} day{'s' if late != 1 else ''} overdue."
+            ),
+        ),
+        Paragraph(
+            Text(
+                "Please close it (finish or cancel what is left), or re-plan it with your team: "
+                "a new due date, or move it to the next period."
+            )
+        ),
+    ]
+    holding = _open_plans(kr)
+    if holding:
+        blocks.append(Paragraph(Text("Still open:")))
+        blocks.append(
+            BulletList(
+                *[[Text(p.key, code=True), Text(f" {p.summary} ({p.status or 'open'})")] for p in holding]
+            )
+        )
+    return _post(
+        key, f"overdue:{due.isoformat()}", Doc(*blocks), f"overdue since {due}", records, update=False
+    )
 
 
 def _contributors(plans: Sequence[ActionPlan]) -> list[tuple[str | None, str | None]]:

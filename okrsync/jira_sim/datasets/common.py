@@ -25,7 +25,7 @@ PEOPLE: list[tuple[str, str, str, str]] = [
     ("712020:4c90e000-0000-4000-8000-000000000018", "hlaurent", "Hugo Laurent", "hugo.laurent@example.com"),
 ]
 
-OKR_STATUS_OPTIONS = ["Done", "On track", "At risk", "Off track", "Not started", "No data"]
+OKR_STATUS_OPTIONS = ["Done", "On track", "At risk", "Off track", "Not started", "No data", "Overdue"]
 OKR_FIELDS: list[tuple[str, str, str]] = [
     ("OKR Progress", catalog.FLOAT, "Progress of the key result or objective, 0–100 % (written by okrsync)"),
     ("OKR Expected", catalog.FLOAT, "Progress expected by now, 0–100 % (written by okrsync)"),
