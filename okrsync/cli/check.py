@@ -52,6 +52,11 @@ def print_check(cfg: Settings, report: CheckReport, console: Console) -> None:
             table.add_row(f"[{style}]{f.severity.value}[/]", f.subject, f.message, f.fix)
         console.print(table)
     counts = {s: sum(f.severity == s for f in report.findings) for s in Severity}
+    if report.problems:
+        n = len(report.problems)
+        console.print(
+            f"[bold red]{n} problem{'' if n == 1 else 's'} to fix[/] (listed above).", highlight=False
+        )
     console.print(
         f"{len(report.findings)} finding{'' if len(report.findings) == 1 else 's'}: "
         f"{counts[Severity.ERROR]} errors, "

@@ -483,7 +483,7 @@ def _patched(
         if k in added:
             new.sort(key=lambda p: issue_fields.key_order(p.key))
         krs[k] = replace(krs[k], action_plans=tuple(new))
-    return OkrTree(tree.period, tree.objectives, tuple(krs), tree.warnings)
+    return replace(tree, key_results=tuple(krs))
 
 
 def _between(after: date, until: date) -> Iterator[date]:

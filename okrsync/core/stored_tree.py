@@ -9,7 +9,8 @@ Schema (every percentage is 0–100 with one decimal, ``null`` where there is no
      "objectives": [{"id", "title", "level", "owner", "aligns_to", "weight", "jira_key",
                      "progress", "expected", "health", "score", "explanation"}],
      "key_results": [{"id", "objective", "title", "measure", "owner", "due", "weight", "jira_key",
-                      "progress", "expected", "health", "score", "overachievement", "explanation",
+                      "source", "progress", "expected", "health", "score", "source_error",
+                      "stale_since", "overachievement", "explanation",
                       "warnings", "action_plans": [{"key", "summary", "status", "status_category",
                       "cancelled", "points", "owner", "due"}]}],
      "warnings": [...]}
@@ -17,6 +18,7 @@ Schema (every percentage is 0–100 with one decimal, ``null`` where there is no
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from okrsync.core.plan import pct
@@ -35,6 +37,10 @@ def _score(s: Score) -> dict[str, Any]:
         "score": s.score,
         "explanation": s.explanation.as_dict(),
     }
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
@@ -70,7 +76,10 @@ def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
                 "due": kr.due.isoformat() if kr.due else None,
                 "weight": kr.weight,
                 "jira_key": kr.jira_key,
+                "source": kr.source_index,
                 **_score(scored.kr(kr.id)),
+                "source_error": scored.kr(kr.id).source_error,
+                "stale_since": _day(scored.kr(kr.id).stale_since),
                 "overachievement": pct(scored.kr(kr.id).overachievement),
                 "warnings": list(scored.kr(kr.id).warnings),
                 "action_plans": [

@@ -20,6 +20,9 @@ META_LAST_TREE: Final = "last_tree"
 META_KR_EPICS: Final = "kr_epics"
 """The KR epics the last complete cycle found (what the next incremental cycle reads below)."""
 
+META_FAILING_SOURCES: Final = "failing_sources"
+"""KR id → the first day its source failed, while it fails (``okrsync.core.stale``)."""
+
 META_BACKFILL_CURSOR: Final = "backfill"
 """Where an interrupted backfill continues."""
 

@@ -138,6 +138,46 @@ class MetricTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class LastKnown:
+    """A KR's last measured progress and health (from the state store), kept while its source fails."""
+
+    progress: float | None
+    health: Health
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFailure:
+    """Why a KR's source could not be read this cycle, and since when (the first cycle it failed)."""
+
+    reason: str
+    since: date
+    last_known: LastKnown | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BrokenSource:
+    """A ``key_results[i]`` source that yielded no KR this cycle: its JQL was rejected, or its epic
+    does not exist or cannot be browsed. The mapper reports it; it never silently disappears."""
+
+    index: int
+    reason: str
+    epic: str | None = None
+    """The configured epic (``epic:`` sources)."""
+    objective: str | None = None
+    """The configured objective (``None`` for ``@parent``: only the last known KRs know theirs)."""
+    title: str | None = None
+    measure: Measure = Measure.ISSUES
+    weight: float = 1.0
+    owner: str | None = None
+    due: date | None = None
+
+    @property
+    def label(self) -> str:
+        return f"key_results[{self.index}]"
+
+
+@dataclass(frozen=True, slots=True)
 class KeyResult:
     """A key result: one Jira epic (or a configured id) with its action plans."""
 
@@ -154,6 +194,17 @@ class KeyResult:
     due: date | None = None
     jira_key: str | None = None
     warnings: tuple[str, ...] = ()
+    source_error: str | None = None
+    """Why this KR could not be measured this cycle (its JQL rejected, its epic gone, its metric or
+    manual field missing or empty); the roll-up then holds its last known progress (``failure``)."""
+    source_index: int | None = None
+    """Which ``key_results[i]`` of the configuration it comes from."""
+    failure: SourceFailure | None = None
+    """Set with ``source_error`` once the state store was asked (since when, last known progress)."""
+
+    @property
+    def stale(self) -> bool:
+        return self.source_error is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +227,8 @@ class OkrTree:
     objectives: tuple[Objective, ...]
     key_results: tuple[KeyResult, ...]
     warnings: tuple[str, ...] = ()
+    broken_sources: tuple[BrokenSource, ...] = ()
+    """Sources that yielded no KR this cycle (:mod:`okrsync.core.stale` keeps their last known KRs)."""
     _children: Mapping[str | None, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     _krs: Mapping[str, tuple[KeyResult, ...]] = field(default_factory=dict, repr=False, compare=False)
 

@@ -21,7 +21,8 @@ option, the keys Jira names are dropped from the query and it is sent again (at 
 ``MAX_KEY_RETRIES`` times). Either way the key counts as gone: a configured epic's KR is left out
 (the mapper says so), a refreshed issue leaves the mirror. A KR or objective source's own JQL is
 never rewritten: if Jira rejects it, that source is left out for the cycle with a warning naming
-its configuration key, and the rest of the sync goes on.
+its configuration key, and the rest of the sync goes on: the failure is reported per source
+(``FetchResult.failed_sources``), and the mapper keeps the source's KRs visible, stale.
 
 JQL dates are read in the Jira user's time zone ("updated >= '2026-11-20 10:05'" means 10:05 in
 the time zone of the user's profile: https://support.atlassian.com/jira-software-cloud/docs/
@@ -33,7 +34,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -85,6 +86,11 @@ class FetchResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     gone: tuple[str, ...] = ()
     """Keys Jira said do not exist or cannot be browsed (also in ``removed``): writing to them is futile."""
+    failed_sources: Mapping[int, str] = field(default_factory=dict)
+    """``key_results[i]`` whose own JQL Jira rejected this cycle → why."""
+    epics_to_remember: tuple[str, ...] = ()
+    """The KR epics the next cycle should know: ``kr_epics``, plus, while a source fails, the known
+    epics it could not confirm (so that they are cleared if the source is later removed)."""
 
 
 def jql_datetime(at: datetime, time_zone: str | None) -> str:
@@ -115,6 +121,7 @@ class _Found:
     objective_issues: list[issue_fields.RawIssue] = field(default_factory=list)
     jql_epics: dict[int, list[issue_fields.RawIssue]] = field(default_factory=dict)
     sources_failed: bool = False
+    failed_sources: dict[int, str] = field(default_factory=dict)
     removed: set[str] = field(default_factory=set)
 
     def keep(self, batch: Iterable[issue_fields.RawIssue]) -> list[issue_fields.RawIssue]:
@@ -238,16 +245,28 @@ class Fetcher:
                 log.info("%s does not exist in Jira or okrsync cannot browse it: left out", key)
                 self._gone.add(key)
 
-    def _source_search(self, jql: str, label: str) -> list[issue_fields.RawIssue] | None:
-        """A KR or objective source's own JQL; None (and a warning naming ``label``) if Jira rejects it."""
+    def _source_search(
+        self, jql: str, label: str, failed: dict[int, str] | None = None, index: int = -1
+    ) -> list[issue_fields.RawIssue] | None:
+        """A KR or objective source's own JQL; None if Jira rejects it: recorded in ``failed[index]``
+        for a KR source, else as a warning naming ``label``."""
         mark = self.gateway.search_warning_mark()
         try:
             found = self._search(jql)
         except JiraBadRequest as exc:
             reason = describe_jira_reasons(exc.messages, exc.errors) or str(exc)
-            self._warnings.append(f"{label}: Jira rejected it: {reason}")
+            if failed is not None:
+                failed[index] = f"Jira rejected its JQL: {reason}"
+            else:
+                self._warnings.append(f"{label}: Jira rejected it: {reason}")
             return None
-        for message in self.gateway.search_warnings_since(mark):
+        warned = list(self.gateway.search_warnings_since(mark))
+        if warned and failed is not None:
+            # Data Center (validateQuery=warn) answers a query with an unknown field or value with
+            # warnings and what the rest matched: not a result to trust as the KR's scope
+            failed[index] = f"Jira warned about its JQL: {'; '.join(warned)}"
+            return None
+        for message in warned:
             self._warnings.append(f"{label}: Jira warned: {message}")
         return found
 
@@ -286,12 +305,30 @@ class Fetcher:
             self._refresh(found, refresh, epics)
         gone = {k for k in [*epics, *refresh, *mirror] if k.upper() in self._gone}
         epics = self._drop_gone(found, gone, epics)
-        # epics that stopped being KRs leave the scope too (unless a source could not be read)
+        # epics that stopped being KRs leave the scope too, and their action plans with them (unless
+        # a source could not be read: then the scope is unknown and nothing leaves)
+        remember = list(epics)
+        # a configured epic Jira cannot show is a failing source: its KR stays (stale), nothing clears
+        unreadable = {e for e in configured if e in gone}
+        remember += sorted(unreadable & known)
         if not found.sources_failed:
-            found.removed |= known - set(epics)
-        return self._result(
+            left = known - set(epics) - unreadable
+            found.removed |= left
+            found.removed |= {
+                k
+                for k, epic in (previous_epic_of or {}).items()
+                if epic in left and k in mirror and k not in found.fresh
+            }
+        else:
+            remember += sorted(known - set(epics) - gone)
+        # nor do the action plans of an unreadable epic (a full reconcile no longer finds them)
+        found.removed -= {
+            k for k, epic in (previous_epic_of or {}).items() if epic in unreadable and k not in gone
+        }
+        result = self._result(
             found, mirror, epics, gone, "full" if first or full else "incremental", previous_epic_of
         )
+        return replace(result, failed_sources=dict(found.failed_sources), epics_to_remember=tuple(remember))
 
     def _read_sources(self, found: _Found) -> None:
         """The JQL sources: objectives kept in Jira, and the epics of KRs given by JQL."""
@@ -305,7 +342,7 @@ class Fetcher:
                 continue
             where, order = split_order_by(source.jql)
             jql = f"({where})" + (f" {order}" if order else "")
-            matched = self._source_search(jql, f"key_results[{index}].jql")
+            matched = self._source_search(jql, f"key_results[{index}].jql", found.failed_sources, index)
             if matched is None:
                 found.sources_failed = True
                 continue
@@ -403,6 +440,7 @@ class Fetcher:
             children=[raw for key, raw in merged.items() if key not in not_children],
             objective_issues=found.objective_issues,
             previous_epic_of=dict(previous_epic_of or {}),
+            failed_sources=dict(found.failed_sources),
         )
         return FetchResult(
             snapshot=snapshot,

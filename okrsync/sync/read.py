@@ -6,7 +6,7 @@ It is a full fetch (see :mod:`okrsync.sync.fetch` for the searches it makes) map
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from okrsync.core.mappers import issue_fields
 from okrsync.core.mappers.tree import RawTree, build_tree
@@ -32,5 +32,5 @@ def read_tree(gateway: JiraGateway, cfg: Settings, *, extra_fields: Iterable[str
     fetched = Fetcher(gateway, cfg, scope).fetch({}, since=None, full=True)
     tree = build_tree(cfg, fetched.snapshot, scope.ids, objective_field_id=scope.objective_field_id)
     if fetched.warnings:
-        tree = OkrTree(tree.period, tree.objectives, tree.key_results, (*tree.warnings, *fetched.warnings))
+        tree = replace(tree, warnings=(*tree.warnings, *fetched.warnings))
     return ReadResult(tree=tree, snapshot=fetched.snapshot, scope=scope, issues=fetched.issues)

@@ -38,11 +38,10 @@ class ReadScope:
 
 
 def read_scope(cfg: Settings, registry: FieldRegistry, extra_fields: Iterable[str] = ()) -> ReadScope:
-    """Resolve the configured fields once; a missing one is a clear error pointing at setup."""
-    numbers: dict[str, str] = {}
-    wanted_numbers = measured_fields(cfg)
-    if wanted_numbers:
-        numbers = registry.require(wanted_numbers)
+    """Resolve the configured fields once; a missing required one is a clear error pointing at setup."""
+    # a metric or manual field the site lacks fails only the KRs measured by it (the mapper says so:
+    # ``KeyResult.source_error``), never the whole sync
+    numbers = {name: fid for name in measured_fields(cfg) if (fid := registry.get_id(name)) is not None}
     needs_points = any(k.measure == Measure.POINTS for k in cfg.key_results)
     story_points = registry.story_points_id(cfg.jira.story_points_field) if needs_points else None
     epic_link = registry.epic_link_id() if cfg.jira.children != "parent" else None

@@ -64,6 +64,7 @@ OBJECTIVE_KEYS = {
 KR_KEYS = {
     "id", "objective", "title", "measure", "owner", "due", "weight", "jira_key", "progress",
     "expected", "health", "score", "overachievement", "explanation", "warnings", "action_plans",
+    "source", "source_error", "stale_since",
 }  # fmt: skip
 PLAN_KEYS = {"key", "summary", "status", "status_category", "cancelled", "points", "owner", "due"}
 

@@ -2,8 +2,9 @@
 
 Real Jira answers 400 to a search naming an issue key that does not exist or that the account
 cannot browse ("An issue with key 'PLAT-999' does not exist for field 'key'."); the simulator does
-too. A sync must leave that one KR out (Cloud: drop the key and search again, one extra request;
-Data Center: ``validateQuery=warn``, no extra request) and write every other KR.
+too. A sync must keep that one KR visible as a failing source (an error, the run partial; see
+tests/sync/test_failing_sources.py for what it then shows) and write every other KR (Cloud: drop the
+key and search again, one extra request; Data Center: ``validateQuery=warn``, no extra request).
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def naming(report: SyncReport, text: str) -> list[str]:
     return [w for w in report.warnings if text in w]
 
 
+def source_errors(report: SyncReport) -> list[str]:
+    return [f"{e.issue_key}: {e.reason}" for e in report.errors if e.kind == "source"]
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[StateStore]:
     with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as s:
@@ -96,14 +101,17 @@ def test_a_configured_epic_that_does_not_exist_leaves_only_its_kr_out(
     cfg = settings_for(sim, monkeypatch, tmp_path, [{"objective": "PLAT-O", "epic": "PLAT-999"}])
     with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store:
         report, dc_warnings = sync(cfg, store)
-        assert report.status == "ok", report.as_dict()
-        assert report.key_results == base.key_results == len(DEMO_EPICS)
+        assert report.status == "partial", report.as_dict()
+        assert report.exit_code == 1
+        assert base.key_results == len(DEMO_EPICS)
+        assert report.key_results == len(DEMO_EPICS) + 1  # PLAT-999 stays, with no data
         # every other KR is written, with the values the sync without PLAT-999 wrote
         assert {k: progress(sim, k) for k in DEMO_EPICS} == {k: progress(base_sim, k) for k in DEMO_EPICS}
         assert all(progress(sim, k) is not None for k in DEMO_EPICS)
-        # one warning names the key and its configuration entry
-        (warning,) = naming(report, "PLAT-999")
-        assert f"PLAT-999 (key_results[{EXTRA}])" in warning and "its KR is left out" in warning
+        # one error names the key and its configuration entry
+        (error,) = source_errors(report)
+        assert error.startswith(f"PLAT-999: key_results[{EXTRA}]: PLAT-999 was not found in Jira"), error
+        assert report.scored is not None and report.scored.kr("PLAT-999").health.value == "no_data"
         # Cloud: one rejected search, sent again without PLAT-999; Data Center: a warning, no extra
         statuses = searches(sim)
         if flavor == "cloud":
@@ -121,8 +129,8 @@ def test_a_configured_epic_that_does_not_exist_leaves_only_its_kr_out(
         again, _ = sync(cfg, store, NOW + timedelta(minutes=15))
         with StateStore.open(f"sqlite:///{tmp_path / 'base.db'}") as base_store:
             base_again, _ = sync(base_cfg, base_store, NOW + timedelta(minutes=15))
-    assert again.status == "ok", again.as_dict()
-    assert len(naming(again, "PLAT-999")) == 1
+    assert again.status == "partial", again.as_dict()
+    assert len(source_errors(again)) == 1 and "since 2026-11-26" in source_errors(again)[0]
     assert searches(sim).count(400) == (1 if flavor == "cloud" else 0)
     assert len(searches(sim)) == len(searches(base_sim)) + 1
     assert again.requests == base_again.requests + 1
@@ -135,13 +143,13 @@ def test_an_epic_the_account_cannot_browse_is_left_out(
     sim.set_faults(forbidden_issues=["MOB-2"])  # key_results[5]
     cfg = settings_for(sim, monkeypatch, tmp_path, [])
     report, _ = sync(cfg, store)
-    assert report.status == "ok", report.as_dict()
-    (warning,) = naming(report, "MOB-2")
-    assert "MOB-2 (key_results[5])" in warning and "its KR is left out" in warning
+    assert report.status == "partial", report.as_dict()
+    (error,) = source_errors(report)
+    assert error.startswith("MOB-2: key_results[5]: MOB-2 was not found in Jira") and "browse" in error
     assert progress(sim, "MOB-2") is None
     others = [k for k in DEMO_EPICS if k != "MOB-2"]
     assert all(progress(sim, k) is not None for k in others)
-    assert report.key_results == len(others)
+    assert report.key_results == len(DEMO_EPICS)  # MOB-2 stays in the tree, no data
     assert searches(sim).count(400) == (1 if sim.flavor == "cloud" else 0)
 
 
@@ -149,12 +157,12 @@ def test_an_epic_the_account_cannot_browse_is_left_out(
     ("bad_jql", "cloud_says", "datacenter_says"),
     [
         # a syntax error is a 400 on both dialects (whatever validateQuery says)
-        ("project = DATA AND labels = = kr", "Jira rejected it: ", "Jira rejected it: "),
+        ("project = DATA AND labels = = kr", "Jira rejected its JQL: ", "Jira rejected its JQL: "),
         # an unknown field: 400 on Cloud; a warning with validateQuery=warn on Data Center
         (
             "projct = DATA AND issuetype = Epic",
-            "Jira rejected it: Field 'projct' does not exist",
-            "Jira warned: Field 'projct' does not exist",
+            "Jira rejected its JQL: Field 'projct' does not exist",
+            "Jira warned about its JQL: Field 'projct' does not exist",
         ),
     ],
 )
@@ -170,13 +178,13 @@ def test_a_kr_source_whose_jql_jira_rejects_is_named_and_the_rest_syncs(
     sim = sim_okr
     cfg = settings_for(sim, monkeypatch, tmp_path, [{"objective": "DATA-O", "jql": bad_jql}])
     report, _ = sync(cfg, store)
-    assert report.status == "ok", report.as_dict()
-    label = f"key_results[{EXTRA}].jql: "
+    assert report.status == "partial", report.as_dict()
+    label = f"key_results[{EXTRA}]: "
     says = cloud_says if sim.flavor == "cloud" else datacenter_says
-    mine = naming(report, f"key_results[{EXTRA}]")
-    assert any(w.startswith(label + says) for w in mine), mine
+    (error,) = source_errors(report)
+    assert error.startswith(label + says), error
     assert all(progress(sim, k) is not None for k in DEMO_EPICS)  # DATA-3 too: the other JQL source
-    assert report.key_results == len(DEMO_EPICS)
+    assert report.key_results == len(DEMO_EPICS) + 1  # the failing source shows, with no data
     # the user's JQL is never rewritten or sent again
     assert searches(sim).count(400) == (1 if sim.flavor == "cloud" or "= =" in bad_jql else 0)
 

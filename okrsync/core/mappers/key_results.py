@@ -26,6 +26,7 @@ def key_result(
     *,
     objective_id: str,
     warnings: Sequence[str] = (),
+    source_index: int | None = None,
 ) -> KeyResult:
     """The KR for ``epic``; configuration overrides what Jira says (title, owner, due)."""
     key = issue_fields.key_of(epic)
@@ -35,17 +36,36 @@ def key_result(
     if level is not None and level != 1 and itype:
         notes.append(f"{key}: is a {itype}, not an epic; its children may not be found")
     metric = None
+    error = None
     if source.measure == Measure.METRIC and source.metric is not None:
-        field_id = ids.numbers.get(source.metric.field)
+        name = source.metric.field
+        field_id = ids.numbers.get(name)
         metric = MetricTarget(
-            field=source.metric.field,
+            field=name,
             start=source.metric.start,
             target=source.metric.target,
             current=issue_fields.number(epic, field_id),
         )
+        if field_id is None:
+            error = (
+                f"its metric field '{name}' does not exist in Jira (or okrsync cannot see it): create a "
+                f"Number custom field '{name}' and put it on {key}'s screens, or correct "
+                f"key_results[{source_index}].metric.field (okrsync setup does not create metric fields: "
+                "they hold your team's own measurements)"
+            )
+        elif metric.current is None:
+            error = f"its metric field '{name}' is empty on {key}: enter the current value there"
     manual_value = None
     if source.manual_field is not None:
-        manual_value = issue_fields.number(epic, ids.numbers.get(source.manual_field))
+        field_id = ids.numbers.get(source.manual_field)
+        manual_value = issue_fields.number(epic, field_id)
+        if field_id is None:
+            error = (
+                f"its progress field '{source.manual_field}' does not exist in Jira: run `okrsync setup` "
+                "to create it"
+            )
+        elif manual_value is None:
+            error = f"no progress entered in '{source.manual_field}' on {key}: its owner enters 0–100 there"
     return KeyResult(
         id=key,
         objective_id=objective_id,
@@ -60,4 +80,6 @@ def key_result(
         due=source.due or issue_fields.day(epic, "duedate"),
         jira_key=key,
         warnings=tuple(notes),
+        source_error=error,
+        source_index=source_index,
     )

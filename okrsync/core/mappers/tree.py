@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from okrsync.core.mappers import children, issue_fields
 from okrsync.core.mappers.action_plans import action_plan
-from okrsync.core.mappers.key_results import key_result, objective_for
+from okrsync.core.mappers.key_results import PARENT_OBJECTIVE, key_result, objective_for
 from okrsync.core.mappers.objectives_jira import objectives_from_issues
 from okrsync.core.mappers.objectives_yaml import objectives_from_config
-from okrsync.domain.config import Settings
-from okrsync.domain.model import ActionPlan, KeyResult, Objective, OkrTree
+from okrsync.domain.config import KeyResultConfig, Settings
+from okrsync.domain.model import ActionPlan, BrokenSource, KeyResult, Objective, OkrTree
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,8 @@ class RawTree:
     objective_issues: Sequence[issue_fields.RawIssue] = ()
     previous_epic_of: Mapping[str, str] = field(default_factory=dict)
     """Issue key → the KR epic it was under at the last sync (from the mirror), to notice moves."""
+    failed_sources: Mapping[int, str] = field(default_factory=dict)
+    """``key_results[i]`` whose JQL Jira rejected this cycle → why (its epics are unknown)."""
 
 
 def fields_for(
@@ -59,15 +61,23 @@ def build_tree(
         objectives.extend(o for o in jira_objectives if o.id not in taken)
     objective_ids = {o.id for o in objectives}
 
-    # 1. KR epics, each claimed by the first source that names it
+    # 1. KR epics, each claimed by the first source that names it; a source that yields nothing
+    #    because it failed is kept as broken (never silently dropped)
     epic_source: dict[str, tuple[int, issue_fields.RawIssue, str]] = {}
+    broken: list[BrokenSource] = []
     for index, source in enumerate(cfg.key_results):
         epics = snapshot.kr_epics[index] if index < len(snapshot.kr_epics) else ()
+        configured_objective = None if source.objective == PARENT_OBJECTIVE else source.objective
+        if index in snapshot.failed_sources:
+            broken.append(_broken(index, snapshot.failed_sources[index], source, None, configured_objective))
+            continue
         if source.epic and not any(issue_fields.key_of(e) == source.epic for e in epics):
-            warnings.append(
-                f"{source.epic} (key_results[{index}]) was not found in Jira: deleted, moved, or okrsync "
-                "cannot browse it; its KR is left out"
+            reason = (
+                f"{source.epic} was not found in Jira: it does not exist, was moved or archived, or "
+                "okrsync's account cannot browse it (check the key and the project's permissions)"
             )
+            broken.append(_broken(index, reason, source, source.epic, configured_objective))
+            continue
         if source.jql and not epics:
             warnings.append(f"key_results[{index}]: the JQL matched no epics")
         for epic in epics:
@@ -128,9 +138,32 @@ def build_tree(
                 ids,
                 objective_id=objective_id,
                 warnings=kr_notes[key],
+                source_index=index,
             )
         )
-    return OkrTree(cfg.period.to_period(), tuple(objectives), tuple(key_results), tuple(warnings))
+    return OkrTree(
+        cfg.period.to_period(),
+        tuple(objectives),
+        tuple(key_results),
+        tuple(warnings),
+        broken_sources=tuple(broken),
+    )
+
+
+def _broken(
+    index: int, reason: str, source: KeyResultConfig, epic: str | None, objective: str | None
+) -> BrokenSource:
+    return BrokenSource(
+        index,
+        reason,
+        epic=epic,
+        objective=objective,
+        title=source.title,
+        measure=source.measure,
+        weight=source.weight,
+        owner=source.owner,
+        due=source.due,
+    )
 
 
 def objectives_of(tree: OkrTree) -> Mapping[str, Objective]:

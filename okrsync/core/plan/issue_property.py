@@ -33,6 +33,14 @@ def explain_kr(kr: KeyResult, s: Score, obj: Objective | None) -> dict[str, Any]
         "score": s.score,
         "explanation": s.explanation.as_dict(),
         "warnings": list(s.warnings),
+        **(
+            {
+                "stale_since": s.stale_since.isoformat() if s.stale_since else None,
+                "source_error": s.source_error,
+            }
+            if s.source_error is not None
+            else {}
+        ),
     }
 
 
@@ -46,6 +54,7 @@ def explain_objective(obj: Objective, s: Score) -> dict[str, Any]:
         "health": s.health.value,
         "score": s.score,
         "explanation": s.explanation.as_dict(),
+        **({"stale": list(s.stale)} if s.stale else {}),
     }
 
 
