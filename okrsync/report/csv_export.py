@@ -34,6 +34,8 @@ COLUMNS: Final = (
     "cancelled",
     "due",
     "jira_key",
+    "stale_since",
+    "source_error",
 )
 """The CSV header, in order. ``kind`` is objective, key_result or action_plan."""
 
@@ -93,6 +95,8 @@ def _kr_rows(kr: Mapping[str, Any], depth: int) -> Iterator[dict[str, Any]]:
         "score": kr.get("score"),
         "due": kr.get("due"),
         "jira_key": kr.get("jira_key"),
+        "stale_since": kr.get("stale_since"),
+        "source_error": kr.get("source_error"),
     }
     for p in kr.get("action_plans") or ():
         yield {

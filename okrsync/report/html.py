@@ -35,6 +35,7 @@ from okrsync.report.outline import (
     health_in,
     outline,
     period_of,
+    stale_note,
     trend,
     walk,
 )
@@ -250,7 +251,8 @@ def _kr_rows(doc: TreeDoc, krs: Sequence[Mapping[str, Any]]) -> str:
     for kr in krs:
         health = health_in(kr)
         explanation = (kr.get("explanation") or {}).get("summary")
-        warnings = "".join(f'<div class="warn">{e(w)}</div>' for w in kr.get("warnings") or ())
+        notes = [n for n in (stale_note(kr),) if n] + list(kr.get("warnings") or ())
+        warnings = "".join(f'<div class="warn">{e(w)}</div>' for w in notes)
         meta = " · ".join(
             e(v) for v in (kr.get("owner"), kr.get("measure"), kr.get("due") and f"due {kr['due']}") if v
         )

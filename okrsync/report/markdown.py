@@ -25,6 +25,7 @@ from okrsync.report.outline import (
     health_in,
     outline,
     period_of,
+    stale_note,
     walk,
 )
 
@@ -62,7 +63,8 @@ def _kr_table(krs: tuple[Mapping[str, Any], ...]) -> list[str]:
         title = f"**{md(kr['id'])}** {md(kr.get('title'))}"
         lines.append(
             f"| {title} | {md(kr.get('owner') or '–')} | {md(kr.get('measure'))} | "
-            f"{fmt_pct(kr.get('progress'))} | {fmt_pct(kr.get('expected'))} | {health_in(kr).label} | "
+            f"{fmt_pct(kr.get('progress'))} | {fmt_pct(kr.get('expected'))} | {health_in(kr).label}"
+            f"{f' ⚠ {md(note)}' if (note := stale_note(kr)) else ''} | "
             f"{fmt_score(kr.get('score'))} |"
         )
     return lines

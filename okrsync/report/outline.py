@@ -127,6 +127,15 @@ def health_in(item: Mapping[str, Any]) -> Health:
         return Health.NO_DATA
 
 
+def stale_note(item: Mapping[str, Any]) -> str | None:
+    """For a KR whose source fails: "stale since 2026-11-27: <why>" (its numbers are held); else None."""
+    reason = item.get("source_error")
+    if not reason:
+        return None
+    since = item.get("stale_since")
+    return f"stale{f' since {since}' if since else ''}: {reason}"
+
+
 def health_counts(items: Iterable[Mapping[str, Any]]) -> dict[Health, int]:
     """How many items have each health, in :data:`HEALTH_ORDER` (zero counts included)."""
     counts = dict.fromkeys(HEALTH_ORDER, 0)

@@ -16,7 +16,16 @@ from rich.tree import Tree
 from okrsync.core.rollup import ScoredTree
 from okrsync.core.stored_tree import stored_tree_of
 from okrsync.domain.model import Health
-from okrsync.report.outline import LastSync, ObjectiveNode, TreeDoc, ap_state, fmt_score, health_in, outline
+from okrsync.report.outline import (
+    LastSync,
+    ObjectiveNode,
+    TreeDoc,
+    ap_state,
+    fmt_score,
+    health_in,
+    outline,
+    stale_note,
+)
 
 HEALTH_STYLE = {
     Health.DONE: "bold green",
@@ -59,6 +68,9 @@ def _line(label: str, item: Mapping[str, Any]) -> Text:
         text.append(f"  @{item['owner']}", style="cyan")
     if item.get("score") is not None:
         text.append(f"  score {fmt_score(item['score'])}", style="bold")
+    note = stale_note(item)
+    if note:
+        text.append(f"  ⚠ {note}", style="bold red")
     return text
 
 

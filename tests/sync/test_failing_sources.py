@@ -201,3 +201,30 @@ def test_check_reports_a_failing_source_as_an_error_once(sim_okr: JiraSimulator,
     assert result.exit_code == 1, result.output
     assert result.output.count("Jira rejected its JQL") == 1, result.output
     assert "1 problem to fix" in result.output
+
+
+def test_every_report_format_and_the_status_page_show_the_failing_source(
+    sim_cloud: JiraSimulator, tmp_path: Path
+) -> None:
+    from okrsync.core.stored_tree import META_KEY
+    from okrsync.daemon.status_page import tree_html
+
+    path = write_config(sim_cloud, tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli_app.app, ["setup", "--config", str(path)]).exit_code in (0, 1)
+    good = load_config(path)
+    with StateStore.open(good.sync.state_url) as store:
+        assert sync(good, store, NOW).status == "ok"
+        broken = load_config(write_config(sim_cloud, tmp_path, break_jql))
+        assert sync(broken, store, NOW + DAY).status == "partial"
+        snapshot = store.get_meta(META_KEY)
+    since = f"stale since {(NOW + DAY).date()}"
+    for fmt in ("tree", "markdown", "html", "csv", "json"):
+        target = tmp_path / f"report.{fmt}"
+        out = runner.invoke(
+            cli_app.app, ["report", "--config", str(path), "--format", fmt, "-o", str(target)]
+        )
+        assert out.exit_code == 0, out.output
+        text = " ".join(target.read_text(encoding="utf-8").split())
+        assert ("2026-11-27" in text and "JQL" in text) if fmt in ("csv", "json") else since in text, fmt
+    assert since in tree_html(snapshot)
