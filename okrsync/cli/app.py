@@ -102,12 +102,28 @@ def sync(
         bool, typer.Option("--full", help="Full reconcile instead of an incremental fetch.")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
+    allow_clear: Annotated[
+        bool,
+        typer.Option(
+            "--allow-clear", help="Clear okrsync's values from more issues than sync.max_clear allows."
+        ),
+    ] = False,
 ) -> None:
     """Run one sync cycle: read Jira, roll up, write progress, health and comments back."""
     from okrsync.cli.sync import sync_once
 
     settings = _state(ctx).settings(config)
-    raise typer.Exit(sync_once(settings, console, err_console, dry_run=dry_run, full=full, json_out=json_out))
+    raise typer.Exit(
+        sync_once(
+            settings,
+            console,
+            err_console,
+            dry_run=dry_run,
+            full=full,
+            json_out=json_out,
+            allow_clear=allow_clear,
+        )
+    )
 
 
 @app.command()

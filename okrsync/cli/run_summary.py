@@ -64,6 +64,11 @@ def summary_table(report: SyncReport) -> Table:
         ("properties written", report.properties),
         ("comments posted", report.comments_posted),
         ("comments updated", report.comments_updated),
+        *(
+            (("issues cleared" if not report.dry_run else "issues to clear", report.clearing),)
+            if report.clearing
+            else ()
+        ),
         ("warnings", len(report.warnings)),
         ("errors", len(report.errors) + (1 if report.failure else 0)),
         ("time", f"{report.seconds:.1f} s"),

@@ -24,6 +24,7 @@ def sync_once(
     full: bool = False,
     json_out: bool = False,
     now: datetime | None = None,
+    allow_clear: bool = False,
 ) -> int:
     """Run one cycle; returns the exit code: 0 ok, 1 partial, 2 failed."""
     now = now or datetime.now(UTC)
@@ -42,6 +43,7 @@ def sync_once(
                 dry_run=dry_run,
                 full=full,
                 on_progress=on_progress,
+                allow_clear=allow_clear,
             )
         names = {fid: gateway.fields.name_of(fid) for fid in _field_ids(report)}
     _print(report, console, err_console, json_out=json_out, names=names)

@@ -190,6 +190,14 @@ class SyncConfig(_Strict):
     cron: str | None = Field(None, description="Cron expression; replaces interval_minutes")
     full_reconcile_hours: int = Field(24, ge=1)
     skew_minutes: int = Field(5, ge=0, description="Overlap of incremental fetches, for clock skew")
+    max_clear: int | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Most issues one run may clear okrsync's values from without --allow-clear "
+            "(default: 10, or 20 % of the issues okrsync manages, whichever is larger)"
+        ),
+    )
 
 
 class WebhookConfig(_Strict):
