@@ -98,6 +98,8 @@ def test_metrics_parse_with_the_prometheus_parser(setup: Setup) -> None:
     assert value("okrsync_sync_cycle_duration_seconds", "okrsync_sync_cycle_duration_seconds_count") == 1
     assert value("okrsync_key_results", "okrsync_key_results") == 15  # every KR of the demo company
     assert value("okrsync_key_results", "okrsync_key_results", health="done") == 1  # PLAT-4
+    overdue = [s for s in families["okrsync_key_results"].samples if s.labels.get("health") == "overdue"]
+    assert [s.value for s in overdue] == [0]  # every health is a series, overdue too (none on the day)
     assert value("okrsync_jira_writes", "okrsync_jira_writes_total", kind="comments_posted") == 2
     assert value("okrsync_jira_writes", "okrsync_jira_writes_total", kind="field_edits") > 15
     assert value("okrsync_jira_requests", "okrsync_jira_requests_total", status="200") > 0

@@ -287,7 +287,13 @@ def test_a_past_period_is_scored_at_its_end_without_celebrations(
     assert field(sim, "MOB-1", "OKR Expected") == 100.0
     assert field(sim, "PLAT-4", "OKR Status") == "Done"
     assert sim.issue("PLAT-4")["properties"]["okrsync"]["score"] == 1.0
+    # as of its last day: a KR due before it and not done is Overdue (and scored); one due that day is not
+    assert sim.issue("MOB-1")["fields"]["duedate"] < "2026-12-31" == sim.issue("MOB-2")["fields"]["duedate"]
+    assert field(sim, "MOB-1", "OKR Status") == "Overdue"
+    assert sim.issue("MOB-1")["properties"]["okrsync"]["score"] == 0.2
+    assert field(sim, "MOB-2", "OKR Status") == "Off track"
     assert sim.comments("PLAT-4") == [] and sim.comments("MOB-3") == []  # no late celebrations or reminders
+    assert sim.comments("MOB-1") == []  # no reminder to close a KR of a period long over
     assert store.mirror_keys() == set() and store.get_meta("last_tree") is None  # the live sync's state
     assert max(p.day for p in store.history()) == date(2026, 12, 31)
 
