@@ -198,6 +198,12 @@ class JiraSimulator:
         with self.store.lock:
             self.store.off_screen[project] = list(fields)
 
+    def put_on_screens(self) -> None:
+        """Every field on every project's screen, as an admin puts them by hand (a field made over
+        REST is on none; on Data Center setup leaves this as a manual step)."""
+        with self.store.lock:
+            self.store.off_screen.clear()
+
     def requests(self) -> dict[str, Any]:
         """What ``GET /_sim/requests`` answers."""
         out = self.request_log.snapshot()

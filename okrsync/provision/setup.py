@@ -222,11 +222,12 @@ class _Setup:
         contexts = self.admin.field_contexts(fid)
         context = next((c for c in contexts if c.get("isGlobalContext")), contexts[0] if contexts else None)
         if context is None:
-            if self.dry:
-                self.act("options", name, "created", "global context, then " + ", ".join(HEALTH_OPTIONS))
-                return
-            context = self.admin.create_field_context(fid, f"Default Configuration Scheme for {name}")
+            if not self.dry:
+                context = self.admin.create_field_context(fid, f"Default Configuration Scheme for {name}")
             self.act("options", f"{name} context", "created", "global, any issue type")
+            if context is None:  # dry run: a new context has no options yet
+                self.act("options", name, "created", ", ".join(HEALTH_OPTIONS))
+                return
         ctx = str(context.get("id"))
         existing = self.admin.field_options(fid, ctx)
         values = {str(o.get("value")): o for o in existing}
@@ -327,12 +328,13 @@ class _Setup:
                 continue
             tab = str(tabs[0].get("id"))
             on = {str(f.get("id")) for f in self.admin.screen_tab_fields(sid, tab)}
-            added = [self.gw.fields.name_of(fid) for fid in ids if fid not in on]
+            # a field setup is about to create (a dry run: it has no id yet) is on no screen: Jira
+            # puts a field made over REST on none, so the run adds it here like any other
+            added = [n for n in names if n in pending or self.report.field_ids[n] not in on]
             if not self.dry:
                 for fid in ids:
                     if fid not in on:
                         self.admin.add_screen_field(sid, tab, fid)
-            added += pending
             if added:
                 self.act("screen", sname, "updated", "added " + ", ".join(added))
             else:

@@ -133,6 +133,7 @@ def test_create_field_and_select_options(sim: JiraSimulator) -> None:
             timeout=5,
         )
         assert r.status_code == 200
+    sim.put_on_screens()  # a field made over REST is on no screen (see the test below)
     assert put(sim, "/issue/PLAT-2", {"fields": {field["id"]: {"value": "At risk"}}}).status_code == 204
     bad = put(sim, "/issue/PLAT-2", {"fields": {field["id"]: {"value": "Foo"}}})
     assert bad.status_code == 400
@@ -218,6 +219,39 @@ def test_off_screen_field_cannot_be_set(sim_okr: JiraSimulator) -> None:
             post(sim_okr, f"/screens/{mob['id']}/tabs/{tab}/fields", {"fieldId": progress}).status_code == 200
         )
         assert put(sim_okr, "/issue/MOB-1", {"fields": {progress: 10}}).status_code == 204
+
+
+def test_a_field_made_over_rest_is_on_no_screen_until_added(sim: JiraSimulator) -> None:
+    """Like Jira: ``POST /field`` puts the new field on no screen; an edit that sets it is refused
+    until an admin adds it (Cloud: to the screen's tab over REST; Data Center: by hand)."""
+    made = post(
+        sim,
+        "/field",
+        {
+            "name": "OKR Progress",
+            "type": "com.atlassian.jira.plugin.system.customfieldtypes:float",
+            "searcherKey": "com.atlassian.jira.plugin.system.customfieldtypes:exactnumber",
+        },
+    ).json()
+    fid = made["id"]
+    r = put(sim, "/issue/PLAT-2", {"fields": {fid: 10}})
+    assert r.status_code == 400
+    assert (
+        r.json()["errors"][fid]
+        == f"Field '{fid}' cannot be set. It is not on the appropriate screen, or unknown."
+    )
+    if sim.flavor == "cloud":
+        plat = next(s for s in get(sim, "/screens").json()["values"] if s["name"].startswith("PLAT:"))
+        tab = get(sim, f"/screens/{plat['id']}/tabs").json()[0]["id"]
+        listed = get(sim, f"/screens/{plat['id']}/tabs/{tab}/fields").json()
+        assert fid not in {f["id"] for f in listed}
+        assert post(sim, f"/screens/{plat['id']}/tabs/{tab}/fields", {"fieldId": fid}).status_code == 200
+        assert put(sim, "/issue/PLAT-2", {"fields": {fid: 10}}).status_code == 204
+        assert put(sim, "/issue/MOB-1", {"fields": {fid: 10}}).status_code == 400  # its own screen
+    else:
+        sim.put_on_screens()
+        assert put(sim, "/issue/PLAT-2", {"fields": {fid: 10}}).status_code == 204
+    assert sim.issue("PLAT-2")["fields"][fid] == 10
 
 
 def test_comments_round_trip_in_both_body_formats(sim: JiraSimulator) -> None:

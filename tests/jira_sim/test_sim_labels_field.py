@@ -14,8 +14,10 @@ LABEL_SEARCHER = "com.atlassian.jira.plugin.system.customfieldtypes:labelsearche
 
 
 def make_field(sim: JiraSimulator, name: str = "OKR Objective ID") -> dict[str, Any]:
+    """The field, made over REST and put on every screen (as an admin would, or setup on Cloud)."""
     resp = post(sim, "/field", {"name": name, "type": LABELS, "searcherKey": LABEL_SEARCHER})
     assert resp.status_code == 201, resp.text
+    sim.put_on_screens()
     return dict(resp.json())
 
 

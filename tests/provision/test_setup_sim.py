@@ -81,12 +81,14 @@ def writes_in(sim: JiraSimulator) -> dict[str, int]:
 
 
 def play_dc_admin(sim: JiraSimulator) -> None:
-    """The manual step on Data Center: an admin adds the health options in the UI."""
+    """The manual steps on Data Center: an admin adds the health options and puts the fields on
+    the projects' screens in the UI."""
     requests.post(
         f"{sim.url}/_sim/field-options",
         json={"field": "OKR Status", "options": list(HEALTH_OPTIONS)},
         timeout=10,
     ).raise_for_status()
+    sim.put_on_screens()
 
 
 def test_setup_provisions_everything_and_a_second_run_changes_nothing(
@@ -291,6 +293,7 @@ def test_a_site_set_up_before_okr_objective_id_gets_it_and_its_gadget_reconfigur
     report, out = setup(cfg)
     assert writes_in(sim) == {
         "POST /rest/api/3/field": 1,
+        "POST /rest/api/3/screens/{screenId}/tabs/{tabId}/fields": 4,  # on each project's screen
         "PUT /rest/api/3/filter/{filterId}": 3,  # the three company objectives' filters
         "PUT /rest/api/3/dashboard/{dashboardId}/items/{itemId}/properties/{propertyKey}": 1,
     }

@@ -23,6 +23,11 @@ def create_field(req: Request) -> Response:
     if not body.get("searcherKey"):
         # "If no searcher is set, the field isn't searchable" (Create custom field, REST v3)
         fdef["searchable"] = False
+    # Jira puts a field made over REST on no screen: edits that set it fail ("cannot be set") until
+    # an admin adds it to the project's screen (Cloud: POST /rest/api/3/screens/{id}/tabs/{tab}/fields;
+    # there is a REST call only to add it to the Default Screen, POST .../screens/addToDefault/{fieldId})
+    for pkey in req.store.projects:
+        req.store.off_screen.setdefault(pkey, []).append(str(fdef["id"]))
     return Response(201, fdef)
 
 
