@@ -12,6 +12,8 @@
   request on Cloud) and as a footer line ``— okrsync · <identity>``. Before posting a comment the
   state store does not know of, the issue's comments are read once, and an existing comment with
   that identity is adopted instead of posting a second one (after a crash, or a lost database).
+  A sync reads them while it plans (:func:`okrsync.sync.writeback.plan_with_jira_comments`, so
+  that a dry run plans what the run does) and hands them over; the check here stays the last word.
 """
 
 from __future__ import annotations
@@ -98,6 +100,12 @@ def _marker(comment: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
+def marker_hash(comment: Mapping[str, Any]) -> str:
+    """The content hash in the comment's ``okrsync`` property, or ``""`` (a footer only)."""
+    value = _marker(comment).get("hash")
+    return value if isinstance(value, str) else ""
+
+
 def identity_of(comment: Mapping[str, Any]) -> str | None:
     """The okrsync identity of a Jira comment: its ``okrsync`` property, else its footer line."""
     identity = _marker(comment).get("identity")
@@ -121,7 +129,9 @@ class Applier:
         mirror: MutableMapping[str, dict[str, Any]] | None = None,
         stop: Callable[[], bool] = lambda: False,
         on_change: Callable[[], None] = lambda: None,
+        comments: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
     ) -> None:
+        """``comments``: issue key → its comments, where the planning read them already."""
         self.gateway = gateway
         self.store = store
         self.run_id = run_id
@@ -131,7 +141,9 @@ class Applier:
         self.stop = stop
         self.on_change = on_change
         self.touched: set[str] = set()
-        self._comments: dict[str, list[dict[str, Any]]] = {}
+        self._comments: dict[str, list[dict[str, Any]]] = {
+            key: [dict(c) for c in read] for key, read in (comments or {}).items()
+        }
         self._pending: list[AppliedWrite] = []
         self._left = 0
 

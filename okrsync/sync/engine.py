@@ -33,7 +33,14 @@ from okrsync.state.store import StateStore
 from okrsync.sync.fetch import Fetcher, FetchResult
 from okrsync.sync.run_report import RunReport, record_run
 from okrsync.sync.scope import ReadScope, read_scope
-from okrsync.sync.writeback import apply_plan, comment_policy, issue_now, prior_writes
+from okrsync.sync.writeback import (
+    CommentsInJira,
+    apply_plan,
+    comment_policy,
+    issue_now,
+    plan_with_jira_comments,
+    prior_writes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +204,7 @@ def _cycle(
     )
     # what Jira shows now: the merged issues (fresh from Jira, or the mirror of what we wrote)
     merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state.fetched.issues.items()}
-    plan, out_of_scope = _plan(cfg, store, gateway, state, merged, mirror)
+    plan, out_of_scope, in_jira = _plan(cfg, store, gateway, state, merged, mirror)
     report.plan = plan
     report.planned = len(plan.changes)
     report.warnings.extend(plan.warnings)
@@ -221,6 +228,7 @@ def _cycle(
         on_progress=on_progress,
         mirror=merged,
         out_of_scope=out_of_scope,
+        in_jira=in_jira,
     )
     report.absorb(outcome)
     # keep what we wrote in the mirror, so that the plan of the next cycle sees it
@@ -287,8 +295,9 @@ def _plan(
     state: _Scored,
     merged: Mapping[str, dict[str, Any]],
     mirror: Mapping[str, dict[str, Any]],
-) -> tuple[Plan, list[str]]:
-    """The changes, and the issues that left the scope with okrsync's values still on them."""
+) -> tuple[Plan, list[str], CommentsInJira]:
+    """The changes, the issues that left the scope with okrsync's values still on them, and the
+    comments read from Jira to plan them (the same in a dry run as in the run)."""
     ids, fetched = state.ids, state.fetched
     known = gateway.search_returns_properties
     now_in_jira = {k: issue_now(raw, ids, known) for k, raw in merged.items()}
@@ -300,19 +309,24 @@ def _plan(
         k for k in leaving if any(has_value(now_in_jira[k].fields.get(fid)) for fid in ids.present())
     ]
     if not cfg.writeback.enabled:
-        return Plan(()), out_of_scope
+        return Plan(()), out_of_scope, CommentsInJira()
     prior = prior_writes(store)
-    plan = plan_changes(
-        state.scored,
-        ids,
-        now_in_jira,
-        comments=comment_policy(cfg),
-        records=prior.comments,
-        property_hashes=prior.property_hashes,
-        last_change=moved_days(store.history(since=state.scored.tree.period.start)),
-        out_of_scope=out_of_scope,
+    last_change = moved_days(store.history(since=state.scored.tree.period.start))
+    plan, in_jira = plan_with_jira_comments(
+        gateway,
+        prior.comments,
+        lambda records: plan_changes(
+            state.scored,
+            ids,
+            now_in_jira,
+            comments=comment_policy(cfg),
+            records=records,
+            property_hashes=prior.property_hashes,
+            last_change=last_change,
+            out_of_scope=out_of_scope,
+        ),
     )
-    return plan, out_of_scope
+    return plan, out_of_scope, in_jira
 
 
 def _record_scores(store: StateStore, scored: ScoredTree, day: date) -> None:

@@ -1,5 +1,6 @@
-"""The write-back path sync and backfill share: what Jira shows, what okrsync wrote before, the
-plan's comment policy, and applying a plan with progress.
+"""The write-back path sync and backfill share: what Jira shows, what okrsync wrote before (as the
+state store recorded it, and the comments Jira shows that the store does not know), the plan's
+comment policy, and applying a plan with progress.
 
 One path, not two copies: a sync cycle (:mod:`okrsync.sync.engine`) and a backfill of a past period
 (:mod:`okrsync.sync.backfill`) both plan with :func:`~okrsync.core.plan.plan_changes` from the
@@ -9,7 +10,7 @@ values built here and apply with :func:`apply_plan`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,9 +18,14 @@ from okrsync.core.mappers import issue_fields as fields
 from okrsync.core.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds
 from okrsync.domain.config import Settings
 from okrsync.domain.keys import ISSUE_PROPERTY
+from okrsync.domain.records import AppliedWrite
+from okrsync.jira.errors import JiraAuthError, JiraError, JiraUnavailable
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
-from okrsync.sync.apply import Applier, ApplyOutcome
+from okrsync.sync.apply import Applier, ApplyOutcome, identity_of, marker_hash
+
+Records = Mapping[tuple[str, str], CommentRecord]
+"""(issue key, comment identity) → the comment's id and content hash."""
 
 
 def issue_now(raw: fields.RawIssue, ids: WritebackIds, properties_known: bool) -> IssueNow:
@@ -55,6 +61,66 @@ def prior_writes(store: StateStore) -> PriorWrites:
     return PriorWrites(comments, hashes)
 
 
+@dataclass(frozen=True, slots=True)
+class AdoptedComment:
+    """A comment okrsync posted before that Jira shows and the state store did not know of."""
+
+    issue_key: str
+    identity: str
+    comment_id: str
+    value_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommentsInJira:
+    """What the planning read of the comments on the issues its plan would post on."""
+
+    adopted: tuple[AdoptedComment, ...] = ()
+    """Comments found there under an identity the plan would post: not posted again."""
+    read: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Issue key → its comments, as read (the apply step reuses them)."""
+
+
+def plan_with_jira_comments(
+    gateway: JiraGateway, records: Records, plan_with: Callable[[Records], Plan]
+) -> tuple[Plan, CommentsInJira]:
+    """``plan_with(records)``, knowing the comments okrsync made that Jira shows but ``records``
+    (the state store's) lack: after a crash, or with a new or lost state database.
+
+    Each issue the plan would post a new comment on is read once (the read the apply step would
+    make anyway); a comment carrying the identity of a planned one is adopted: a reminder or a
+    celebration is not posted again, a status comment is updated in place where it differs. The
+    plan is made again with them, so that a dry run plans what the run does. An issue whose
+    comments cannot be read keeps its planned posts (the apply step reports its error).
+    """
+    plan = plan_with(records)
+    wanted = {(c.issue_key, c.identity): c for c in plan.comments if c.existing_id is None}
+    read: dict[str, list[dict[str, Any]]] = {}
+    found: dict[tuple[str, str], CommentRecord] = {}
+    for key in sorted({k for k, _identity in wanted}, key=fields.key_order):
+        try:
+            comments = gateway.comments(key, properties=True)
+        except (JiraAuthError, JiraUnavailable):
+            break  # the apply step meets the same error and stops there
+        except JiraError:
+            continue
+        read[key] = comments
+        for comment in comments:
+            identity = identity_of(comment)
+            if identity is not None and (key, identity) in wanted and (key, identity) not in found:
+                found[(key, identity)] = CommentRecord(str(comment.get("id")), marker_hash(comment))
+    if not found:
+        return plan, CommentsInJira(read=read)
+    plan = plan_with({**records, **found})
+    still = {(c.issue_key, c.identity) for c in plan.comments}
+    adopted = tuple(
+        AdoptedComment(key, identity, record.comment_id, wanted[(key, identity)].value_hash)
+        for (key, identity), record in found.items()
+        if (key, identity) not in still
+    )
+    return plan, CommentsInJira(adopted, read)
+
+
 def comment_policy(cfg: Settings, *, celebrate: bool = True, remind: bool = True) -> CommentPolicy:
     """The configured comments; a past period's backfill turns celebrations and reminders off."""
     comments = cfg.writeback.comments
@@ -78,9 +144,18 @@ def apply_plan(
     on_progress: Callable[[str, int, int], None],
     mirror: MutableMapping[str, dict[str, Any]] | None = None,
     out_of_scope: Iterable[str] = (),
+    in_jira: CommentsInJira | None = None,
 ) -> tuple[ApplyOutcome, Applier]:
     """Apply ``plan``, reporting each change as stage ``write``; returns the outcome and the
-    applier (whose ``touched`` keys the sync keeps in its mirror)."""
+    applier (whose ``touched`` keys the sync keeps in its mirror). ``in_jira``: the comments the
+    planning read; those it adopted are recorded first, as okrsync's."""
+    in_jira = in_jira or CommentsInJira()
+    if in_jira.adopted:
+        at = clock()
+        store.record_applied(
+            AppliedWrite(a.issue_key, "comment", a.identity, a.value_hash, a.comment_id, run_id, at)
+            for a in in_jira.adopted
+        )
     total = len(plan.changes)
     applied = 0
 
@@ -98,5 +173,8 @@ def apply_plan(
         mirror=mirror,
         stop=stop,
         on_change=step,
+        comments=in_jira.read,
     )
-    return applier.apply(plan, out_of_scope), applier
+    outcome = applier.apply(plan, out_of_scope)
+    outcome.comments_adopted += len(in_jira.adopted)
+    return outcome, applier
