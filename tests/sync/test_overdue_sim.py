@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from okrsync.cli import app as cli_app
 from okrsync.cli import main
 from okrsync.cli.run_summary import health_counts
 from okrsync.daemon.metrics import Metrics
@@ -38,7 +40,6 @@ def settings_for(sim: JiraSimulator, monkeypatch: pytest.MonkeyPatch, state_url:
     monkeypatch.setenv("OKRSYNC_JIRA__REQUESTS_PER_SECOND", "1000")
     monkeypatch.setenv("OKRSYNC_JIRA__MAX_RETRY_SECONDS", "20")
     monkeypatch.setenv("OKRSYNC_SYNC__STATE_URL", state_url)
-    monkeypatch.setenv("COLUMNS", "250")
     return load_config(DEMO_CONFIG)
 
 
@@ -76,8 +77,9 @@ def texts(sim: JiraSimulator, key: str) -> list[str]:
 def okrsync(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
 ) -> tuple[int, str]:
-    """The command line in-process: (exit code, stdout)."""
+    """The command line in-process, printing 250 columns wide: (exit code, stdout)."""
     monkeypatch.setattr(sys, "argv", ["okrsync", "--config", str(DEMO_CONFIG), *args])
+    monkeypatch.setattr(cli_app, "console", Console(width=250, no_color=True, highlight=False))
     with pytest.raises(SystemExit) as exit_info:
         main()
     code = exit_info.value.code
