@@ -1,8 +1,9 @@
 """Setup-only Jira calls: custom fields and their contexts and options, screens, shared filters,
 dashboards and gadgets, and the permission checks of ``okrsync setup`` and ``okrsync check``.
 
-The sync never calls these; :attr:`okrsync.jira.gateway.JiraGateway.admin` gives them, on the
-gateway's own client (one pacer, one retry budget, one request count).
+The sync calls only :meth:`JiraAdmin.select_options` (the health options, so that it sends none
+Jira refuses) and only when it has a health to write; :attr:`okrsync.jira.gateway.JiraGateway.admin`
+gives them, on the gateway's own client (one pacer, one retry budget, one request count).
 """
 
 from __future__ import annotations
@@ -133,13 +134,32 @@ class JiraAdmin:
         )
         return list(data.get("options") or [])
 
-    def dc_field_options(self, field_id: str) -> list[dict[str, Any]] | None:
-        """Data Center: every option of a select field in all its contexts, or ``None`` where the
-        site has no such resource (before Jira 8.x).
+    def select_options(self, field_id: str) -> list[dict[str, Any]] | None:
+        """The options an edit of a select field may choose (``[{"id", "value", "disabled"}]``), or
+        ``None`` where the site has no resource to list them.
 
-        ``GET /rest/api/2/customFields/{numericId}/options?useAllContexts=true`` answers
-        ``{"options": [{"id", "value", "disabled"}...], "total"}`` in pages numbered from 1
-        (https://developer.atlassian.com/server/jira/platform/rest/v10005/api-group-customfields/).
+        Cloud: those of the field's global context, else of its first (the one ``okrsync setup``
+        fills): two requests. Data Center: :meth:`dc_field_options`, one request a page. Both need
+        Administer Jira (a :class:`~okrsync.jira.errors.JiraPermissionError` without it).
+        """
+        if self._client.flavor != "cloud":
+            return self.dc_field_options(field_id)
+        contexts = self.field_contexts(field_id)
+        context = next((c for c in contexts if c.get("isGlobalContext")), contexts[0] if contexts else None)
+        if context is None:
+            return []
+        return self.field_options(field_id, str(context.get("id")))
+
+    def dc_field_options(self, field_id: str) -> list[dict[str, Any]] | None:
+        """Data Center: the options of a select field, or ``None`` where the site has no such
+        resource (before Jira 8.x).
+
+        ``GET /rest/api/2/customFields/{numericId}/options`` answers ``{"options": [{"id", "value",
+        "disabled"}...], "total"}`` in pages numbered from 1 (``page``, ``maxResults``). Its other
+        parameters (``projectIds``, ``issueTypeIds``: "a context composed of projects and issue
+        types"; ``query``) are not sent: okrsync wants the field's default context, the one setup's
+        steps fill (https://developer.atlassian.com/server/jira/platform/rest/v10005/
+        api-group-customfields/).
         """
         numeric = field_id.removeprefix("customfield_")
         out: list[dict[str, Any]] = []
@@ -149,7 +169,7 @@ class JiraAdmin:
                 "GET",
                 "/rest/api/2/customFields/{id}/options",
                 path={"id": numeric},
-                params={"useAllContexts": "true", "maxResults": 1000, "page": page},
+                params={"maxResults": 1000, "page": page},
                 operation=f"list the options of {field_id}",
                 permission=ADMIN,
                 none_on_404=True,

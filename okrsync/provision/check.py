@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from okrsync.core.coach import CoachPolicy, Finding, Severity, coach
+from okrsync.core.field_types import HEALTH_OPTIONS
 from okrsync.core.requirements import config_projects
 from okrsync.core.rollup import roll_up
 from okrsync.domain import exit_codes
@@ -31,6 +32,7 @@ from okrsync.jira.gateway import JiraGateway
 from okrsync.state.engine import DriverError, describe_url
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import moved_days, rollup_policy
+from okrsync.sync.field_schemas import read_health_options, schema_ids
 from okrsync.sync.read import read_tree
 
 SETUP = "run `okrsync setup` (as a Jira admin) to create it"
@@ -101,6 +103,7 @@ def run_check(
     report.user = str(me.get("displayName") or me.get("emailAddress") or me.get("name") or "?")
     _permissions(cfg, gateway, report)
     _fields(cfg, gateway, report)
+    _field_types(cfg, gateway, report)
     if any(p.area == "connection" for p in report.problems):
         return report
     try:
@@ -198,6 +201,29 @@ def _fields(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
             reg.story_points_id(cfg.jira.story_points_field)
         except MissingFieldError as exc:
             report.problems.append(Problem("field", str(exc)))
+
+
+def _field_types(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
+    """Each write-back field's type, as a sync would write it (one problem per field it cannot),
+    and the health options of the status select field (one problem naming those it lacks)."""
+    if not cfg.writeback.enabled or any(p.area == "connection" for p in report.problems):
+        return
+    try:
+        ids = schema_ids(cfg, gateway.fields, api_version=gateway.api)
+    except (OkrsyncError, JiraError):
+        return  # the field list could not be read: _fields said so
+    report.problems.extend(Problem("field", p.message, p.fix) for p in ids.unwritable)
+    if ids.status is None or ids.formats.get(ids.status) != "option":
+        return
+    name = cfg.writeback.fields.status
+    found = read_health_options(gateway, ids.status, name)
+    if found.problem is not None:
+        report.problems.append(Problem("options", found.problem.message, found.problem.fix))
+    elif found.warning is not None:
+        options = ", ".join(f'"{v}"' for v in HEALTH_OPTIONS)
+        report.warnings.append(
+            Problem("options", found.warning, f'check in Jira that "{name}" has the options {options}.')
+        )
 
 
 def last_change_from_store(url: str, *, since: date, as_of: date) -> dict[str, date] | None:

@@ -30,7 +30,9 @@ from okrsync.domain.model import OkrTree
 from okrsync.domain.records import MirrorIssue, ProgressPoint
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
+from okrsync.sync.apply import ApplyError
 from okrsync.sync.fetch import Fetcher, FetchResult
+from okrsync.sync.field_schemas import schema_ids, with_health_options
 from okrsync.sync.run_report import RunReport, record_run
 from okrsync.sync.scope import ReadScope, read_scope
 from okrsync.sync.writeback import (
@@ -72,27 +74,18 @@ class SyncReport(RunReport):
 
 
 def writeback_ids(cfg: Settings, gateway: JiraGateway) -> WritebackIds:
-    """The write-back fields' ids; the five original ones must exist (``okrsync setup`` makes them).
+    """The write-back fields' ids and formats by their schemas (:func:`~okrsync.sync.field_schemas.
+    schema_ids`); the five original ones must exist (``okrsync setup`` makes them).
 
     "OKR Objective ID" (``objective_id``) came later: a site set up before it keeps syncing without
-    it, with a warning to run ``okrsync setup`` (which adds it).
+    it, with a warning to run ``okrsync setup`` (which adds it). A field of a type okrsync cannot
+    write is left out of every edit, one error of the plan.
     """
     names = cfg.writeback.fields
     reg = gateway.fields
     if cfg.writeback.enabled:
         reg.require([names.progress, names.expected, names.status, names.objective, names.key_result])
-    objective_id = reg.get_id(names.objective_id)
-    if objective_id is not None and reg.schema_of(objective_id).get("type") != "array":
-        objective_id = None  # not a labels field: writing a list to it would fail the whole edit
-    return WritebackIds(
-        progress=reg.get_id(names.progress),
-        expected=reg.get_id(names.expected),
-        status=reg.get_id(names.status),
-        objective=reg.get_id(names.objective),
-        key_result=reg.get_id(names.key_result),
-        objective_id=objective_id,
-        missing_optional=(names.objective_id,) if objective_id is None and cfg.writeback.enabled else (),
-    )
+    return schema_ids(cfg, reg, api_version=gateway.api)
 
 
 def rollup_policy(cfg: Settings) -> RollupPolicy:
@@ -208,7 +201,9 @@ def _cycle(
     report.plan = plan
     report.planned = len(plan.changes)
     report.warnings.extend(plan.warnings)
+    report.errors.extend(ApplyError("", "field", error) for error in plan.errors)
     if dry_run:
+        report.status = "partial" if report.errors else "ok"
         return
 
     # the mirror first: a crash from here on re-reads nothing it already has
@@ -244,7 +239,7 @@ def _cycle(
     store.set_watermark("default", now)
     if full:
         store.set_last_full_reconcile(now)
-    report.status = "partial" if outcome.errors else "ok"
+    report.status = "partial" if report.errors else "ok"
 
 
 def _read_and_score(
@@ -326,7 +321,7 @@ def _plan(
             out_of_scope=out_of_scope,
         ),
     )
-    return plan, out_of_scope, in_jira
+    return with_health_options(cfg, gateway, ids, plan), out_of_scope, in_jira
 
 
 def _record_scores(store: StateStore, scored: ScoredTree, day: date) -> None:

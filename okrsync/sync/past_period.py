@@ -15,8 +15,10 @@ from okrsync.core.plan import Plan, WritebackIds, plan_changes
 from okrsync.domain.config import Settings
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
+from okrsync.sync.apply import ApplyError
 from okrsync.sync.backfill_report import BackfillReport
 from okrsync.sync.engine import rollup_policy
+from okrsync.sync.field_schemas import with_health_options
 from okrsync.sync.scope import ReadScope
 from okrsync.sync.writeback import apply_plan, comment_policy, issue_now, prior_writes
 
@@ -81,10 +83,11 @@ def write_past(
             f"{report.left_alone} issue(s) are in the live sync's scope; their OKR fields show the "
             f"current period and were left alone"
         )
-    past_plan = Plan(kept, full.warnings)
+    past_plan = with_health_options(cfg, gateway, ids, Plan(kept, full.warnings, full.errors))
     report.plan = past_plan
-    report.planned = len(kept)
+    report.planned = len(past_plan.changes)
     report.warnings.extend(past_plan.warnings)
+    report.errors.extend(ApplyError("", "field", error) for error in past_plan.errors)
     if dry_run:
         return
     outcome, _applier = apply_plan(

@@ -59,18 +59,18 @@ def test_create_field_context_is_global(rsps: responses.RequestsMock, make_gatew
     }
 
 
-def test_dc_field_options_pages_from_one_and_uses_the_numeric_id(
+def test_dc_field_options_pages_from_one_and_sends_only_declared_parameters(
     rsps: responses.RequestsMock, make_gateway: GatewayFactory
 ) -> None:
     url = f"{BASE}/rest/api/2/customFields/10203/options"
     rsps.get(
         url,
-        match=[matchers.query_param_matcher({"useAllContexts": "true", "maxResults": "1000", "page": "1"})],
+        match=[matchers.query_param_matcher({"maxResults": "1000", "page": "1"})],
         json={"options": [{"id": 1, "value": "Done", "disabled": False}], "total": 2},
     )
     rsps.get(
         url,
-        match=[matchers.query_param_matcher({"useAllContexts": "true", "maxResults": "1000", "page": "2"})],
+        match=[matchers.query_param_matcher({"maxResults": "1000", "page": "2"})],
         json={"options": [{"id": 2, "value": "On track", "disabled": False}], "total": 2},
     )
     options = make_gateway("datacenter").admin.dc_field_options("customfield_10203")

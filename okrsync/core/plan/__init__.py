@@ -39,7 +39,7 @@ from okrsync.core.plan.field_values import (
     pct,
 )
 from okrsync.core.plan.issue_property import PROPERTY_KEY, explain_kr, explain_objective
-from okrsync.core.plan.planner import plan_changes
+from okrsync.core.plan.planner import plan_changes, without_refused_options
 
 __all__ = [
     "LABEL_LIMIT",
@@ -64,4 +64,5 @@ __all__ = [
     "objective_label",
     "pct",
     "plan_changes",
+    "without_refused_options",
 ]

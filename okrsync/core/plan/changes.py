@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from okrsync.core.field_types import FieldFormat, FieldProblem
 from okrsync.domain.doc import Doc
 
 
@@ -23,6 +24,11 @@ class WritebackIds:
     """The labels field holding the objective's id (optional: sites set up before it existed)."""
     missing_optional: tuple[str, ...] = ()
     """Names of optional write-back fields Jira lacks; each is a plan warning."""
+    formats: Mapping[str, FieldFormat] = field(default_factory=dict)
+    """Field id → what an edit sends, by the field's schema (a field not here: its kind's default)."""
+    unwritable: tuple[FieldProblem, ...] = ()
+    """Configured fields of a type okrsync cannot write (their ids above are ``None``): one plan
+    error each."""
 
     def present(self) -> tuple[str, ...]:
         return tuple(
@@ -101,6 +107,9 @@ Change = FieldEdit | PropertySet | CommentPost
 class Plan:
     changes: tuple[Change, ...]
     warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    """What the run reports as errors, once each, though it writes everything else: a write-back
+    field of a type okrsync cannot write, a select option Jira lacks."""
 
     @property
     def field_edits(self) -> tuple[FieldEdit, ...]:

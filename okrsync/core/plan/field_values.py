@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from okrsync.core.field_types import FieldFormat
 from okrsync.core.plan.changes import FieldEdit, IssueNow, WritebackIds
 from okrsync.core.rollup import Score
 from okrsync.domain.model import Health, KeyResult, Objective
@@ -51,7 +52,28 @@ def _same_option(now: Any, want: str | None) -> bool:
     return isinstance(current, str) and current.strip() == want
 
 
+def adf_text(doc: Any) -> str:
+    """The text of an Atlassian Document (what Cloud's REST v3 shows of a paragraph field): its
+    text nodes, a line per block."""
+    if not isinstance(doc, Mapping):
+        return ""
+    if doc.get("type") == "text":
+        return str(doc.get("text") or "")
+    content = doc.get("content")
+    parts = [adf_text(node) for node in content] if isinstance(content, list) else []
+    joiner = "" if doc.get("type") in ("paragraph", "heading") else "\n"
+    return joiner.join(parts)
+
+
+def adf_paragraph(text: str) -> dict[str, Any]:
+    """``text`` as an Atlassian Document of one paragraph (a paragraph field's value on REST v3)."""
+    paragraph = {"type": "paragraph", "content": [{"type": "text", "text": text}]}
+    return {"type": "doc", "version": 1, "content": [paragraph]}
+
+
 def _same_text(now: Any, want: str | None) -> bool:
+    if isinstance(now, Mapping):  # a paragraph field on Cloud: an Atlassian Document
+        now = " ".join(adf_text(now).split())
     if want is None:
         return now in (None, "")
     return isinstance(now, str) and now.strip() == want.strip()
@@ -150,8 +172,35 @@ def unlinked_fields(ids: WritebackIds) -> WantedFields:
     }
 
 
-def field_edit(key: str, current: IssueNow, wanted: Mapping[str | None, tuple[str, Any]]) -> FieldEdit | None:
-    """The one edit that makes ``key`` show ``wanted``: only the fields Jira shows otherwise."""
+_DEFAULT_FORMAT: dict[str, FieldFormat] = {
+    "number": "number",
+    "option": "option",
+    "text": "string",
+    "labels": "labels",
+}
+
+
+def jira_value(kind: str, want: Any, fmt: FieldFormat | None = None) -> Any:
+    """``want`` as an edit sends it to a field of format ``fmt`` (default: the kind's own):
+    ``{"value": ...}`` for a select, an Atlassian Document for a paragraph on REST v3, else as is."""
+    if want is None:
+        return None
+    fmt = fmt or _DEFAULT_FORMAT[kind]
+    if fmt == "option":
+        return {"value": want}
+    if fmt == "adf":
+        return adf_paragraph(str(want))
+    return want
+
+
+def field_edit(
+    key: str,
+    current: IssueNow,
+    wanted: Mapping[str | None, tuple[str, Any]],
+    formats: Mapping[str, FieldFormat] | None = None,
+) -> FieldEdit | None:
+    """The one edit that makes ``key`` show ``wanted``: only the fields Jira shows otherwise, each
+    in the format its schema takes (``formats``, by field id)."""
     out: dict[str, Any] = {}
     before: dict[str, Any] = {}
     for field_id, (kind, want) in wanted.items():
@@ -159,9 +208,27 @@ def field_edit(key: str, current: IssueNow, wanted: Mapping[str | None, tuple[st
             continue
         have = current.fields.get(field_id)
         if not _SAME[kind](have, want):
-            if kind == "option":
-                out[field_id] = {"value": want} if want is not None else None
-            else:
-                out[field_id] = want
+            out[field_id] = jira_value(kind, want, (formats or {}).get(field_id))
             before[field_id] = have
     return FieldEdit(key, out, before) if out else None
+
+
+def without_options(
+    edits: Sequence[FieldEdit], field_id: str, accepted: frozenset[str]
+) -> tuple[list[FieldEdit], dict[str, str]]:
+    """``edits`` with ``field_id`` left out wherever it would send an option Jira lacks (not in
+    ``accepted``); an edit left with nothing is dropped. Also returns issue key → refused value."""
+    kept: list[FieldEdit] = []
+    refused: dict[str, str] = {}
+    for edit in edits:
+        value = edit.fields.get(field_id)
+        option = value.get("value") if isinstance(value, Mapping) else None
+        if not isinstance(option, str) or option in accepted:
+            kept.append(edit)
+            continue
+        refused[edit.issue_key] = option
+        rest = {k: v for k, v in edit.fields.items() if k != field_id}
+        if rest:
+            before = {k: v for k, v in edit.before.items() if k != field_id}
+            kept.append(FieldEdit(edit.issue_key, rest, before))
+    return kept, refused

@@ -12,6 +12,7 @@ from datetime import date
 
 from okrsync.core.mappers.issue_fields import key_order
 from okrsync.core.plan.changes import (
+    Change,
     CommentPolicy,
     CommentPost,
     CommentRecord,
@@ -30,6 +31,7 @@ from okrsync.core.plan.field_values import (
     kr_epic_fields,
     objective_fields,
     unlinked_fields,
+    without_options,
 )
 from okrsync.core.plan.issue_property import explain_kr, explain_objective, property_set
 from okrsync.core.rollup import ScoredTree
@@ -63,12 +65,37 @@ def plan_changes(
         edits = _with_out_of_scope_cleared(edits, out_of_scope, ids, now)
     props = _property_sets(scored, now, property_hashes or {})
     posts = _comment_posts(scored, ids, now, comments or CommentPolicy(), records or {}, last_change)
-    return Plan((*_in_write_order(edits, scored.tree), *props, *posts), tuple(warnings))
+    errors = tuple(p.text for p in ids.unwritable) if write_fields else ()
+    return Plan((*_in_write_order(edits, scored.tree), *props, *posts), tuple(warnings), errors)
+
+
+def without_refused_options(
+    plan: Plan, field_id: str, accepted: frozenset[str]
+) -> tuple[Plan, dict[str, str]]:
+    """``plan`` without the option values of ``field_id`` that Jira lacks (not in ``accepted``):
+    the field is left out of those issues' edits (the rest of each edit stays). Also returns issue
+    key → the value left out."""
+    edits, refused = without_options(plan.field_edits, field_id, accepted)
+    if not refused:
+        return plan, {}
+    by_key = {e.issue_key: e for e in edits}
+    changes: list[Change] = []
+    for change in plan.changes:
+        if not isinstance(change, FieldEdit):
+            changes.append(change)
+        elif change.issue_key in by_key:
+            changes.append(by_key[change.issue_key])
+    return Plan(tuple(changes), plan.warnings, plan.errors), refused
 
 
 def _missing_field_warnings(ids: WritebackIds) -> list[str]:
     warnings: list[str] = []
-    missing = [n for n, i in (("progress", ids.progress), ("status", ids.status)) if i is None]
+    unwritable = {p.role for p in ids.unwritable}  # there, but of a type okrsync cannot write: errors
+    missing = [
+        n
+        for n, i in (("progress", ids.progress), ("status", ids.status))
+        if i is None and n not in unwritable
+    ]
     if missing:
         warnings.append(f"write-back fields missing in Jira: {', '.join(missing)} (run okrsync setup)")
     warnings.extend(
@@ -94,7 +121,7 @@ def _tree_field_edits(scored: ScoredTree, ids: WritebackIds, now: Mapping[str, I
         if obj.jira_key:
             parent = objectives.get(obj.aligns_to) if obj.aligns_to else None
             wanted.append((obj.jira_key, objective_fields(s, parent, ids)))
-    edits = (field_edit(key, now.get(key, IssueNow()), fields) for key, fields in wanted)
+    edits = (field_edit(key, now.get(key, IssueNow()), fields, ids.formats) for key, fields in wanted)
     return [e for e in edits if e is not None]
 
 
@@ -106,7 +133,7 @@ def _with_out_of_scope_cleared(
     edits = list(edits)
     for key in sorted(set(out_of_scope)):
         current = now.get(key, IssueNow())
-        unlink = field_edit(key, current, unlinked_fields(ids))
+        unlink = field_edit(key, current, unlinked_fields(ids), ids.formats)
         if unlink is not None:
             edits.append(unlink)
         clear = {

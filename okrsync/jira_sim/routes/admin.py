@@ -53,6 +53,8 @@ def _page(values: list[Any], req: Request) -> Json:
 
 @route("GET", "/rest/api/{ver}/field/{fieldId}/context", flavors=("cloud",))
 def field_contexts(req: Request) -> Response:
+    """A custom field's contexts ("Permissions required: Administer Jira")."""
+    req.store.require_admin(req.me, "Only Jira administrators can access the fields configuration.")
     fdef = _custom_field(req)
     ctx = req.store.field_contexts.get(str(fdef["id"]))
     if ctx is None:
@@ -74,6 +76,8 @@ def _check_context(req: Request, fdef: Json) -> None:
 
 @route("GET", "/rest/api/{ver}/field/{fieldId}/context/{contextId}/option", flavors=("cloud",))
 def get_options(req: Request) -> Response:
+    """A context's options ("Permissions required: Administer Jira")."""
+    req.store.require_admin(req.me, "Only Jira administrators can access the fields configuration.")
     fdef = _custom_field(req)
     _check_context(req, fdef)
     return Response(200, _page(list(req.store.field_options.get(str(fdef["id"]), [])), req))
