@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from okrsync.core.plan import CommentPost, FieldEdit, Plan, PropertySet
-from okrsync.jira.markup import to_plain
+from okrsync.jira.markup import plain_text, to_plain
 from okrsync.report.outline import HEALTH_ORDER
 from okrsync.sync.apply import ApplyError
 from okrsync.sync.engine import SyncReport
@@ -17,6 +17,8 @@ from okrsync.sync.engine import SyncReport
 def _short(value: Any, limit: int = 40) -> str:
     if isinstance(value, dict) and "value" in value:
         value = value["value"]
+    elif isinstance(value, dict) and value.get("type") == "doc":  # a paragraph field on Cloud
+        value = plain_text(value)
     text = "–" if value is None else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

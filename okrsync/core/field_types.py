@@ -188,15 +188,6 @@ def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f'"{v}"' for v in values)
 
 
-def option_steps(name: str, missing: Sequence[str] = HEALTH_OPTIONS) -> list[str]:
-    """A Data Center admin's steps to add the options (Data Center has no REST to add them)."""
-    return [
-        f"Administration → Issues → Custom fields → {name} → ⚙ → Configure → Edit Options.",
-        f"Add each option, in this order, exactly as written: {_quoted(missing)}.",
-        "Run okrsync setup again: it checks that they are there.",
-    ]
-
-
 def options_problem(name: str, field_id: str, gaps: OptionGaps, *, cloud: bool) -> FieldProblem:
     """The error for health options the select field ``name`` lacks: what, and how to add them."""
     parts = []

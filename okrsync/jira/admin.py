@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from okrsync.jira.client import ADMIN, BROWSE, CREATE_SHARED, JiraClient
+from okrsync.jira.errors import JiraPermissionError
 
 
 def _nothing() -> None:
@@ -27,6 +28,7 @@ class JiraAdmin:
     def __init__(self, client: JiraClient, *, fields_changed: Callable[[], None] = _nothing) -> None:
         self._client = client
         self._fields_changed = fields_changed
+        self._options_refused: JiraPermissionError | None = None
 
     # ------------------------------------------------------------------ permissions
 
@@ -140,8 +142,18 @@ class JiraAdmin:
 
         Cloud: those of the field's global context, else of its first (the one ``okrsync setup``
         fills): two requests. Data Center: :meth:`dc_field_options`, one request a page. Both need
-        Administer Jira (a :class:`~okrsync.jira.errors.JiraPermissionError` without it).
+        Administer Jira: without it, a :class:`~okrsync.jira.errors.JiraPermissionError`, which this
+        client remembers (a daemon's next cycles ask no more; a restart asks again).
         """
+        if self._options_refused is not None:
+            raise self._options_refused
+        try:
+            return self._select_options(field_id)
+        except JiraPermissionError as exc:
+            self._options_refused = exc
+            raise
+
+    def _select_options(self, field_id: str) -> list[dict[str, Any]] | None:
         if self._client.flavor != "cloud":
             return self.dc_field_options(field_id)
         contexts = self.field_contexts(field_id)

@@ -7,17 +7,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from okrsync.core.field_types import CF, FLOAT, LABELS, SELECT, TEXTFIELD, TYPE_LABELS
 from okrsync.core.plan import objective_label
 from okrsync.core.requirements import FieldKind, created_fields
 from okrsync.domain.config import Settings
 from okrsync.domain.model import Health, Level
 from okrsync.jira.jql import jql_quote
 
-CF = "com.atlassian.jira.plugin.system.customfieldtypes:"
-FLOAT = CF + "float"
-SELECT = CF + "select"
-TEXTFIELD = CF + "textfield"
-LABELS = CF + "labels"
+# the custom field types and their names: core/field_types
 # the searcher each type needs for JQL and gadgets ("labels: labelsearcher", Create custom field,
 # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-post)
 SEARCHER = {
@@ -26,12 +23,7 @@ SEARCHER = {
     TEXTFIELD: CF + "textsearcher",
     LABELS: CF + "labelsearcher",
 }
-TYPE_LABEL = {
-    FLOAT: "Number Field",
-    SELECT: "Select List (single choice)",
-    TEXTFIELD: "Text Field (single line)",
-    LABELS: "Labels",
-}
+TYPE_LABEL = {t: TYPE_LABELS[t] for t in SEARCHER}
 
 HEALTH_OPTIONS: tuple[str, ...] = tuple(h.label for h in Health)
 

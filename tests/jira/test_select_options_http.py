@@ -76,6 +76,11 @@ def test_reading_options_without_administer_jira_is_a_permission_error(
     rsps: responses.RequestsMock, make_gateway: GatewayFactory
 ) -> None:
     rsps.get(CONTEXTS, status=403, json={"errorMessages": ["Only Jira administrators can access this."]})
+    gw = make_gateway("cloud")
     with pytest.raises(JiraPermissionError, match="Administer Jira"):
-        make_gateway("cloud").admin.select_options("customfield_10302")
+        gw.admin.select_options("customfield_10302")
     assert len(rsps.calls) == 1  # a 403 is not retried
+    # and not asked again by this gateway (a daemon's next cycles)
+    with pytest.raises(JiraPermissionError, match="Administer Jira"):
+        gw.admin.select_options("customfield_10302")
+    assert len(rsps.calls) == 1

@@ -211,6 +211,10 @@ def test_a_paragraph_field_takes_a_document_on_cloud_and_a_string_on_data_center
     sim = sim_okr
     remake(sim, "OKR Objective", catalog.TEXTAREA)
     cfg = settings_for(sim, monkeypatch, tmp_path)
+    out = io.StringIO()
+    quiet = Console(file=io.StringIO())
+    assert sync_once(cfg, Console(file=out, width=250, no_color=True), quiet, dry_run=True, now=NOW) == 0
+    assert "MOB-O: A mobile app" in out.getvalue() and "'doc'" not in out.getvalue()  # the plan's text
     first = sync(cfg, store)
     assert first.status == "ok", first.as_dict()
     assert refused(sim) == []
