@@ -100,6 +100,12 @@ class Score:
     """The OKR score on the 0.0–1.0 scale, set once the period has ended."""
     explanation: Explanation = field(default_factory=lambda: Explanation("none", ""))
     warnings: tuple[str, ...] = ()
+    source_error: str | None = None
+    """A KR whose source failed: why; its progress and health are then its last known ones."""
+    stale_since: date | None = None
+    """The first day its source failed (``None`` when it is measured, or the store was not asked)."""
+    stale: tuple[str, ...] = ()
+    """An objective's KRs (its own and below) held at their last known progress."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,9 +362,41 @@ def weighted_mean(parts: Sequence[Contribution]) -> float | None:
     return min(max(values), max(min(values), mean))
 
 
+def _held_score(kr: KeyResult, expected: float, period: Period, as_of: date) -> Score:
+    """A KR whose source failed: its last known progress and health, marked stale; No data if none."""
+    reason = kr.source_error or "its source failed"
+    failure = kr.failure
+    known = failure.last_known if failure is not None else None
+    if known is not None and known.progress is not None:
+        summary = (
+            f"source failing{f' since {failure.since.isoformat()}' if failure else ''}: {reason}; "
+            f"held at its last known progress {known.progress * 100:.1f} % of {known.day.isoformat()}"
+        )
+        progress, health = known.progress, known.health
+        if health not in (Health.DONE, Health.NO_DATA) and is_overdue(kr.due, period, as_of):
+            health = Health.OVERDUE  # held numbers, but the due day passed all the same
+    else:
+        summary = f"source failing: {reason}; no earlier progress known"
+        progress, health = None, Health.NO_DATA
+    return Score(
+        id=kr.id,
+        kind="key_result",
+        progress=progress,
+        expected=expected,
+        health=health,
+        score=final_score(progress, period, as_of),
+        explanation=Explanation("stale", summary),
+        warnings=kr.warnings,
+        source_error=reason,
+        stale_since=failure.since if failure is not None else None,
+    )
+
+
 def score_key_result(
     kr: KeyResult, expected: float, policy: RollupPolicy, period: Period, as_of: date
 ) -> Score:
+    if kr.source_error is not None:
+        return _held_score(kr, expected, period, as_of)
     progress, over, expl, warnings = kr_progress(kr, policy)
     started = any(
         not p.cancelled and p.status_category in (StatusCategory.IN_PROGRESS, StatusCategory.DONE)
@@ -400,17 +438,21 @@ def roll_up(tree: OkrTree, as_of: date, policy: RollupPolicy | None = None) -> S
             return Score(obj.id, "objective", None, expected, Health.NO_DATA)
         visiting.add(obj.id)
         parts: list[Contribution] = []
+        stale: list[str] = []
         started = False
         for kr in tree.krs_of(obj.id):
             s = kr_scores[kr.id]
             parts.append(Contribution(kr.id, "key_result", s.progress, kr.weight))
             started = started or s.health not in (Health.NOT_STARTED, Health.NO_DATA)
+            if s.source_error is not None:
+                stale.append(kr.id)
         for child_id in tree.children_of(obj.id):
             child = score_objective(by_id[child_id])
             if child_id in visiting:
                 continue
             parts.append(Contribution(child_id, "objective", child.progress, by_id[child_id].weight))
             started = started or child.health not in (Health.NOT_STARTED, Health.NO_DATA)
+            stale.extend(k for k in child.stale if k not in stale)
         visiting.discard(obj.id)
         progress = weighted_mean(parts)
         measured = [p for p in parts if p.progress is not None]
@@ -422,6 +464,8 @@ def roll_up(tree: OkrTree, as_of: date, policy: RollupPolicy | None = None) -> S
                 if len(measured) != len(parts)
                 else f"weighted mean of {len(parts)} part(s)"
             )
+        if stale:
+            summary += f"; held at last known progress (source failing): {', '.join(stale)}"
         overdue = is_overdue(obj.due, period, as_of)
         health = health_of(progress, expected, policy, started=started, overdue=overdue)
         if health == Health.DONE and any(p.progress is None or p.progress < 1.0 - EPSILON for p in parts):
@@ -436,6 +480,7 @@ def roll_up(tree: OkrTree, as_of: date, policy: RollupPolicy | None = None) -> S
             score=final_score(progress, period, as_of),
             explanation=Explanation("weighted_mean", summary, contributions=tuple(parts)),
             warnings=() if parts else (f"{obj.id}: has no key results and no aligned objectives",),
+            stale=tuple(stale),
         )
         obj_scores[obj.id] = score
         return score

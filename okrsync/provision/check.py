@@ -23,6 +23,7 @@ from okrsync.core.coach import CoachPolicy, Finding, Severity, coach
 from okrsync.core.field_types import HEALTH_OPTIONS
 from okrsync.core.requirements import config_projects
 from okrsync.core.rollup import roll_up
+from okrsync.core.stale import failing_sources, keep_failures_visible
 from okrsync.domain import exit_codes
 from okrsync.domain.config import Settings
 from okrsync.domain.model import Measure, OkrsyncError, exit_code_of
@@ -113,11 +114,15 @@ def run_check(
             Problem("read", f"Could not read the OKR tree: {exc}", exit_code=exit_code_of(exc))
         )
         return report
-    tree = result.tree
+    tree = keep_failures_visible(result.tree, today=as_of)
+    for failing in failing_sources(tree):
+        # a KR source that fails is an error: a sync would hold that KR at its last known progress
+        where = f"{failing.label} ({failing.kr_id})" if failing.kr_id != failing.label else failing.label
+        report.problems.append(Problem("source", f"{where}: {failing.reason}"))
     scored = roll_up(tree, as_of, rollup_policy(cfg))
     policy = CoachPolicy(cfg.policy.stale_after_days, cfg.policy.max_krs_per_objective)
     report.findings = coach(tree, as_of, policy, scored=scored, last_change=last_change)
-    report.tree_warnings = [*tree.warnings, *scored.warnings]
+    report.tree_warnings = list(scored.warnings)  # the tree's own warnings are among them
     report.key_results, report.objectives = len(tree.key_results), len(tree.objectives)
     report.coached = True
     return report

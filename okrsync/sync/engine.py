@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from okrsync.core.clear_guard import ClearGuardError, check_clearing
 from okrsync.core.mappers import children, issue_fields
 from okrsync.core.mappers.tree import build_tree
 from okrsync.core.plan import (
@@ -22,10 +23,11 @@ from okrsync.core.plan import (
     plan_changes,
 )
 from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
+from okrsync.core.stale import failing_sources, keep_failures_visible, last_known_progress
 from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.core.stored_tree import stored_tree_of
 from okrsync.domain.config import Settings
-from okrsync.domain.keys import META_KR_EPICS
+from okrsync.domain.keys import META_FAILING_SOURCES, META_KR_EPICS
 from okrsync.domain.model import OkrTree
 from okrsync.domain.records import MirrorIssue, ProgressPoint
 from okrsync.jira.gateway import JiraGateway
@@ -60,6 +62,8 @@ class SyncReport(RunReport):
     issues_read: int = 0
     scored: ScoredTree | None = None
     health: dict[str, int] = field(default_factory=dict)
+    clearing: int = 0
+    """Issues that left the tree with okrsync's values on them: cleared (planned, in a dry run)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +73,7 @@ class SyncReport(RunReport):
             "issues_in_scope": self.issues_in_scope,
             "issues_read": self.issues_read,
             "health": self.health,
+            "clearing": self.clearing,
             **super().as_dict(),
         }
 
@@ -130,8 +135,12 @@ def run_sync(
     stop: Callable[[], bool] = lambda: False,
     on_progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
     refresh_keys: Iterable[str] = (),
+    allow_clear: bool = False,
 ) -> SyncReport:
     """Run one cycle as of ``now`` (an aware datetime); never raises for Jira or data problems.
+
+    ``allow_clear``: go on although the run clears more issues than ``sync.max_clear`` allows
+    (:mod:`okrsync.core.clear_guard`); without it such a run stops before writing, exit 2.
 
     ``refresh_keys``: issues known to have changed (from webhooks), re-read by key in an incremental
     cycle so that moves out of scope and deletions are seen at once.
@@ -157,6 +166,7 @@ def run_sync(
             stop=stop,
             on_progress=on_progress,
             refresh_keys=tuple(refresh_keys),
+            allow_clear=allow_clear,
         )
     except Exception as exc:  # a failed cycle is reported and recorded, never crashes the caller
         report.fail(exc, log, "sync cycle")
@@ -188,6 +198,7 @@ def _cycle(
     stop: Callable[[], bool],
     on_progress: Callable[[str, int, int], None],
     refresh_keys: tuple[str, ...] = (),
+    allow_clear: bool = False,
 ) -> None:
     """Read, score, plan; then (unless a dry run) apply and record. Fills ``report``."""
     mirror_rows = store.issues()
@@ -202,8 +213,18 @@ def _cycle(
     report.planned = len(plan.changes)
     report.warnings.extend(plan.warnings)
     report.errors.extend(ApplyError("", "field", error) for error in plan.errors)
+    if cfg.writeback.enabled:
+        report.clearing = len(out_of_scope)
+        guard = check_clearing(
+            out_of_scope,
+            {k: m.epic_key for k, m in mirror_rows.items() if m.epic_key},
+            managed=len(mirror_rows),
+            max_clear=cfg.sync.max_clear,
+        )
+        if guard.over and not allow_clear:
+            raise ClearGuardError(guard, dry_run=dry_run)
     if dry_run:
-        report.status = "partial" if report.errors else "ok"
+        report.status = "partial" if report.errors else "ok"  # a failing source shows in a dry run too
         return
 
     # the mirror first: a crash from here on re-reads nothing it already has
@@ -231,11 +252,19 @@ def _cycle(
         _mirror_row(merged[k], state.scope.ids, epic_set) for k in applier.touched if k in merged
     )
     _record_scores(store, state.scored, now.date())
+    store.set_meta(
+        META_FAILING_SOURCES,
+        {
+            kr.id: kr.failure.since.isoformat()
+            for kr in state.scored.tree.key_results
+            if kr.failure is not None
+        },
+    )
     if outcome.stopped:
         report.status = "partial"
         report.warnings.append("stopped before every change was applied; the next cycle continues")
         return
-    store.set_meta(KR_EPICS_META, list(fetched.kr_epics))
+    store.set_meta(KR_EPICS_META, list(fetched.epics_to_remember or fetched.kr_epics))
     store.set_watermark("default", now)
     if full:
         store.set_last_full_reconcile(now)
@@ -271,7 +300,12 @@ def _read_and_score(
     on_progress("read", 1, 1)
 
     tree = build_tree(cfg, fetched.snapshot, scope.ids, objective_field_id=scope.objective_field_id)
-    tree = OkrTree(tree.period, tree.objectives, tree.key_results, (*tree.warnings, *fetched.warnings))
+    tree = replace(tree, warnings=(*tree.warnings, *fetched.warnings))
+    tree = _with_failures(store, tree, now.date())
+    for failing in failing_sources(tree):
+        since = f" (since {failing.since.isoformat()})" if failing.since else ""
+        prefix = f"{failing.label}: " if failing.label != failing.kr_id else ""
+        report.errors.append(ApplyError(failing.kr_id, "source", f"{prefix}{failing.reason}{since}"))
     scored = roll_up(tree, now.date(), rollup_policy(cfg))
     report.scored = scored
     report.key_results = len(tree.key_results)
@@ -281,6 +315,30 @@ def _read_and_score(
     report.warnings.extend(scored.warnings)
     report.warnings.extend(w for kr in tree.key_results for w in kr.warnings)
     return _Scored(fetched, scope, ids, scored)
+
+
+def _with_failures(store: StateStore, tree: OkrTree, today: date) -> OkrTree:
+    """The tree with each failing source's KRs kept at their last known progress (see
+    :mod:`okrsync.core.stale`): the last stored tree, the history and since when each fails."""
+    if not tree.broken_sources and not any(kr.source_error for kr in tree.key_results):
+        return tree
+    last = store.get_meta(SNAPSHOT_KEY) or {}
+    last_krs = (
+        [e for e in last.get("key_results", []) if isinstance(e, dict)] if isinstance(last, dict) else []
+    )
+    since: dict[str, date] = {}
+    for kr_id, day in (store.get_meta(META_FAILING_SOURCES) or {}).items():
+        try:
+            since[str(kr_id)] = date.fromisoformat(str(day))
+        except ValueError:
+            continue
+    return keep_failures_visible(
+        tree,
+        today=today,
+        last_krs=last_krs,
+        last_known=last_known_progress(store.history(since=tree.period.start)),
+        failing_since=since,
+    )
 
 
 def _plan(
@@ -325,12 +383,16 @@ def _plan(
 
 
 def _record_scores(store: StateStore, scored: ScoredTree, day: date) -> None:
-    """The day's progress of every KR and objective, and the scored tree the reports render."""
+    """The day's progress of every KR and objective, and the scored tree the reports render.
+
+    A KR held at its last known progress (its source fails) records nothing: its history shows the
+    gap, and its last measured day stays what :func:`okrsync.core.stale.last_known_progress` finds."""
     store.record_progress(
         [
             *(
                 ProgressPoint(day, s.id, "key_result", s.progress, s.expected, s.health.value)
                 for s in scored.key_results.values()
+                if s.source_error is None
             ),
             *(
                 ProgressPoint(day, s.id, "objective", s.progress, s.expected, s.health.value)

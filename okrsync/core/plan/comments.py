@@ -62,6 +62,11 @@ def _post(
     return CommentPost(key, identity, doc, digest, summary)
 
 
+def post_once(key: str, identity: str, doc: Doc, summary: str, records: Records) -> CommentPost | None:
+    """A comment posted once under ``identity`` and never updated."""
+    return _post(key, identity, doc, summary, records, update=False)
+
+
 def _doc_fingerprint(doc: Doc) -> Any:
     return repr(doc)
 

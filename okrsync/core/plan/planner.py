@@ -34,6 +34,7 @@ from okrsync.core.plan.field_values import (
     without_options,
 )
 from okrsync.core.plan.issue_property import explain_kr, explain_objective, property_set
+from okrsync.core.plan.source_comment import source_failure_comment
 from okrsync.core.rollup import ScoredTree
 from okrsync.domain.model import Health, Objective, OkrTree
 
@@ -114,7 +115,14 @@ def _tree_field_edits(scored: ScoredTree, ids: WritebackIds, now: Mapping[str, I
     wanted: list[tuple[str, WantedFields]] = []
     for kr in tree.key_results:
         obj = objectives.get(kr.objective_id)
-        wanted.append((kr.jira_key or kr.id, kr_epic_fields(kr, scored.key_results[kr.id], obj, ids)))
+        fields = kr_epic_fields(kr, scored.key_results[kr.id], obj, ids)
+        if kr.stale:
+            # its numbers are held, not measured: Jira keeps the last ones okrsync wrote
+            fields = {
+                fid: v for fid, v in fields.items() if fid not in (ids.progress, ids.expected, ids.status)
+            }
+        if kr.jira_key is not None or not kr.stale:
+            wanted.append((kr.jira_key or kr.id, fields))
         wanted.extend((plan.key, action_plan_fields(kr, obj, ids)) for plan in kr.action_plans)
     for obj in tree.objectives:
         s = scored.objectives[obj.id]
@@ -189,6 +197,11 @@ def _comment_posts(
             s = scored.key_results[kr.id]
             obj = objectives.get(kr.objective_id)
             current = now.get(kr.jira_key, IssueNow())
+            if kr.stale:
+                post = source_failure_comment(kr, s, records)
+                if policy.status_change and post is not None:
+                    posts.append(post)
+                continue
             posts.extend(
                 kr_comments(kr, s, obj, current, ids, policy, records, scored.as_of, last_change, tree.period)
             )
