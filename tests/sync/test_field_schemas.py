@@ -1,5 +1,6 @@
-"""The write-back fields by their schemas (``sync.field_schemas.schema_ids``), from a field list as
-``GET /field`` answers it: ids, the format of each, and one problem per field okrsync cannot write."""
+"""The write-back fields by their schemas (``sync.field_schemas``): from a field list as ``GET /field``
+answers it, the ids, the format of each and one problem per field okrsync cannot write; and a plan
+checked against the health options (read only when it writes a health)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Any
 
 import pytest
 
-from okrsync.core.field_types import CF, LABELS, SELECT, TEXTAREA, TEXTFIELD
+from okrsync.core.field_types import CF, HEALTH_OPTIONS, LABELS, SELECT, TEXTAREA, TEXTFIELD
+from okrsync.core.plan import FieldEdit, Plan, WritebackIds
 from okrsync.domain.config import Settings
+from okrsync.jira.errors import JiraPermissionError
 from okrsync.jira.fields import FieldRegistry
-from okrsync.sync.field_schemas import schema_ids
+from okrsync.sync.field_schemas import schema_ids, with_health_options
 
 FLOAT = CF + "float"
 OKR = {
@@ -131,3 +134,90 @@ def test_with_write_back_off_nothing_is_a_problem() -> None:
     cfg = cfg.model_copy(update={"writeback": cfg.writeback.model_copy(update={"enabled": False})})
     ids = schema_ids(cfg, site(OKR_Status=(TEXTFIELD, "string")), api_version="3")
     assert ids.status is None and ids.unwritable == () and ids.missing_optional == ()
+
+
+# ------------------------------------------------------------------ the health options, lazily
+
+
+class FakeAdmin:
+    def __init__(self, options: list[dict[str, Any]] | Exception) -> None:
+        self.options = options
+        self.reads = 0
+
+    def select_options(self, field_id: str) -> list[dict[str, Any]] | None:
+        self.reads += 1
+        if isinstance(self.options, Exception):
+            raise self.options
+        return self.options
+
+
+class FakeGateway:
+    flavor = "cloud"
+
+    def __init__(self, admin: FakeAdmin) -> None:
+        self.admin = admin
+
+
+STATUS = "customfield_10302"
+IDS = WritebackIds(progress="customfield_10300", status=STATUS, formats={STATUS: "option"})
+
+
+def health_plan(*healths: str) -> Plan:
+    edits = [
+        FieldEdit(f"KR-{i}", {"customfield_10300": 10.0, STATUS: {"value": h}}, {})
+        for i, h in enumerate(healths)
+    ]
+    return Plan((*edits, FieldEdit("AP-1", {"customfield_10300": 5.0}, {})))
+
+
+def options_of(*values: str) -> list[dict[str, Any]]:
+    return [{"id": str(i), "value": v, "disabled": False} for i, v in enumerate(values)]
+
+
+def run(plan: Plan, admin: FakeAdmin) -> Plan:
+    return with_health_options(settings(), FakeGateway(admin), IDS, plan)  # type: ignore[arg-type]
+
+
+def test_no_health_to_write_reads_no_options() -> None:
+    admin = FakeAdmin(options_of())
+    plan = Plan((FieldEdit("AP-1", {"customfield_10300": 5.0}, {}),))
+    assert run(plan, admin) is plan and admin.reads == 0
+
+
+def test_every_option_there_changes_nothing() -> None:
+    admin = FakeAdmin(options_of(*HEALTH_OPTIONS))
+    plan = health_plan("Off track", "Done")
+    assert run(plan, admin) == plan and admin.reads == 1
+
+
+def test_a_missing_option_leaves_the_health_out_of_those_edits_with_one_error() -> None:
+    admin = FakeAdmin(options_of(*(v for v in HEALTH_OPTIONS if v != "Off track")))
+    out = run(health_plan("Off track", "Done", "Off track"), admin)
+    assert [dict(e.fields) for e in out.field_edits] == [
+        {"customfield_10300": 10.0},
+        {"customfield_10300": 10.0, STATUS: {"value": "Done"}},
+        {"customfield_10300": 10.0},
+        {"customfield_10300": 5.0},
+    ]
+    [error] = out.errors
+    assert error.startswith('The select field "OKR Status" (customfield_10302) has no option "Off track"')
+    assert "Left out on 2 issues (KR-0, KR-2). Fix: run `okrsync setup`" in error
+    assert admin.reads == 1
+
+
+def test_a_missing_option_no_issue_needs_yet_is_a_warning() -> None:
+    admin = FakeAdmin(options_of(*(v for v in HEALTH_OPTIONS if v != "Overdue")))
+    plan = health_plan("Done")
+    out = run(plan, admin)
+    assert out.changes == plan.changes and out.errors == ()
+    assert len(out.warnings) == 1 and 'has no option "Overdue"' in out.warnings[0]
+
+
+def test_options_okrsync_may_not_read_are_a_warning_and_the_plan_stays() -> None:
+    admin = FakeAdmin(
+        JiraPermissionError("Jira answered 403: Administer Jira needed", permission="Administer Jira")
+    )
+    plan = health_plan("Off track")
+    out = run(plan, admin)
+    assert out.changes == plan.changes and out.errors == ()
+    assert out.warnings[0].startswith('could not read the options of "OKR Status"')
