@@ -330,6 +330,23 @@ class JiraGateway:
 
     # ------------------------------------------------------------------ issue properties
 
+    def issue_property(self, key: str, prop: str) -> Any | None:
+        """``GET /rest/api/{v}/issue/{key}/properties/{prop}``: the property's value, ``None`` when the
+        issue has none (404). Data Center searches cannot return properties; this reads one."""
+        resp = self._client.call(
+            "GET",
+            "/rest/api/{v}/issue/{key}/properties/{prop}",
+            path={"key": key, "prop": prop},
+            operation=f"read property {prop} of {key}",
+            permission=BROWSE,
+            key=key,
+            none_on_404=True,
+        )
+        if resp is None:
+            return None
+        body = self._client.json(resp)
+        return body.get("value") if isinstance(body, dict) else None
+
     def set_issue_property(self, key: str, prop: str, value: Any) -> None:
         """``PUT /rest/api/{v}/issue/{key}/properties/{prop}``, the body being the raw JSON value.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,9 +27,10 @@ from okrsync.core.stale import failing_sources, keep_failures_visible, last_know
 from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.core.stored_tree import stored_tree_of
 from okrsync.domain.config import Settings
-from okrsync.domain.keys import META_FAILING_SOURCES, META_KR_EPICS
+from okrsync.domain.keys import ISSUE_PROPERTY, META_FAILING_SOURCES, META_KR_EPICS
 from okrsync.domain.model import OkrTree
 from okrsync.domain.records import MirrorIssue, ProgressPoint
+from okrsync.jira.errors import JiraError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
 from okrsync.sync.apply import ApplyError
@@ -346,13 +347,15 @@ def _plan(
     store: StateStore,
     gateway: JiraGateway,
     state: _Scored,
-    merged: Mapping[str, dict[str, Any]],
+    merged: MutableMapping[str, dict[str, Any]],
     mirror: Mapping[str, dict[str, Any]],
 ) -> tuple[Plan, list[str], CommentsInJira]:
     """The changes, the issues that left the scope with okrsync's values still on them, and the
     comments read from Jira to plan them (the same in a dry run as in the run)."""
     ids, fetched = state.ids, state.fetched
     known = gateway.search_returns_properties
+    if not known and cfg.writeback.enabled:
+        _known_properties(gateway, state, merged, mirror)
     now_in_jira = {k: issue_now(raw, ids, known) for k, raw in merged.items()}
     # keys Jira says are gone (deleted, unbrowsable) cannot be cleared: no futile write
     leaving = [k for k in fetched.removed if k in mirror and k not in fetched.gone]
@@ -380,6 +383,45 @@ def _plan(
         ),
     )
     return with_health_options(cfg, gateway, ids, plan), out_of_scope, in_jira
+
+
+def _known_properties(
+    gateway: JiraGateway,
+    state: _Scored,
+    merged: MutableMapping[str, dict[str, Any]],
+    mirror: Mapping[str, dict[str, Any]],
+) -> None:
+    """Data Center: the ``okrsync`` property of each KR epic as okrsync last wrote it.
+
+    Its searches return no properties, yet the property's health is what okrsync last announced (a
+    status comment is due when it differs, see ``health_in_jira``): a fresh read keeps the mirror's
+    copy, and where the state store has none (a new or lost database) but the epic shows a health
+    okrsync wrote, the property is read, one ``GET`` per such epic.
+    """
+    status = state.ids.status
+    for kr in state.scored.tree.key_results:
+        key = kr.jira_key
+        raw = merged.get(key) if key else None
+        if key is None or raw is None:
+            continue
+        props = raw.get("properties")
+        if isinstance(props, Mapping) and ISSUE_PROPERTY in props:
+            continue
+        kept = (mirror.get(key) or {}).get("properties")
+        if isinstance(kept, Mapping) and ISSUE_PROPERTY in kept:
+            raw["properties"] = {
+                **(props if isinstance(props, Mapping) else {}),
+                ISSUE_PROPERTY: kept[ISSUE_PROPERTY],
+            }
+            continue
+        if status and has_value(issue_fields.fields_of(raw).get(status)):
+            try:
+                value = gateway.issue_property(key, ISSUE_PROPERTY)
+            except JiraError as exc:  # the plan then compares with the field, as before
+                log.info("could not read the okrsync property of %s: %s", key, exc)
+                continue
+            if value is not None:
+                raw["properties"] = {**(props if isinstance(props, Mapping) else {}), ISSUE_PROPERTY: value}
 
 
 def _record_scores(store: StateStore, scored: ScoredTree, day: date) -> None:

@@ -129,9 +129,9 @@ def test_first_plan_writes_everything_once_and_a_replan_writes_nothing() -> None
     }
     assert len(plan.field_edits) == 4 + 2 + 5 + 2 + 3  # one edit per issue
     assert [p.issue_key for p in plan.properties] == ["PLAT-1", "PLAT-5", "PLAT-20", "PLAT-30"]
-    # KR epics first, then action plans, then properties, then comments
+    # KR epics first, then action plans, then comments, then the properties (which say what was announced)
     kinds = [c.kind for c in plan.changes]
-    assert kinds == sorted(kinds, key=["field", "property", "comment"].index)
+    assert kinds == sorted(kinds, key=["field", "comment", "property"].index)
     first_plan_keys = [e.issue_key for e in plan.field_edits][:4]
     assert first_plan_keys == ["PLAT-1", "PLAT-5", "PLAT-20", "PLAT-30"]
     ids = {(c.issue_key, c.identity) for c in plan.comments}

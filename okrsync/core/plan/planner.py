@@ -1,7 +1,7 @@
 """plan_changes: the scored tree's desired Jira state minus what Jira shows, as ordered changes.
 
 The steps: the field edits (KR epics and their action plans, objectives, then the issues that
-left the tree, cleared), the ``okrsync`` properties, the comments; the warnings about write-back
+left the tree, cleared), the comments, the ``okrsync`` properties; the warnings about write-back
 fields Jira lacks.
 """
 
@@ -67,7 +67,11 @@ def plan_changes(
     props = _property_sets(scored, now, property_hashes or {})
     posts = _comment_posts(scored, ids, now, comments or CommentPolicy(), records or {}, last_change)
     errors = tuple(p.text for p in ids.unwritable) if write_fields else ()
-    return Plan((*_in_write_order(edits, scored.tree), *props, *posts), tuple(warnings), errors)
+    # Comments before the ``okrsync`` property: the property's health is what okrsync last told Jira
+    # (and what the next plan compares with, see ``health_in_jira``), so it is written only once the
+    # status comment that announces it has landed. A run that dies in between leaves the old health
+    # there, and the next run posts the comment: never lost (issue 14).
+    return Plan((*_in_write_order(edits, scored.tree), *posts, *props), tuple(warnings), errors)
 
 
 def without_refused_options(

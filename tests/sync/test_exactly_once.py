@@ -1,0 +1,115 @@
+"""Exactly once under faults (issue 14): no status comment lost when a run dies after writing the
+new health, a failed comment POST checked instead of stopping the apply, runs that end.
+
+A run "dies" here by a ``BaseException`` raised from inside the gateway at a chosen moment: nothing
+after it runs, as with a SIGKILL (the process tests in test_sync_crash.py kill for real).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_failing_sources import settings
+
+from okrsync.domain.config import Settings
+from okrsync.jira.gateway import JiraGateway
+from okrsync.jira.markup import plain_text
+from okrsync.jira_sim.simulator import JiraSimulator
+from okrsync.state.store import StateStore
+from okrsync.sync.engine import SyncReport, run_sync
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+KR = "DATA-3"  # At risk at NOW; two more of its issues done make it On track
+
+
+class Died(BaseException):
+    """The process died here."""
+
+
+def sync(
+    cfg: Settings, db: Path, now: datetime, hook: Callable[[JiraGateway], None] | None = None
+) -> SyncReport:
+    with StateStore.open(f"sqlite:///{db}") as store, JiraGateway(cfg.jira) as gateway:
+        if hook is not None:
+            hook(gateway)
+        return run_sync(cfg, store=store, gateway=gateway, now=now)
+
+
+def die_on(method: str, key: str, *, after: bool) -> Callable[[JiraGateway], None]:
+    """Make ``gateway.<method>(key, ...)`` die before it is sent, or after Jira answered."""
+
+    def hook(gateway: JiraGateway) -> None:
+        original = getattr(gateway, method)
+
+        def dying(*args: Any, **kwargs: Any) -> Any:
+            target = args[0] if args else kwargs.get("key")
+            if target == key and not after:
+                raise Died()
+            out = original(*args, **kwargs)
+            if target == key:
+                raise Died()
+            return out
+
+        setattr(gateway, method, dying)
+
+    return hook
+
+
+def status_comments(sim: JiraSimulator, key: str) -> list[str]:
+    return [plain_text(c["body"]) for c in sim.comments(key) if "okrsync · status" in plain_text(c["body"])]
+
+
+def identities(sim: JiraSimulator) -> list[tuple[str, str]]:
+    out = []
+    for key in list(sim.store.issues):
+        for c in sim.comments(key):
+            text = plain_text(c["body"])
+            if "— okrsync · " in text:
+                out.append((key, text.rsplit("— okrsync · ", 1)[1].strip()))
+    return out
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "state.db"
+
+
+@pytest.mark.parametrize("lost_db", [False, True], ids=["same-db", "db-lost"])
+@pytest.mark.parametrize(
+    ("method", "after"),
+    [
+        ("add_comment", False),  # died after the new health was written, before the comment
+        ("add_comment", True),  # died after the comment landed, before its record and the property
+        ("set_issue_property", False),  # died between the comment and the property
+    ],
+    ids=["before-comment", "after-comment", "before-property"],
+)
+def test_a_run_that_dies_around_a_status_comment_loses_and_doubles_nothing(
+    sim_okr: JiraSimulator, db: Path, tmp_path: Path, method: str, after: bool, lost_db: bool
+) -> None:
+    sim = sim_okr
+    cfg = settings(sim, tmp_path)
+    assert sync(cfg, db, NOW).status == "ok"
+    assert status_comments(sim, KR) == []
+    for key in ("DATA-30", "DATA-31"):
+        sim.transition(key, "Done", resolution="Done")
+
+    with pytest.raises(Died):
+        sync(cfg, db, NOW + timedelta(minutes=15), die_on(method, KR, after=after))
+    assert sim.issue(KR)["fields"][sim.field_id("OKR Status")]["value"] == "On track"  # written first
+    if lost_db:
+        db.unlink()
+        db = tmp_path / "new.db"
+
+    final = sync(cfg, db, NOW + timedelta(minutes=30))
+    assert final.status == "ok", final.as_dict()
+    (comment,) = status_comments(sim, KR)  # exactly one, and it tells the change
+    assert "At risk → On track" in comment
+    seen = identities(sim)
+    assert len(seen) == len(set(seen)), seen  # no comment anywhere twice
+    again = sync(cfg, db, NOW + timedelta(minutes=45))
+    assert again.comments_posted == again.comments_updated == 0 and len(status_comments(sim, KR)) == 1
