@@ -1,7 +1,8 @@
 """JQL searches in both dialects, paging transparently, and the warnings Jira gives about them.
 
 * Cloud: ``POST /rest/api/3/search/jql``, paged by ``nextPageToken``.
-* Data Center: ``POST /rest/api/2/search``, paged by ``startAt``, with ``validateQuery: warn``.
+* Data Center: ``POST /rest/api/2/search``, paged by ``startAt``, with ``validateQuery: false``
+  (the query's errors come back as ``warningMessages``).
 """
 
 from __future__ import annotations
@@ -124,12 +125,14 @@ class JiraSearch:
         # value; we advance startAt by the issues actually received, stop at the latest `total`
         # (it may change between pages) and never yield an issue twice.
         #
-        # validateQuery "warn": a query naming an issue key that does not exist (or that the account
-        # cannot browse) would otherwise fail whole with 400 ("An issue with key 'FOO-9' does not
-        # exist for field 'key'."); with "warn" Jira "returns all errors as warnings"
-        # (`warningMessages` in the response) and the key simply matches nothing. A query that does
-        # not parse is still a 400. https://docs.atlassian.com/software/jira/docs/api/REST/latest/
-        # #api/2/search-searchUsingSearchRequest (Cloud's /search/jql has no such parameter.)
+        # validateQuery is a boolean on Data Center (SearchRequestBean.validateQuery, default true;
+        # Jira DC 10.3 REST spec, operation searchUsingSearchRequest): the old strings "strict" /
+        # "warn" / "none" are Cloud's retired /rest/api/2/search and make a DC site refuse the body.
+        # false: a query naming an issue key that does not exist (or that the account cannot browse)
+        # does not fail whole with 400 ("An issue with key 'FOO-9' does not exist for field
+        # 'key'."); the key matches nothing and the message comes back in the response's
+        # `warningMessages` (SearchResultsBean), read below. A query that does not parse is still a
+        # 400. (Cloud's /search/jql has no such parameter.)
         size = page_size or DC_SEARCH_PAGE
         start = 0
         seen: set[str] = set()
@@ -140,7 +143,7 @@ class JiraSearch:
                 "startAt": start,
                 "maxResults": size,
                 "fields": fields,
-                "validateQuery": "warn",
+                "validateQuery": False,
             }
             if expand:
                 body["expand"] = list(expand)

@@ -15,7 +15,7 @@ the user's time zone — all once per gateway):
 An issue key that no longer names a browsable issue (a configured epic deleted, archived or
 hidden from okrsync's account, an issue deleted after a webhook) would fail every search that
 names it: Jira answers 400 "An issue with key 'PLAT-9' does not exist for field 'key'." (also for
-``parent`` and ``"Epic Link"`` values). Data Center searches ask for ``validateQuery=warn`` (the key
+``parent`` and ``"Epic Link"`` values). Data Center searches send ``validateQuery: false`` (the key
 then matches nothing and the message comes back as a warning); on Cloud, which has no such
 option, the keys Jira names are dropped from the query and it is sent again (at most
 ``MAX_KEY_RETRIES`` times). Either way the key counts as gone: a configured epic's KR is left out
@@ -262,7 +262,7 @@ class Fetcher:
             return None
         warned = list(self.gateway.search_warnings_since(mark))
         if warned and failed is not None:
-            # Data Center (validateQuery=warn) answers a query with an unknown field or value with
+            # Data Center (validateQuery=false) answers a query with an unknown field or value with
             # warnings and what the rest matched: not a result to trust as the KR's scope
             failed[index] = f"Jira warned about its JQL: {'; '.join(warned)}"
             return None

@@ -81,7 +81,7 @@ def test_datacenter_search_pages_by_start_at_with_a_silent_cap(
             "startAt": s,
             "maxResults": 1000,
             "fields": ["summary"],
-            "validateQuery": "warn",
+            "validateQuery": False,  # a boolean on Data Center (SearchRequestBean)
             "expand": ["changelog"],
         }
         for s in (0, 500, 1000)
@@ -154,3 +154,27 @@ def test_datacenter_properties_come_per_issue_cloud_in_the_search(
         )
     got = list(make_gateway(flavor).search("key = P-1", ["summary"], properties=["okr"]))
     assert got[0]["properties"] == {"okr": {"v": 1}}
+
+
+def test_datacenter_search_reads_the_warnings_jira_gives_with_validate_query_false(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory
+) -> None:
+    # validateQuery=false: a missing key matches nothing and comes back in warningMessages (a set in
+    # SearchResultsBean; repeated on every page, kept once)
+    url = f"{BASE}/rest/api/2/search"
+    missing = "An issue with key 'P-9' does not exist for field 'key'."
+    rsps.post(
+        url,
+        json={"startAt": 0, "total": 2, "issues": [{"id": "1", "key": "P-1"}], "warningMessages": [missing]},
+    )
+    rsps.post(
+        url,
+        json={"startAt": 1, "total": 2, "issues": [{"id": "2", "key": "P-2"}], "warningMessages": [missing]},
+    )
+    gw = make_gateway("datacenter")
+    mark = gw.search_warning_mark()
+    keys = [i["key"] for i in gw.search("key in (P-1, P-2, P-9)", ["key"], page_size=1)]
+    assert keys == ["P-1", "P-2"]
+    assert gw.search_warnings_since(mark) == [missing]
+    assert [body_of(c)["validateQuery"] for c in rsps.calls] == [False, False]
+    assert len(rsps.calls) == 2

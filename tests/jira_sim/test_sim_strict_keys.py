@@ -1,8 +1,9 @@
 """JQL naming an issue that does not exist (or that the account may not browse) is rejected like Jira.
 
 Jira answers 400 ``{"errorMessages": ["An issue with key 'FOO-999' does not exist for field 'key'."]}``
-on both dialects; Data Center's ``validateQuery`` ("strict" default, "warn", "none") turns the errors
-into ``warningMessages`` or silence, Cloud's ``/search/jql`` has no such parameter.
+on both dialects; Data Center's ``validateQuery`` is a boolean (default true): false turns the errors
+into ``warningMessages``; the strings Cloud's retired search took ("warn", "none") are refused in a
+body. Cloud's ``/search/jql`` has no such parameter.
 """
 
 from __future__ import annotations
@@ -102,8 +103,8 @@ def test_approximate_count_is_strict_too(sim_cloud: JiraSimulator) -> None:
     assert resp.json()["errorMessages"] == [MISSING.format(key="FOO-999", field="key")]
 
 
-@pytest.mark.parametrize("mode", ["warn", False, "false", "WARN"])
-def test_datacenter_validate_query_warn_answers_with_warnings(
+@pytest.mark.parametrize("mode", [False, "false"])
+def test_datacenter_validate_query_false_answers_with_warnings(
     sim_datacenter: JiraSimulator, mode: Any
 ) -> None:
     resp = _search(sim_datacenter, "key in (PLAT-1, FOO-999) OR parent = NOPE-1", validateQuery=mode)
@@ -116,30 +117,24 @@ def test_datacenter_validate_query_warn_answers_with_warnings(
     ]
 
 
-def test_datacenter_validate_query_warn_on_get(sim_datacenter: JiraSimulator) -> None:
+def test_datacenter_validate_query_false_on_get(sim_datacenter: JiraSimulator) -> None:
     resp = get(
-        sim_datacenter, "/search", params={"jql": "key = FOO-1 OR key = PLAT-1", "validateQuery": "warn"}
+        sim_datacenter, "/search", params={"jql": "key = FOO-1 OR key = PLAT-1", "validateQuery": "false"}
     )
     assert _keys(resp) == ["PLAT-1"]
     assert resp.json()["warningMessages"] == [MISSING.format(key="FOO-1", field="key")]
 
 
-def test_datacenter_warn_also_downgrades_other_validation_errors(sim_datacenter: JiraSimulator) -> None:
-    # "warn: Returns all errors as warnings"; the clause in error matches nothing
-    resp = _search(sim_datacenter, "projct = PLAT OR key = PLAT-1", validateQuery="warn")
+def test_datacenter_false_also_downgrades_other_validation_errors(sim_datacenter: JiraSimulator) -> None:
+    # every validation error comes back as a warning; the clause in error matches nothing
+    resp = _search(sim_datacenter, "projct = PLAT OR key = PLAT-1", validateQuery=False)
     assert _keys(resp) == ["PLAT-1"]
     assert resp.json()["warningMessages"] == [
         "Field 'projct' does not exist or you do not have permission to view it."
     ]
 
 
-def test_datacenter_validate_query_none_is_silent(sim_datacenter: JiraSimulator) -> None:
-    resp = _search(sim_datacenter, "key in (PLAT-1, FOO-999)", validateQuery="none")
-    assert _keys(resp) == ["PLAT-1"]
-    assert "warningMessages" not in resp.json()
-
-
-@pytest.mark.parametrize("mode", ["strict", True, "true", None])
+@pytest.mark.parametrize("mode", [True, "true", None])
 def test_datacenter_validate_query_strict(sim_datacenter: JiraSimulator, mode: Any) -> None:
     extra = {} if mode is None else {"validateQuery": mode}
     resp = _search(sim_datacenter, "key in (PLAT-1, FOO-999)", **extra)
@@ -150,12 +145,23 @@ def test_datacenter_validate_query_strict(sim_datacenter: JiraSimulator, mode: A
 def test_a_query_that_does_not_parse_is_a_400_whatever_validate_query_says(
     sim_datacenter: JiraSimulator,
 ) -> None:
-    resp = _search(sim_datacenter, "key in (PLAT-1", validateQuery="none")
+    resp = _search(sim_datacenter, "key in (PLAT-1", validateQuery=False)
     assert resp.status_code == 400 and resp.json()["errorMessages"]
 
 
-def test_datacenter_rejects_an_unknown_validate_query_value(sim_datacenter: JiraSimulator) -> None:
-    resp = _search(sim_datacenter, "key = PLAT-1", validateQuery="lenient")
+@pytest.mark.parametrize("mode", ["warn", "none", "strict", "lenient", 0])
+def test_datacenter_refuses_a_validate_query_that_is_not_a_boolean(
+    sim_datacenter: JiraSimulator, mode: Any
+) -> None:
+    # SearchRequestBean.validateQuery is a boolean: the body of a search okrsync sent before (warn)
+    # is refused whole, whatever its JQL
+    resp = _search(sim_datacenter, "key = PLAT-1", validateQuery=mode)
+    assert resp.status_code == 400
+    assert "validateQuery" in resp.json()["errorMessages"][0]
+
+
+def test_datacenter_get_refuses_a_validate_query_that_is_not_a_boolean(sim_datacenter: JiraSimulator) -> None:
+    resp = get(sim_datacenter, "/search", params={"jql": "key = PLAT-1", "validateQuery": "warn"})
     assert resp.status_code == 400
     assert "validateQuery" in resp.json()["errorMessages"][0]
 

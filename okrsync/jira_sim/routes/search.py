@@ -4,8 +4,8 @@ Cloud: ``GET|POST /rest/api/{2,3}/search/jql`` (``nextPageToken``, ``isLast``, n
 fields ``id`` only; up to 5000 per page when only id/key are requested, else 100) and
 ``POST /search/approximate-count``; the old ``/search`` answers 410 Gone. Data Center:
 ``GET|POST /rest/api/2/search`` (``startAt``/``maxResults``/``total``, default ``*navigable``,
-``maxResults`` capped at 1000 and echoed; ``validateQuery`` strict/warn/none, warnings in
-``warningMessages``).
+``maxResults`` capped at 1000 and echoed; ``validateQuery`` a boolean: true (the default) refuses a
+query in error, false answers with the errors in ``warningMessages``).
 """
 
 from __future__ import annotations
@@ -45,20 +45,32 @@ def _keys(req: Request, jql: str) -> list[str]:
     return _search(req, jql)[0]
 
 
-# Data Center's validateQuery: "strict" (default), "warn", "none"; legacy true = strict, false = warn
-# (https://docs.atlassian.com/software/jira/docs/api/REST/latest/#api/2/search-searchUsingSearchRequest).
-# Cloud's /search/jql has no such parameter: its JQL is always validated strictly.
-_VALIDATE_QUERY = {"strict": "strict", "true": "strict", "warn": "warn", "false": "warn", "none": "none"}
+# Data Center's validateQuery is a boolean, default true (SearchRequestBean.validateQuery and the GET
+# parameter of the same name, Jira DC 10.3 REST spec): true validates the query strictly (an error is
+# a 400), false runs it and returns the validation errors as `warningMessages` (SearchResultsBean),
+# the clause in error matching nothing. Cloud's old "strict" / "warn" / "none" strings are refused
+# in a body, as Jackson refuses to make a boolean of them. Cloud's /search/jql has no such parameter:
+# its JQL is always validated strictly.
+_BOOLEAN_TEXT = {"true": True, "false": False}
 
 
-def _validation(params: dict[str, Any]) -> str:
+def _validation(req: Request, params: dict[str, Any]) -> str:
     raw = params.get("validateQuery")
-    if raw is None or raw == "":
+    if raw is None:
         return "strict"
-    mode = _VALIDATE_QUERY.get(str(raw).lower())
-    if mode is None:
+    if isinstance(raw, bool):
+        strict = raw
+    elif isinstance(raw, str) and raw.lower() in _BOOLEAN_TEXT:
+        strict = _BOOLEAN_TEXT[raw.lower()]  # a query string's text (GET); Jackson takes it too
+    elif req.method == "POST":
+        raise ApiError(
+            400,
+            f"Can not deserialize value of type boolean from {type(raw).__name__} {json.dumps(raw)}: "
+            "only true or false are recognized (validateQuery).",
+        )
+    else:
         raise ApiError(400, f"The value '{raw}' is invalid for the 'validateQuery' parameter.")
-    return mode
+    return "strict" if strict else "warn"
 
 
 def _params(req: Request) -> dict[str, Any]:
@@ -197,7 +209,7 @@ def search_dc(req: Request) -> Response:
     if max_results < 0:
         max_results = DC_DEFAULT_PAGE
     max_results = min(max_results, DC_MAX_PAGE)
-    keys, warnings = _search(req, jql, _validation(params))
+    keys, warnings = _search(req, jql, _validation(req, params))
     page = keys[start_at : start_at + max_results]
     body: Json = {
         "expand": "schema,names",
