@@ -33,8 +33,16 @@ class JiraAdmin:
     # ------------------------------------------------------------------ permissions
 
     def permissions(self, *names: str, project_key: str | None = None) -> dict[str, bool]:
-        """``{"EDIT_ISSUES": True, ...}`` from ``GET /rest/api/{v}/mypermissions``."""
-        params: dict[str, str] = {"permissions": ",".join(names)}
+        """``{"EDIT_ISSUES": True, ...}`` from ``GET /rest/api/{v}/mypermissions``, one request.
+
+        Cloud requires ``permissions`` (the keys wanted, comma-separated; "Returned if `permissions`
+        is empty" → 400). Data Center declares only the context parameters (``projectKey``,
+        ``projectId``, ``issueKey``, ``issueId``) and returns every permission: the answer is
+        filtered here.
+        """
+        params: dict[str, str] = {}
+        if self._client.flavor == "cloud":
+            params["permissions"] = ",".join(names)
         if project_key:
             params["projectKey"] = project_key
         data = self._client.json(

@@ -205,3 +205,43 @@ def test_a_refused_field_creation_names_the_permission(
         )
     assert "Administer Jira" in str(err.value)
     assert "Only Jira administrators" in str(err.value)
+
+
+@pytest.mark.parametrize("project", [None, "PLAT"])
+def test_permissions_cloud_names_the_keys_it_wants(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory, project: str | None
+) -> None:
+    expected = {
+        "permissions": "EDIT_ISSUES,ADMINISTER_PROJECTS",
+        **({"projectKey": project} if project else {}),
+    }
+    rsps.get(
+        f"{BASE}/rest/api/3/mypermissions",
+        match=[matchers.query_param_matcher(expected)],
+        json={"permissions": {"EDIT_ISSUES": {"havePermission": True}}},
+    )
+    got = make_gateway("cloud").admin.permissions("EDIT_ISSUES", "ADMINISTER_PROJECTS", project_key=project)
+    assert got == {"EDIT_ISSUES": True, "ADMINISTER_PROJECTS": False}
+    assert len(rsps.calls) == 1
+
+
+@pytest.mark.parametrize("project", [None, "PLAT"])
+def test_permissions_datacenter_sends_only_declared_parameters_and_filters_the_answer(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory, project: str | None
+) -> None:
+    # GET /rest/api/2/mypermissions declares projectKey/projectId/issueKey/issueId, no `permissions`:
+    # it answers every permission of the site
+    rsps.get(
+        f"{BASE}/rest/api/2/mypermissions",
+        match=[matchers.query_param_matcher({"projectKey": project} if project else {})],
+        json={
+            "permissions": {
+                "EDIT_ISSUES": {"key": "EDIT_ISSUES", "havePermission": True},
+                "ADMINISTER": {"key": "ADMINISTER", "havePermission": False},
+                "BROWSE_PROJECTS": {"key": "BROWSE_PROJECTS", "havePermission": True},
+            }
+        },
+    )
+    got = make_gateway("datacenter").admin.permissions("EDIT_ISSUES", "ADMINISTER", project_key=project)
+    assert got == {"EDIT_ISSUES": True, "ADMINISTER": False}
+    assert len(rsps.calls) == 1

@@ -56,11 +56,14 @@ PERMISSIONS = {
 
 @route("GET", "/rest/api/{ver}/mypermissions")
 def mypermissions(req: Request) -> Response:
-    wanted = [p for p in (req.q("permissions") or "").split(",") if p]
-    if not wanted:
-        if req.store.flavor == "cloud":
-            raise ApiError(400, "The permissions query parameter is required.")
+    """Cloud: the ``permissions`` listed (required); Data Center declares no such parameter and
+    "Returns all permissions in the system" (optionally in a ``projectKey`` / ``issueKey`` context)."""
+    if req.store.flavor != "cloud":
         wanted = list(PERMISSIONS)
+    else:
+        wanted = [p for p in (req.q("permissions") or "").split(",") if p]
+        if not wanted:
+            raise ApiError(400, "The permissions query parameter is required.")
     admin = req.store.is_admin(req.me)
     out = {}
     for i, key in enumerate(wanted):
