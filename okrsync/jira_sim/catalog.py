@@ -241,6 +241,17 @@ def is_labels(fdef: Mapping[str, Any] | None) -> bool:
     return fdef.get("id") == "labels" or (fdef.get("schema") or {}).get("custom") == LABELS
 
 
+# The custom fields of Jira Software that team-managed projects use too ("Story point estimate",
+# "Sprint"); every other global custom field (one an admin made, "Story Points", "Epic Link")
+# cannot be set on their issues: a team-managed project has fields of its own.
+TEAM_MANAGED_TYPES = frozenset({STORY_POINTS_CLOUD, SPRINT})
+
+
+def in_team_managed(fdef: Mapping[str, Any]) -> bool:
+    """Whether a custom field can be set on the issues of a team-managed project."""
+    return (fdef.get("schema") or {}).get("custom") in TEAM_MANAGED_TYPES
+
+
 def custom_field(num: int, name: str, type_key: str, description: str | None = None) -> dict[str, Any]:
     info = CUSTOM_TYPES.get(type_key, {"type": "string"})
     schema: dict[str, Any] = {"type": info["type"], "custom": type_key, "customId": num}

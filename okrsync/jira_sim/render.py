@@ -118,7 +118,12 @@ def field_value(store: Store, issue: Mapping[str, Any], fid: str, base: str, ver
             out.append(item)
         return out
     if fid == "project" and value is not None:
-        return {**value, "self": f"{api(base, version)}/project/{value['id']}"}
+        details: Json = {**value, "self": f"{api(base, version)}/project/{value['id']}"}
+        project = store.projects.get(str(value.get("key")))
+        if project is not None and "simplified" in project:
+            # Cloud's issue project is a ProjectDetails: projectTypeKey, and simplified (team-managed)
+            details.update(projectTypeKey=project["projectTypeKey"], simplified=project["simplified"])
+        return details
     if fid == "comment":
         return comments_page(store, issue, base, version)
     if v3 and isinstance(value, str) and (fid == "description" or _is_textarea(store, fid)):

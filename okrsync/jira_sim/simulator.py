@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -34,10 +34,13 @@ def build_store(
     okr_fields: bool = False,
     clock: Callable[[], datetime] | None = None,
     demo_start: date | None = None,
+    team_managed: Sequence[str] = (),
 ) -> Store:
     """A fresh store holding ``dataset`` (``demo``, ``generated`` or ``empty``) in ``flavor``.
 
-    ``demo_start`` is the first day of the demo company's period (default: the pinned 2026-10-01).
+    ``demo_start`` is the first day of the demo company's period (default: the pinned 2026-10-01);
+    ``team_managed``: keys of its projects to make team-managed (Cloud only), whose issues take no
+    global custom field.
     """
     from okrsync.jira_sim.datasets import common, demo, generated
 
@@ -51,6 +54,8 @@ def build_store(
         raise ValueError(f"unknown dataset {dataset!r}; use one of {', '.join(DATASETS)}")
     if okr_fields:
         common.add_okr_fields(store)
+    for key in team_managed:
+        store.set_team_managed(key)
     store.version = 0
     return store
 
@@ -74,6 +79,7 @@ class JiraSimulator:
         clock: Callable[[], datetime] | None = None,
         webhook_backoff_seconds: float = 0.05,
         demo_start: date | None = None,
+        team_managed: Sequence[str] = (),
     ) -> None:
         if flavor not in catalog.FLAVORS:
             raise ValueError(f"flavor must be 'cloud' or 'datacenter', not {flavor!r}")
@@ -89,6 +95,7 @@ class JiraSimulator:
             "okr_fields": okr_fields,
             "clock": clock,
             "demo_start": demo_start,
+            "team_managed": tuple(team_managed),
         }
         self._initial_faults = faults
         self._webhook_backoff = webhook_backoff_seconds
@@ -197,6 +204,11 @@ class JiraSimulator:
     def set_off_screen(self, project: str, fields: list[str]) -> None:
         with self.store.lock:
             self.store.off_screen[project] = list(fields)
+
+    def set_team_managed(self, project: str, team_managed: bool = True) -> None:
+        """Make ``project`` team-managed (its issues refuse global custom fields), or classic again."""
+        with self.store.lock:
+            self.store.set_team_managed(project, team_managed)
 
     def put_on_screens(self) -> None:
         """Every field on every project's screen, as an admin puts them by hand (a field made over

@@ -21,6 +21,7 @@ from okrsync.jira_sim.adf import adf_to_text, is_doc, validate_doc
 from okrsync.jira_sim.catalog import Flavor
 from okrsync.jira_sim.errors import ApiError, bad_request, not_found_issue
 from okrsync.jira_sim.fields import EDITABLE_SYSTEM, cannot_set, coerce_custom, coerce_labels
+from okrsync.jira_sim.search_index import SearchIndex
 from okrsync.jira_sim.timeutil import fmt
 
 Json = dict[str, Any]
@@ -45,6 +46,8 @@ class Store:
         self.version = 0
         self.listeners: list[Callable[[Event], None]] = []
         self._search_cache: dict[tuple[str, str, str], tuple[int, list[str], tuple[str, ...]]] = {}
+        self.index = SearchIndex()
+        """What Cloud's search/jql sees: the writes of the last ``index.lag_seconds`` not yet (0: all)."""
         self.users: dict[str, Json] = {}
         self.credentials: list[Json] = []  # {"account", "login", "secret", "kind": basic|pat}
         self.admins: set[str] = set()
@@ -151,14 +154,38 @@ class Store:
 
     # ------------------------------------------------------------------------------- projects
 
-    def add_project(self, key: str, name: str, lead: str | None = None) -> Json:
+    def add_project(
+        self, key: str, name: str, lead: str | None = None, *, team_managed: bool = False
+    ) -> Json:
         pid = str(10000 + len(self.projects))
-        project = {"id": pid, "key": key, "name": name, "projectTypeKey": "software", "simplified": False}
+        project: Json = {"id": pid, "key": key, "name": name, "projectTypeKey": "software"}
         if lead and lead in self.users:
             project["lead"] = self.users[lead]
         self.projects[key] = project
         self.project_seq.setdefault(key, 0)
+        self.set_team_managed(key, team_managed)
         return project
+
+    def set_team_managed(self, key: str, team_managed: bool = True) -> None:
+        """Make ``key`` a team-managed (next-gen) project, or a company-managed (classic) one.
+
+        Cloud's ``Project`` carries ``style`` ("classic" / "next-gen") and ``simplified`` (true for a
+        team-managed project), so does the issue's ``project`` field (``ProjectDetails.simplified``);
+        Data Center has no team-managed projects (its ``ProjectJsonBean`` has neither).
+        """
+        project = self.projects.get(key)
+        if project is None:
+            raise ValueError(f"no project {key!r}; the site has {', '.join(sorted(self.projects)) or 'none'}")
+        if self.flavor != "cloud":
+            if team_managed:
+                raise ValueError("Data Center has no team-managed projects (they are a Jira Cloud feature)")
+            return
+        project["style"] = "next-gen" if team_managed else "classic"
+        project["simplified"] = team_managed
+        self.touch()
+
+    def is_team_managed(self, project_key: str) -> bool:
+        return (self.projects.get(project_key) or {}).get("style") == "next-gen"
 
     # --------------------------------------------------------------------------------- fields
 
@@ -234,6 +261,7 @@ class Store:
             self.project_seq[pkey] = self.project_seq.get(pkey, 0) + 1
             issue["key"] = f"{pkey}-{self.project_seq[pkey]}"
         issue.setdefault("properties", {})
+        self.index.before_write(issue["key"], None)
         self.issues[issue["key"]] = issue
         self.ids[issue["id"]] = issue["key"]
         self.touch()
@@ -302,6 +330,10 @@ class Store:
         pkey = issue["fields"]["project"]["key"]
         hidden = self.off_screen.get(pkey, [])
         if fid in hidden or fdef["name"] in hidden:
+            raise cannot_set(fid)
+        if fdef.get("custom") and self.is_team_managed(pkey) and not catalog.in_team_managed(fdef):
+            # a team-managed project has fields of its own: a global custom field "cannot be set"
+            # there, the same 400 as a field missing from a screen
             raise cannot_set(fid)
         if not fdef.get("custom"):
             return self._coerce_system(fid, value, api_version)
@@ -459,6 +491,8 @@ class Store:
     def _apply_values(self, issue: Json, new_values: Mapping[str, Any], user: Json | None) -> list[Json]:
         fields = issue["fields"]
         items = []
+        if any(fields.get(fid) != new for fid, new in new_values.items()):
+            self.index.before_write(issue["key"], issue)
         for fid, new in new_values.items():
             old = fields.get(fid)
             if old == new:
@@ -513,6 +547,7 @@ class Store:
         if old_status["id"] == new_status["id"]:
             return []
         now = fmt(self.now())
+        self.index.before_write(issue["key"], issue)
         items = [self.change_item("status", old_status, new_status)]
         fields["status"] = new_status
         old_cat = old_status["statusCategory"]["key"]
@@ -587,6 +622,7 @@ class Store:
                 comment["properties"][str(prop["key"])] = prop.get("value")
         self.next_comment_id += 1
         self.comments.setdefault(issue["key"], []).append(comment)
+        self.index.before_write(issue["key"], issue)
         issue["fields"]["updated"] = now
         self.touch()
         self.emit(
@@ -669,6 +705,7 @@ class Store:
         if len(key) > 255:
             raise bad_request("The property key can not be longer than 255 characters.")
         created = key not in issue["properties"]
+        self.index.before_write(issue["key"], issue)
         issue["properties"] = {**issue["properties"], key: value}
         self.touch()
         self.emit(
@@ -688,6 +725,7 @@ class Store:
             raise ApiError(404, f"The property with key '{key}' does not exist.")
         props = dict(issue["properties"])
         del props[key]
+        self.index.before_write(issue["key"], issue)
         issue["properties"] = props
         self.touch()
         self.emit(
@@ -716,6 +754,8 @@ class Store:
         outward = self.get_issue(outward_key)
         lid = str(self.next_link_id)
         self.next_link_id += 1
+        self.index.before_write(inward["key"], inward)
+        self.index.before_write(outward["key"], outward)
         # the outward issue "is blocked by" the inward one; each side stores the other issue
         inward["fields"].setdefault("issuelinks", []).append(
             {"id": lid, "type": dict(ltype), "outwardIssue": {"id": outward["id"], "key": outward["key"]}}
@@ -743,6 +783,7 @@ class Store:
         for issue in self.issues.values():
             links = issue["fields"].get("issuelinks") or []
             if any(link["id"] == lid for link in links):
+                self.index.before_write(issue["key"], issue)
                 issue["fields"]["issuelinks"] = [link for link in links if link["id"] != lid]
         self.touch()
 
@@ -850,6 +891,7 @@ class Store:
                     setattr(self, attr, set(value) if attr == "admins" else value)
             self.ids = {str(i["id"]): key for key, i in self.issues.items()}
             self._search_cache.clear()
+            self.index.catch_up()  # a loaded site is indexed as loaded
             self.version += 1
 
 

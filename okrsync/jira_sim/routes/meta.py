@@ -90,21 +90,33 @@ def projects(req: Request) -> Response:
     )
 
 
+PROJECT_KEYS_LIMIT = 50
+"""``GET /project/search``: "Up to 50 project keys can be provided" (its ``keys`` parameter)."""
+
+
 @route("GET", "/rest/api/{ver}/project/search", flavors=("cloud",))
 def project_search(req: Request) -> Response:
+    keys = [k for k in req.q_all("keys") if k]
+    if len(keys) > PROJECT_KEYS_LIMIT:
+        raise ApiError(400, f"Up to {PROJECT_KEYS_LIMIT} project keys can be provided.")
+    wanted = {k.upper() for k in keys}
     values = [
         {**p, "self": f"{render.api(req.base, req.version)}/project/{p['id']}"}
         for p in req.store.projects.values()
+        if not wanted or p["key"] in wanted
     ]
+    start = max(req.q_int("startAt", 0), 0)
+    size = min(max(req.q_int("maxResults", 50), 1), 100)  # "If a value greater than 100 …, 100"
+    page = values[start : start + size]
     return Response(
         200,
         {
             "self": f"{render.api(req.base, req.version)}/project/search",
-            "maxResults": 50,
-            "startAt": 0,
+            "maxResults": size,
+            "startAt": start,
             "total": len(values),
-            "isLast": True,
-            "values": values,
+            "isLast": start + len(page) >= len(values),
+            "values": page,
         },
     )
 

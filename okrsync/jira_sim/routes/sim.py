@@ -59,6 +59,19 @@ def set_faults(req: Request) -> Response:
     return Response(200, {**cfg.to_json(), "off_screen": req.store.off_screen})
 
 
+@route("POST", "/_sim/projects/{key}/style", auth=False)
+def project_style(req: Request) -> Response:
+    """``{"style": "next-gen"}`` makes a project team-managed (Cloud), ``"classic"`` company-managed."""
+    style = req.json_object().get("style")
+    if style not in ("classic", "next-gen"):
+        raise bad_request('Give the project\'s style: {"style": "next-gen"} or {"style": "classic"}.')
+    try:
+        req.store.set_team_managed(req.params["key"], style == "next-gen")
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    return Response(200, {"key": req.params["key"], "style": style})
+
+
 @route("GET", "/_sim/webhook-deliveries", auth=False)
 def deliveries(req: Request) -> Response:
     return Response(200, {"deliveries": list(req.sim.webhooks.deliveries)})
