@@ -45,6 +45,8 @@ from okrsync.state.store import StateStore
 log = logging.getLogger(__name__)
 
 RECORD_BATCH = 200
+REPOST_ATTEMPTS = 3
+"""How often a comment POST that failed ambiguously, and is then not found in Jira, is sent in one run."""
 NOTIFY_HINT = (
     " — okrsync edits without notifications (writeback.notify_users: false), which Jira allows only "
     "with Administer projects: grant it to okrsync's account, or set writeback.notify_users: true"
@@ -146,6 +148,9 @@ class Applier:
         }
         self._pending: list[AppliedWrite] = []
         self._left = 0
+        self._unannounced: set[str] = set()
+        """Issues whose status comment did not land this run: their ``okrsync`` property keeps the
+        health okrsync last announced, so that the next run posts the comment."""
 
     def apply(self, plan: Plan, out_of_scope: Iterable[str] = ()) -> ApplyOutcome:
         outcome = ApplyOutcome()
@@ -164,10 +169,14 @@ class Applier:
             try:
                 if isinstance(change, FieldEdit):
                     self._edit(change, outcome)
+                elif isinstance(change, PropertySet) and change.issue_key in self._unannounced:
+                    outcome.warnings.append(
+                        f"{change.issue_key}: its okrsync property waits for its status comment (next run)"
+                    )
                 elif isinstance(change, PropertySet):
                     self._property(change, outcome)
                 else:
-                    self._comment(change, outcome)
+                    self._comment_or_leave_due(change, outcome)
             except JiraNotFound as exc:
                 if change.issue_key in leaving:
                     outcome.warnings.append(f"{change.issue_key}: gone from Jira; nothing to clear")
@@ -261,13 +270,69 @@ class Applier:
         self.touched.add(change.issue_key)
         outcome.properties += 1
 
-    def _existing(self, key: str, identity: str) -> dict[str, Any] | None:
-        if key not in self._comments:
+    def _existing(self, key: str, identity: str, *, fresh: bool = False) -> dict[str, Any] | None:
+        if fresh or key not in self._comments:
             self._comments[key] = self.gateway.comments(key, properties=True)
         for comment in self._comments[key]:
             if identity_of(comment) == identity:
                 return comment
         return None
+
+    def _comment_or_leave_due(self, change: CommentPost, outcome: ApplyOutcome) -> None:
+        """Post (or update, or adopt) one comment; one that did not land stays due for the next run.
+
+        A POST that failed without an answer that says "not applied" (a 5xx, a dropped connection, a
+        timeout) may have landed: the issue's comments are read again and a comment with its
+        identity is adopted (on Data Center its marker property repaired). If it is not there, the
+        POST is safe to send again: up to ``REPOST_ATTEMPTS`` times in all, then it stays due and the
+        apply goes on. Only if that read fails too (Jira is down) does the apply stop.
+        """
+        for attempt in range(1, REPOST_ATTEMPTS + 1):
+            try:
+                self._comment(change, outcome)
+                return
+            except JiraUnavailable as exc:
+                if change.identity == "status":
+                    self._unannounced.add(change.issue_key)
+                if change.existing_id is not None:
+                    # an update (PUT) is idempotent: it was retried already; the next run sends it
+                    self._left_due(change, exc, outcome)
+                    return
+                found = self._existing(change.issue_key, change.identity, fresh=True)
+                if found is not None:
+                    self._adopt(change, found, outcome)
+                    self._unannounced.discard(change.issue_key)
+                    return
+                log.info(
+                    "comment %s on %s did not land (attempt %d)", change.identity, change.issue_key, attempt
+                )
+                if attempt == REPOST_ATTEMPTS:
+                    self._left_due(change, exc, outcome)
+            except JiraError:
+                if change.identity == "status":
+                    self._unannounced.add(change.issue_key)
+                raise
+
+    def _left_due(self, change: CommentPost, exc: JiraError, outcome: ApplyOutcome) -> None:
+        outcome.errors.append(
+            ApplyError(
+                change.issue_key,
+                change.kind,
+                f"{exc}; the comment did not land, it stays due: the next run posts it",
+                exc.status,
+            )
+        )
+
+    def _adopt(self, change: CommentPost, found: Mapping[str, Any], outcome: ApplyOutcome) -> None:
+        """Take a comment okrsync finds in Jira as the one it meant to post; a comment known by its
+        footer only (Data Center, killed between the POST and the property PUT) gets its marker."""
+        comment_id = str(found.get("id"))
+        if not _marker(found):
+            marker = {"identity": change.identity, "hash": change.value_hash}
+            self.gateway.set_comment_property(comment_id, COMMENT_PROPERTY, marker)
+            outcome.warnings.append(f"{change.issue_key}: comment {comment_id}'s okrsync marker repaired")
+        self._record_comment(change, comment_id)
+        outcome.comments_adopted += 1
 
     def _comment(self, change: CommentPost, outcome: ApplyOutcome) -> None:
         body = with_footer(change.doc, change.identity)
@@ -277,11 +342,11 @@ class Applier:
             if found is not None:
                 # posted before (a crash, or a lost state database): adopt it, never post twice
                 existing_id = str(found.get("id"))
-                outcome.comments_adopted += 1
                 updatable = change.identity == "status"
                 if not updatable or _marker(found).get("hash") == change.value_hash:
-                    self._record_comment(change, existing_id)
+                    self._adopt(change, found, outcome)
                     return
+                outcome.comments_adopted += 1
         marker = {"identity": change.identity, "hash": change.value_hash}
         if existing_id is not None:
             try:

@@ -9,6 +9,7 @@ values built here and apply with :func:`apply_plan`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,12 +18,14 @@ from typing import Any
 from okrsync.core.mappers import issue_fields as fields
 from okrsync.core.plan import CommentPolicy, CommentRecord, IssueNow, Plan, WritebackIds
 from okrsync.domain.config import Settings
-from okrsync.domain.keys import ISSUE_PROPERTY
+from okrsync.domain.keys import COMMENT_PROPERTY, ISSUE_PROPERTY
 from okrsync.domain.records import AppliedWrite
 from okrsync.jira.errors import JiraAuthError, JiraError, JiraUnavailable
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
 from okrsync.sync.apply import Applier, ApplyOutcome, identity_of, marker_hash
+
+log = logging.getLogger(__name__)
 
 Records = Mapping[tuple[str, str], CommentRecord]
 """(issue key, comment identity) → the comment's id and content hash."""
@@ -69,6 +72,9 @@ class AdoptedComment:
     identity: str
     comment_id: str
     value_hash: str
+    marked: bool = True
+    """Whether it carries its ``okrsync`` comment property (Data Center: a run killed between the
+    POST and the property PUT leaves the footer only; the apply step repairs it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +120,9 @@ def plan_with_jira_comments(
     plan = plan_with({**records, **found})
     still = {(c.issue_key, c.identity) for c in plan.comments}
     adopted = tuple(
-        AdoptedComment(key, identity, record.comment_id, wanted[(key, identity)].value_hash)
+        AdoptedComment(
+            key, identity, record.comment_id, wanted[(key, identity)].value_hash, bool(record.value_hash)
+        )
         for (key, identity), record in found.items()
         if (key, identity) not in still
     )
@@ -150,12 +158,21 @@ def apply_plan(
     applier (whose ``touched`` keys the sync keeps in its mirror). ``in_jira``: the comments the
     planning read; those it adopted are recorded first, as okrsync's."""
     in_jira = in_jira or CommentsInJira()
+    repaired: list[str] = []
     if in_jira.adopted:
         at = clock()
         store.record_applied(
             AppliedWrite(a.issue_key, "comment", a.identity, a.value_hash, a.comment_id, run_id, at)
             for a in in_jira.adopted
         )
+        for a in in_jira.adopted:
+            if not a.marked:
+                try:
+                    marker = {"identity": a.identity, "hash": a.value_hash}
+                    gateway.set_comment_property(a.comment_id, COMMENT_PROPERTY, marker)
+                    repaired.append(f"{a.issue_key}: comment {a.comment_id}'s okrsync marker repaired")
+                except JiraError as exc:  # known by its footer still; the next run tries again
+                    log.warning("could not repair the marker of comment %s: %s", a.comment_id, exc)
     total = len(plan.changes)
     applied = 0
 
@@ -177,4 +194,5 @@ def apply_plan(
     )
     outcome = applier.apply(plan, out_of_scope)
     outcome.comments_adopted += len(in_jira.adopted)
+    outcome.warnings.extend(repaired)
     return outcome, applier

@@ -16,7 +16,9 @@ import pytest
 from test_failing_sources import settings
 
 from okrsync.domain.config import Settings
+from okrsync.jira.errors import JiraUnavailable
 from okrsync.jira.gateway import JiraGateway
+from okrsync.jira.retry import RetryPolicy
 from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.state.store import StateStore
@@ -47,6 +49,8 @@ def die_on(method: str, key: str, *, after: bool) -> Callable[[JiraGateway], Non
 
         def dying(*args: Any, **kwargs: Any) -> Any:
             target = args[0] if args else kwargs.get("key")
+            if key == "-":
+                target = key
             if target == key and not after:
                 raise Died()
             out = original(*args, **kwargs)
@@ -113,3 +117,96 @@ def test_a_run_that_dies_around_a_status_comment_loses_and_doubles_nothing(
     assert len(seen) == len(set(seen)), seen  # no comment anywhere twice
     again = sync(cfg, db, NOW + timedelta(minutes=45))
     assert again.comments_posted == again.comments_updated == 0 and len(status_comments(sim, KR)) == 1
+
+
+def lose_answers(method: str, key: str, times: int = 1) -> Callable[[JiraGateway], None]:
+    """``gateway.<method>(key, ...)`` reaches Jira, but its answer is lost ``times`` times (a 5xx
+    after the write, a dropped connection, a timeout: okrsync cannot tell whether it landed)."""
+
+    def hook(gateway: JiraGateway) -> None:
+        original = getattr(gateway, method)
+        left = [times]
+
+        def losing(*args: Any, **kwargs: Any) -> Any:
+            out = original(*args, **kwargs)
+            target = args[0] if args else None
+            if left[0] and (target == key or method == "set_comment_property"):
+                left[0] -= 1
+                raise JiraUnavailable(f"Jira did not answer ({method})", attempts=1)
+            return out
+
+        setattr(gateway, method, losing)
+
+    return hook
+
+
+def marker_of(sim: JiraSimulator, key: str, identity: str) -> Any:
+    for c in sim.store.issues[key].get("comments", []) or sim.comments(key):
+        if f"okrsync · {identity}" in plain_text(c["body"]):
+            full = sim.store.comment_by_id(str(c["id"]))
+            return (full.get("properties") or {}).get("okrsync")
+    raise AssertionError(f"no {identity} comment on {key}")
+
+
+def test_a_comment_post_whose_answer_is_lost_is_found_and_adopted(
+    sim_okr: JiraSimulator, db: Path, tmp_path: Path
+) -> None:
+    sim = sim_okr
+    cfg = settings(sim, tmp_path)
+    assert sync(cfg, db, NOW).status == "ok"
+    for key in ("DATA-30", "DATA-31"):
+        sim.transition(key, "Done", resolution="Done")
+    report = sync(cfg, db, NOW + timedelta(minutes=15), lose_answers("add_comment", KR))
+    assert report.status == "ok", report.as_dict()  # adopted: nothing is wrong in the end
+    assert not any("stopped applying" in w for w in report.warnings)
+    assert len(status_comments(sim, KR)) == 1
+    assert marker_of(sim, KR, "status")["identity"] == "status"
+    again = sync(cfg, db, NOW + timedelta(minutes=30))
+    assert again.comments_posted == again.comments_updated == 0 and len(status_comments(sim, KR)) == 1
+
+
+def test_data_center_repairs_a_marker_property_that_never_arrived(
+    sim_factory: Any, db: Path, tmp_path: Path
+) -> None:
+    sim = sim_factory("datacenter", okr_fields=True)
+    cfg = settings(sim, tmp_path)
+    assert sync(cfg, db, NOW).status == "ok"
+    for key in ("DATA-30", "DATA-31"):
+        sim.transition(key, "Done", resolution="Done")
+    # killed between the comment's POST and its property PUT
+    with pytest.raises(Died):
+        sync(cfg, db, NOW + timedelta(minutes=15), die_on("set_comment_property", "-", after=False))
+    comment = status_comments(sim, KR)
+    assert len(comment) == 1 and marker_of(sim, KR, "status") is None  # known by its footer only
+    report = sync(cfg, db, NOW + timedelta(minutes=30))
+    assert report.status == "ok", report.as_dict()
+    # a status comment found without its marker cannot be compared: it is updated in place, marked
+    assert marker_of(sim, KR, "status") is not None and len(status_comments(sim, KR)) == 1
+    assert report.comments_posted == 0 and report.comments_updated <= 1
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_failed_comment_posts_do_not_stop_the_apply_and_two_runs_converge(
+    sim_factory: Any, tmp_path: Path, flavor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the retry policy's waits are its own tests' business: short here, the same decisions
+    monkeypatch.setattr(RetryPolicy, "backoff", lambda self, attempt: 0.005)
+    clean_sim = sim_factory(flavor, okr_fields=True)
+    clean = sync(settings(clean_sim, tmp_path / "clean"), tmp_path / "clean.db", NOW)
+    assert clean.status == "ok"
+
+    sim = sim_factory(flavor, okr_fields=True)
+    sim.set_faults(error_rate=0.3, drop_rate=0.1, seed=7)
+    cfg = settings(sim, tmp_path)
+    first = sync(cfg, tmp_path / "state.db", NOW)
+    assert not any("stopped applying" in w for w in first.warnings), first.as_dict()
+    assert first.comments_posted > 0  # comments after a failed one were posted in the same run
+    second = sync(cfg, tmp_path / "state.db", NOW + timedelta(minutes=5))
+    sim.clear_faults()
+    assert second.status == "ok", [e.as_dict() for e in second.errors]
+    assert sorted(identities(sim)) == sorted(identities(clean_sim))  # every comment, once
+    for key in ("PLAT-4", "MOB-3", "DATA-3", "WEB-2"):
+        for name in ("OKR Progress", "OKR Status", "OKR Objective"):
+            assert sim.issue(key)["fields"].get(sim.field_id(name)) == clean_sim.issue(key)["fields"].get(
+                clean_sim.field_id(name)
+            ), (key, name)
