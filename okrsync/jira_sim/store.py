@@ -21,7 +21,6 @@ from okrsync.jira_sim.adf import adf_to_text, is_doc, validate_doc
 from okrsync.jira_sim.catalog import Flavor
 from okrsync.jira_sim.errors import ApiError, bad_request, not_found_issue
 from okrsync.jira_sim.fields import EDITABLE_SYSTEM, cannot_set, coerce_custom, coerce_labels
-from okrsync.jira_sim.search_index import SearchIndex
 from okrsync.jira_sim.timeutil import fmt
 
 Json = dict[str, Any]
@@ -46,8 +45,6 @@ class Store:
         self.version = 0
         self.listeners: list[Callable[[Event], None]] = []
         self._search_cache: dict[tuple[str, str, str], tuple[int, list[str], tuple[str, ...]]] = {}
-        self.index = SearchIndex()
-        """What Cloud's search/jql sees: the writes of the last ``index.lag_seconds`` not yet (0: all)."""
         self.users: dict[str, Json] = {}
         self.credentials: list[Json] = []  # {"account", "login", "secret", "kind": basic|pat}
         self.admins: set[str] = set()
@@ -261,7 +258,6 @@ class Store:
             self.project_seq[pkey] = self.project_seq.get(pkey, 0) + 1
             issue["key"] = f"{pkey}-{self.project_seq[pkey]}"
         issue.setdefault("properties", {})
-        self.index.before_write(issue["key"], None)
         self.issues[issue["key"]] = issue
         self.ids[issue["id"]] = issue["key"]
         self.touch()
@@ -491,8 +487,6 @@ class Store:
     def _apply_values(self, issue: Json, new_values: Mapping[str, Any], user: Json | None) -> list[Json]:
         fields = issue["fields"]
         items = []
-        if any(fields.get(fid) != new for fid, new in new_values.items()):
-            self.index.before_write(issue["key"], issue)
         for fid, new in new_values.items():
             old = fields.get(fid)
             if old == new:
@@ -547,7 +541,6 @@ class Store:
         if old_status["id"] == new_status["id"]:
             return []
         now = fmt(self.now())
-        self.index.before_write(issue["key"], issue)
         items = [self.change_item("status", old_status, new_status)]
         fields["status"] = new_status
         old_cat = old_status["statusCategory"]["key"]
@@ -622,7 +615,6 @@ class Store:
                 comment["properties"][str(prop["key"])] = prop.get("value")
         self.next_comment_id += 1
         self.comments.setdefault(issue["key"], []).append(comment)
-        self.index.before_write(issue["key"], issue)
         issue["fields"]["updated"] = now
         self.touch()
         self.emit(
@@ -705,7 +697,6 @@ class Store:
         if len(key) > 255:
             raise bad_request("The property key can not be longer than 255 characters.")
         created = key not in issue["properties"]
-        self.index.before_write(issue["key"], issue)
         issue["properties"] = {**issue["properties"], key: value}
         self.touch()
         self.emit(
@@ -725,7 +716,6 @@ class Store:
             raise ApiError(404, f"The property with key '{key}' does not exist.")
         props = dict(issue["properties"])
         del props[key]
-        self.index.before_write(issue["key"], issue)
         issue["properties"] = props
         self.touch()
         self.emit(
@@ -754,8 +744,6 @@ class Store:
         outward = self.get_issue(outward_key)
         lid = str(self.next_link_id)
         self.next_link_id += 1
-        self.index.before_write(inward["key"], inward)
-        self.index.before_write(outward["key"], outward)
         # the outward issue "is blocked by" the inward one; each side stores the other issue
         inward["fields"].setdefault("issuelinks", []).append(
             {"id": lid, "type": dict(ltype), "outwardIssue": {"id": outward["id"], "key": outward["key"]}}
@@ -783,7 +771,6 @@ class Store:
         for issue in self.issues.values():
             links = issue["fields"].get("issuelinks") or []
             if any(link["id"] == lid for link in links):
-                self.index.before_write(issue["key"], issue)
                 issue["fields"]["issuelinks"] = [link for link in links if link["id"] != lid]
         self.touch()
 
@@ -891,7 +878,6 @@ class Store:
                     setattr(self, attr, set(value) if attr == "admins" else value)
             self.ids = {str(i["id"]): key for key, i in self.issues.items()}
             self._search_cache.clear()
-            self.index.catch_up()  # a loaded site is indexed as loaded
             self.version += 1
 
 
