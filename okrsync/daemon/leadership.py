@@ -1,11 +1,10 @@
 """Which replica syncs: the state store's leader lock as the daemon holds it.
 
-With PostgreSQL every replica polls for the advisory lock at each sync tick and on the leader
-check's own short tick (``daemon.leader_check_seconds``, see ``Daemon.check_leadership``), and only
-the holder syncs; the leader checks it still holds the lock before each cycle and on that tick.
-With SQLite the daemon takes the file lock at start or refuses to start. A new leader marks the
-runs an earlier process left unfinished as failed and records who leads; a follower keeps its
-metrics current from the leader's runs and snapshot.
+With PostgreSQL every replica polls for the advisory lock at each tick and only the holder syncs;
+the leader checks it still holds the lock before each cycle. With SQLite the daemon takes the file
+lock at start or refuses to start. A new leader marks the runs an earlier process left unfinished
+as failed and records who leads; a follower keeps its metrics current from the leader's runs and
+snapshot.
 """
 
 from __future__ import annotations

@@ -4,15 +4,7 @@ Jira signs a webhook registered with a secret: ``X-Hub-Signature: sha256=<hex HM
 body>`` (WebSub's method=signature format), and sends one ``X-Atlassian-Webhook-Identifier`` per
 delivery that stays the same across its retries. See
 https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks and
-https://developer.atlassian.com/cloud/jira/platform/webhooks/#retry-policy (Jira retries on 408,
-409, 425, 429 and 5xx, for up to about 30 minutes).
-
-The identifier header is not signed: anyone who captured one signed delivery could send it again
-with a new identifier, or none. So a delivery is a duplicate when its identifier *or* the digest of
-its signed body was seen within the dedupe window, and an event whose ``timestamp`` (milliseconds
-since the epoch, in every Jira webhook body) is older than ``webhook.max_age_minutes`` is refused
-with 400, a status Jira does not retry. A body nested deeper than :data:`MAX_JSON_DEPTH` is refused
-before it is parsed.
+https://developer.atlassian.com/cloud/jira/platform/webhooks/#retry-policy.
 
 Nothing here speaks HTTP or SQL: :class:`WebhookReceiver` gets the raw body and headers from the
 HTTP app and reaches the state store only through the callables it is given.
@@ -24,13 +16,11 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from okrsync.core.mappers import issue_fields
@@ -40,10 +30,6 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "x-hub-signature"
 IDENTIFIER_HEADER = "x-atlassian-webhook-identifier"
 RETRY_HEADER = "x-atlassian-webhook-retry"
-MAX_JSON_DEPTH = 64
-"""The deepest nesting of objects and arrays a body may have. Jira's payloads nest about ten levels
-(an issue's fields, a comment's document); Python's parser recurses once a level and raises
-``RecursionError`` near 1,000."""
 
 
 # ------------------------------------------------------------------------------------ signature
@@ -63,44 +49,16 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected, given)
 
 
-# ------------------------------------------------------------------------------------- body
-
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_OPENERS = frozenset(b"[{")
-
-
-def nests_deeper_than(body: bytes, limit: int) -> bool:
-    """Whether the JSON text ``body`` nests objects and arrays more than ``limit`` levels deep,
-    found without parsing it: strings are cut out (brackets inside them do not count), then the
-    brackets are counted. Linear in the size of the body; stops at the first level too deep."""
-    depth = 0
-    for byte in _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
-        if byte in _OPENERS:
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
-
-
-def body_digest(body: bytes) -> str:
-    """The key of a body in the dedupe cache: SHA-256 of the raw bytes (those the signature covers)."""
-    return "sha256:" + hashlib.sha256(body).hexdigest()
-
-
 # ------------------------------------------------------------------------------------- dedupe
 
 
 class SeenCache:
-    """Keys (delivery identifiers, body digests) seen in the last ``ttl_seconds``, at most
-    ``max_entries`` of them (the oldest dropped first)."""
+    """Delivery identifiers seen in the last ``ttl_seconds``, at most ``max_entries`` (oldest dropped)."""
 
     def __init__(
         self,
         ttl_seconds: float,
-        max_entries: int = 50_000,
+        max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl = ttl_seconds
@@ -112,9 +70,8 @@ class SeenCache:
     def __len__(self) -> int:
         return len(self._seen)
 
-    def check_and_add(self, *keys: str) -> bool:
-        """True if any of ``keys`` was already seen (a redelivery, a replay); otherwise remember
-        them all, in one step (two copies sent at once: one is new, the other a duplicate)."""
+    def check_and_add(self, identifier: str) -> bool:
+        """True if ``identifier`` was already seen (a redelivery); otherwise remember it."""
         now = self._clock()
         with self._lock:
             while self._seen:
@@ -122,19 +79,17 @@ class SeenCache:
                 if now - at < self.ttl:
                     break
                 del self._seen[oldest]
-            if any(key in self._seen for key in keys):
+            if identifier in self._seen:
                 return True
-            for key in keys:
-                self._seen[key] = now
+            self._seen[identifier] = now
             while len(self._seen) > self.max_entries:
                 self._seen.popitem(last=False)
             return False
 
-    def discard(self, *keys: str) -> None:
-        """Forget ``keys``: their delivery was not handled, so Jira's retry must be."""
+    def discard(self, identifier: str) -> None:
+        """Forget ``identifier``: its delivery was not handled, so Jira's retry must be."""
         with self._lock:
-            for key in keys:
-                self._seen.pop(key, None)
+            self._seen.pop(identifier, None)
 
 
 # -------------------------------------------------------------------------------- own user
@@ -308,9 +263,6 @@ class ReceiverConfig:
     secret: str | None
     allow_unsigned: bool
     max_body_bytes: int
-    max_age_minutes: float = 60.0
-    """``webhook.max_age_minutes``: an event whose ``timestamp`` is older is refused."""
-    max_depth: int = MAX_JSON_DEPTH
 
 
 class WebhookReceiver:
@@ -327,12 +279,9 @@ class WebhookReceiver:
         epic_link_id: Callable[[], str | None],
         schedule: Callable[[Collection[str]], None],
         refresh: Callable[[Collection[str]], None] | None = None,
-        clock: Callable[[], float] = time.time,
     ) -> None:
-        """``clock``: now, in seconds since the epoch (what an event's ``timestamp`` is compared with)."""
         self.cfg = cfg
         self.seen = seen
-        self._clock = clock
         self._identity = identity
         self._known_epics = known_epics
         self._mirror = mirror
@@ -371,64 +320,26 @@ class WebhookReceiver:
                 return DeliveryOutcome(401, "unsigned", "missing X-Hub-Signature")
             if not verify_signature(self.cfg.secret, body, header):
                 return DeliveryOutcome(401, "bad_signature", "X-Hub-Signature does not match the body")
-        payload = self._parse(body)
-        if isinstance(payload, DeliveryOutcome):
-            return payload
-        old = self._too_old(payload)
-        if old is not None:
-            return old
         identifier = headers.get(IDENTIFIER_HEADER)
-        # the identifier is not signed: the body's digest catches the same delivery sent again
-        # under a new identifier or none. Claimed before processing, so two concurrent copies of
-        # one delivery are handled once; given back if processing raises (the store is down): the
-        # 500 makes Jira retry with the same identifier and body, and that retry must be processed
-        keys = (f"id:{identifier}", body_digest(body)) if identifier else (body_digest(body),)
-        if self.seen.check_and_add(*keys):
-            return DeliveryOutcome(
-                200,
-                "duplicate",
-                f"delivery {identifier or '(no identifier)'} was already handled (the same identifier "
-                "or the same signed body came before)",
-            )
+        # claimed before processing, so two concurrent copies of one delivery are handled once; given
+        # back if processing raises (the store is down): the 500 makes Jira retry with the same
+        # identifier, and that retry must be processed, not answered "duplicate"
+        if identifier and self.seen.check_and_add(identifier):
+            return DeliveryOutcome(200, "duplicate", f"delivery {identifier} was already handled")
         try:
-            return self._process(payload)
+            return self._process(body)
         except BaseException:
-            self.seen.discard(*keys)
+            if identifier:
+                self.seen.discard(identifier)
             raise
 
-    def _parse(self, body: bytes) -> dict[str, Any] | DeliveryOutcome:
-        """The JSON object of ``body``, or the 400 that refuses it (bounded before parsing)."""
-        if nests_deeper_than(body, self.cfg.max_depth):
-            return DeliveryOutcome(
-                400, "too_deep", f"the body nests objects or arrays deeper than {self.cfg.max_depth} levels"
-            )
+    def _process(self, body: bytes) -> DeliveryOutcome:
         try:
             payload = json.loads(body)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+        except (UnicodeDecodeError, json.JSONDecodeError):
             return DeliveryOutcome(400, "bad_body", "the body is not JSON")
         if not isinstance(payload, dict):
             return DeliveryOutcome(400, "bad_body", "the body is not a JSON object")
-        return payload
-
-    def _too_old(self, payload: Mapping[str, Any]) -> DeliveryOutcome | None:
-        """The 400 for an event older than ``webhook.max_age_minutes`` (a body without a numeric
-        ``timestamp`` is judged by the dedupe cache alone)."""
-        stamp = payload.get("timestamp")
-        if isinstance(stamp, bool) or not isinstance(stamp, int | float):
-            return None
-        age = self._clock() - stamp / 1000.0
-        if age <= self.cfg.max_age_minutes * 60.0:
-            return None
-        at = datetime.fromtimestamp(stamp / 1000.0, UTC).isoformat(timespec="seconds")
-        return DeliveryOutcome(
-            400,
-            "too_old",
-            f"the event's timestamp ({at}) is {age / 60.0:.0f} min old, older than webhook.max_age_minutes "
-            f"({self.cfg.max_age_minutes:g}): refused as a replay or a late retry; the scheduled sync "
-            "reads the change anyway",
-        )
-
-    def _process(self, payload: dict[str, Any]) -> DeliveryOutcome:
         identity = self._identity()
         if identity is not None and identity.is_(event_user(payload)):
             return DeliveryOutcome(

@@ -14,6 +14,9 @@ from typing import Any
 from okrsync.jira.client import ADMIN, BROWSE, CREATE_SHARED, JiraClient
 from okrsync.jira.errors import JiraPermissionError
 
+PROJECT_KEYS_LIMIT = 50
+"""``GET /rest/api/3/project/search``: "Up to 50 project keys can be provided"."""
+
 
 def _nothing() -> None:
     return None
@@ -59,14 +62,34 @@ class JiraAdmin:
 
     # ------------------------------------------------------------------ projects
 
-    def projects(self) -> list[dict[str, Any]]:
-        """Every project the account can see (Cloud: ``/project/search`` pages; DC: ``/project``)."""
+    def projects(self, keys: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """Every project the account can see, or only those of ``keys`` (Cloud: ``/project/search``
+        pages, each ``Project`` with its ``style``; DC: ``/project``, filtered here).
+
+        Cloud's ``keys``: "Up to 50 project keys can be provided" (``keys=PA&keys=PB``), so one
+        request per 50 keys.
+        """
         if self._client.flavor == "cloud":
-            return self._client.paged_values("/rest/api/3/project/search", {}, "list the projects", BROWSE)
+            if not keys:
+                return self._client.paged_values(
+                    "/rest/api/3/project/search", {}, "list the projects", BROWSE
+                )
+            wanted = list(dict.fromkeys(keys))
+            out: list[dict[str, Any]] = []
+            for i in range(0, len(wanted), PROJECT_KEYS_LIMIT):
+                out += self._client.paged_values(
+                    "/rest/api/3/project/search",
+                    {},
+                    "list the projects",
+                    BROWSE,
+                    params={"keys": wanted[i : i + PROJECT_KEYS_LIMIT]},
+                )
+            return out
         raw = self._client.json_any(
             self._client.call("GET", "/rest/api/2/project", operation="list the projects", permission=BROWSE)
         )
-        return list(raw) if isinstance(raw, list) else []
+        found = [p for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
+        return [p for p in found if p.get("key") in keys] if keys else found
 
     # ------------------------------------------------------------------ custom fields: contexts and options
 

@@ -26,6 +26,7 @@ from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
 from okrsync.core.stale import failing_sources, keep_failures_visible, last_known_progress
 from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.core.stored_tree import stored_tree_of
+from okrsync.core.team_managed import tree_issue_keys
 from okrsync.domain.config import Settings
 from okrsync.domain.keys import ISSUE_PROPERTY, META_FAILING_SOURCES, META_KR_EPICS
 from okrsync.domain.model import OkrTree
@@ -36,6 +37,7 @@ from okrsync.state.store import StateStore
 from okrsync.sync.apply import ApplyError
 from okrsync.sync.fetch import Fetcher, FetchResult
 from okrsync.sync.field_schemas import schema_ids, with_health_options
+from okrsync.sync.project_styles import team_managed_projects
 from okrsync.sync.run_report import RunReport, record_run
 from okrsync.sync.scope import ReadScope, read_scope
 from okrsync.sync.writeback import (
@@ -368,6 +370,12 @@ def _plan(
         return Plan(()), out_of_scope, CommentsInJira()
     prior = prior_writes(store)
     last_change = moved_days(store.history(since=state.scored.tree.period.start))
+    # issues of team-managed projects take no OKR field (Cloud); their project field tells
+    team_managed = team_managed_projects(
+        gateway,
+        [*merged.values(), *(mirror[k] for k in leaving)],
+        [*tree_issue_keys(state.scored.tree), *out_of_scope],
+    )
     plan, in_jira = plan_with_jira_comments(
         gateway,
         prior.comments,
@@ -380,6 +388,7 @@ def _plan(
             property_hashes=prior.property_hashes,
             last_change=last_change,
             out_of_scope=out_of_scope,
+            team_managed=team_managed,
         ),
     )
     return with_health_options(cfg, gateway, ids, plan), out_of_scope, in_jira

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from okrsync.core.history import IssueHistory, rebuild
 from okrsync.core.plan import Plan, WritebackIds, plan_changes
+from okrsync.core.team_managed import tree_issue_keys
 from okrsync.domain.config import Settings
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
@@ -19,6 +20,7 @@ from okrsync.sync.apply import ApplyError
 from okrsync.sync.backfill_report import BackfillReport
 from okrsync.sync.engine import rollup_policy
 from okrsync.sync.field_schemas import with_health_options
+from okrsync.sync.project_styles import team_managed_projects
 from okrsync.sync.scope import ReadScope
 from okrsync.sync.writeback import apply_plan, comment_policy, issue_now, prior_writes
 
@@ -62,6 +64,13 @@ def write_past(
     # what Jira shows now: the newest version (write-back fields and properties are never rewound)
     now_of = {tl.key: issue_now(tl.versions[-1], ids, known) for tl in history.timelines()}
     prior = prior_writes(store)
+    team_managed = (
+        frozenset()
+        if live_period  # its issues are the live sync's: nothing of the tree is written, no warning
+        else team_managed_projects(
+            gateway, [tl.versions[-1] for tl in history.timelines()], tree_issue_keys(final.tree)
+        )
+    )
     full = plan_changes(
         final,
         ids,
@@ -69,6 +78,7 @@ def write_past(
         comments=comment_policy(cfg, celebrate=False, remind=False),
         records=prior.comments,
         property_hashes=prior.property_hashes,
+        team_managed=team_managed,
     )
     kept = tuple(c for c in full.changes if c.issue_key not in live)
     report.left_alone = len({c.issue_key for c in full.changes if c.issue_key in live})

@@ -7,7 +7,7 @@ fields Jira lacks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
 from okrsync.core.mappers.issue_fields import key_order
@@ -36,6 +36,7 @@ from okrsync.core.plan.field_values import (
 from okrsync.core.plan.issue_property import explain_kr, explain_objective, property_set
 from okrsync.core.plan.source_comment import source_failure_comment
 from okrsync.core.rollup import ScoredTree
+from okrsync.core.team_managed import project_of, sync_warning, team_managed_issues
 from okrsync.domain.model import Health, Objective, OkrTree
 
 
@@ -50,13 +51,16 @@ def plan_changes(
     last_change: Mapping[str, date] | None = None,
     out_of_scope: Iterable[str] = (),
     write_fields: bool = True,
+    team_managed: Collection[str] = (),
 ) -> Plan:
     """Every change that makes Jira show ``scored``.
 
     ``now`` is what Jira shows per issue key; ``records`` the comments okrsync already made (by
     issue key and identity, from the state store); ``property_hashes`` the hash of the last
     ``okrsync`` property written per issue (used where Jira could not tell, on Data Center);
-    ``out_of_scope`` keys of issues that carry okrsync values but left the tree (cleared).
+    ``out_of_scope`` keys of issues that carry okrsync values but left the tree (cleared);
+    ``team_managed`` keys of the team-managed projects, whose issues take no global custom field:
+    no field edit there (properties and comments as anywhere), one warning naming them.
     """
     edits: list[FieldEdit] = []
     warnings: list[str] = []
@@ -64,6 +68,11 @@ def plan_changes(
         warnings = _missing_field_warnings(ids)
         edits = _tree_field_edits(scored, ids, now)
         edits = _with_out_of_scope_cleared(edits, out_of_scope, ids, now)
+        if team_managed:
+            edits = [e for e in edits if project_of(e.issue_key) not in team_managed]
+            found = team_managed_issues(scored.tree, team_managed)
+            if found:
+                warnings.append(sync_warning(found))
     props = _property_sets(scored, now, property_hashes or {})
     posts = _comment_posts(scored, ids, now, comments or CommentPolicy(), records or {}, last_change)
     errors = tuple(p.text for p in ids.unwritable) if write_fields else ()
