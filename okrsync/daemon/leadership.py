@@ -1,10 +1,11 @@
 """Which replica syncs: the state store's leader lock as the daemon holds it.
 
-With PostgreSQL every replica polls for the advisory lock at each tick and only the holder syncs;
-the leader checks it still holds the lock before each cycle. With SQLite the daemon takes the file
-lock at start or refuses to start. A new leader marks the runs an earlier process left unfinished
-as failed and records who leads; a follower keeps its metrics current from the leader's runs and
-snapshot.
+With PostgreSQL every replica polls for the advisory lock at each sync tick and on the leader
+check's own short tick (``daemon.leader_check_seconds``, see ``Daemon.check_leadership``), and only
+the holder syncs; the leader checks it still holds the lock before each cycle and on that tick.
+With SQLite the daemon takes the file lock at start or refuses to start. A new leader marks the
+runs an earlier process left unfinished as failed and records who leads; a follower keeps its
+metrics current from the leader's runs and snapshot.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Leadership:
         self.metrics = metrics
         self.clock = clock
         self.is_leader = False
+        self._check_failing = False
 
     def claim_at_start(self) -> None:
         """SQLite: take the file lock or raise the ``StateStoreError`` that names the other process;
@@ -61,6 +63,20 @@ class Leadership:
             self._became_leader()
             return True
         return False
+
+    def check(self) -> bool:
+        """The leader check's tick: :meth:`ensure`; whether this process *just* became the leader.
+        A store that cannot be reached is one warning per outage, not one per tick."""
+        was_leader = self.is_leader
+        try:
+            leading = self.ensure()
+        except Exception as exc:
+            if not self._check_failing:
+                log.warning("cannot check leadership: %s", exc, extra={"event": "leader_error"})
+            self._check_failing = True
+            return False
+        self._check_failing = False
+        return leading and not was_leader
 
     def release(self) -> None:
         """Give the lock up (at shutdown; a store that is gone already is fine)."""

@@ -5,7 +5,11 @@
   cycle, whatever started it (schedule, retry, webhook), runs under one lock: never two at once; the
   scheduler's jobs coalesce and run one instance each.
 * Leadership: only the replica that holds the state store's leader lock syncs, and it checks it
-  still holds it before each cycle; see :mod:`okrsync.daemon.leadership`.
+  still holds it before each cycle; see :mod:`okrsync.daemon.leadership`. On PostgreSQL every
+  replica also checks the lock on a short tick of its own (``daemon.leader_check_seconds``),
+  independent of the sync schedule: a follower that takes the lock runs a cycle at once, so a
+  leader's death is taken over within seconds at any interval, and a leader that lost its lock
+  stands by.
 * A failed cycle (Jira down, the store unreachable, a bug) is logged and recorded, never kills the
   daemon; it is retried after ``daemon.retry_seconds``, doubling up to one interval.
 * Webhooks queue cycles through :mod:`okrsync.daemon.webhook_intake`.
@@ -31,7 +35,6 @@ from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import uvicorn
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -42,7 +45,7 @@ from okrsync.daemon.metrics import Metrics
 from okrsync.daemon.preflight import open_store, probe_jira, refuse_to_start
 from okrsync.daemon.readiness import JiraProbe
 from okrsync.daemon.schedule import Schedule
-from okrsync.daemon.server import Server, bind, stop_on_signals
+from okrsync.daemon.server import Server, bind, http_config, stop_on_signals
 from okrsync.daemon.webhook_intake import WebhookIntake
 from okrsync.daemon.webhooks import Identity
 from okrsync.domain.config import Settings
@@ -154,6 +157,13 @@ class Daemon:
             id="full",
             name="full reconcile",
         )
+        if self.store.dialect != "sqlite":  # SQLite: this process took the file lock or did not start
+            self.scheduler.add_job(
+                self.check_leadership,
+                IntervalTrigger(seconds=self.cfg.daemon.leader_check_seconds),
+                id="leader-check",
+                name="leader check",
+            )
         self.scheduler.start()
 
     def request_stop(self) -> None:
@@ -206,6 +216,27 @@ class Daemon:
                 self.leadership.follow()
                 return None
             return self._cycle(reason, frozenset(affected), full, tuple(refresh))
+
+    def check_leadership(self) -> bool:
+        """The leader check's tick: a follower tries the lock, and when it takes it runs a cycle at
+        once (``reason="takeover"``); the leader checks it still holds it. Returns whether this
+        process leads. A cycle under way checks leadership itself: the tick then does nothing."""
+        if self.stop_event.is_set() or not self._cycle_lock.acquire(blocking=False):
+            return self.is_leader
+        try:
+            took_over = self.leadership.check()
+        finally:
+            self._cycle_lock.release()
+        if took_over and not self.stop_event.is_set():
+            with contextlib.suppress(Exception):  # the scheduler is shutting down
+                self.scheduler.add_job(
+                    self.run_cycle,
+                    kwargs={"reason": "takeover"},
+                    id="takeover",
+                    name="takeover",
+                    replace_existing=True,
+                )
+        return self.is_leader
 
     def _cycle(
         self, reason: str, affected: frozenset[str], full: bool, refresh: tuple[str, ...] = ()
@@ -355,8 +386,8 @@ def _serve(daemon: Daemon, host: str, port: int, on_stop: list[Callable[[], None
     except OkrsyncError as exc:
         return refuse_to_start(exc)
     server = Server(
-        uvicorn.Config(
-            create_app(daemon), log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=5
+        http_config(
+            create_app(daemon), on_timeout=lambda phase: daemon.metrics.http_read_timeouts.labels(phase).inc()
         ),
         on_exit=daemon.request_stop,
     )

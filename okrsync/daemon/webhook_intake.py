@@ -14,12 +14,12 @@ import threading
 from collections.abc import Callable, Collection
 from datetime import datetime
 
+from okrsync.daemon.webhook_checks import SeenCache
 from okrsync.daemon.webhooks import (
     Debouncer,
     Identity,
     MirrorFacts,
     ReceiverConfig,
-    SeenCache,
     WebhookReceiver,
 )
 from okrsync.domain.config import Settings
@@ -52,16 +52,21 @@ class WebhookIntake:
         self._affected: set[str] = set()
         self._refresh: set[str] = set()
         self.debouncer = Debouncer(cfg.webhook.debounce_seconds, self.window_closed)
-        secret = cfg.webhook.secret.get_secret_value() if cfg.webhook.secret is not None else None
+        wh = cfg.webhook
+        secret = wh.secret.get_secret_value() if wh.secret is not None else None
+        # a body is remembered at least as long as its timestamp lets it in: no replay slips
+        # between the dedupe window and the age limit
+        remember = max(wh.dedupe_minutes, wh.max_age_minutes) * 60.0
         self.receiver = WebhookReceiver(
-            ReceiverConfig(secret or None, cfg.webhook.allow_unsigned, cfg.webhook.max_body_bytes),
-            seen=SeenCache(cfg.webhook.dedupe_minutes * 60.0, clock=lambda: clock().timestamp()),
+            ReceiverConfig(secret or None, wh.allow_unsigned, wh.max_body_bytes, wh.max_age_minutes),
+            seen=SeenCache(remember, clock=lambda: clock().timestamp()),
             identity=identity,
             known_epics=self._known_epics,
             mirror=self._mirror_facts,
             epic_link_id=epic_link_id,
             schedule=self.debouncer.add,
             refresh=self.debouncer.add_refresh,
+            clock=lambda: clock().timestamp(),
         )
 
     def window_closed(self, affected: frozenset[str], events: int) -> None:

@@ -4,7 +4,15 @@ Jira signs a webhook registered with a secret: ``X-Hub-Signature: sha256=<hex HM
 body>`` (WebSub's method=signature format), and sends one ``X-Atlassian-Webhook-Identifier`` per
 delivery that stays the same across its retries. See
 https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks and
-https://developer.atlassian.com/cloud/jira/platform/webhooks/#retry-policy.
+https://developer.atlassian.com/cloud/jira/platform/webhooks/#retry-policy (Jira retries on 408,
+409, 425, 429 and 5xx, for up to about 30 minutes).
+
+The identifier header is not signed: anyone who captured one signed delivery could send it again
+with a new identifier, or none. So a delivery is a duplicate when its identifier *or* the digest of
+its signed body was seen within the dedupe window, and an event whose ``timestamp`` (milliseconds
+since the epoch, in every Jira webhook body) is older than ``webhook.max_age_minutes`` is refused
+with 400, a status Jira does not retry. A body nested deeper than ``MAX_JSON_DEPTH`` is refused
+before it is parsed. The checks themselves: :mod:`okrsync.daemon.webhook_checks`.
 
 Nothing here speaks HTTP or SQL: :class:`WebhookReceiver` gets the raw body and headers from the
 HTTP app and reaches the state store only through the callables it is given.
@@ -12,86 +20,29 @@ HTTP app and reaches the state store only through the callables it is given.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from okrsync.core.mappers import issue_fields
+from okrsync.daemon.webhook_checks import (
+    MAX_JSON_DEPTH,
+    SeenCache,
+    body_digest,
+    nests_deeper_than,
+    verify_signature,
+)
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-hub-signature"
 IDENTIFIER_HEADER = "x-atlassian-webhook-identifier"
 RETRY_HEADER = "x-atlassian-webhook-retry"
-
-
-# ------------------------------------------------------------------------------------ signature
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The ``X-Hub-Signature`` value Jira sends for ``body``: ``sha256=<lowercase hex>``."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
-    """Whether ``header`` is the signature of ``body`` under ``secret``, compared in constant time."""
-    if not header:
-        return False
-    expected = sign(secret, body).encode("ascii")
-    given = header.strip().lower().encode("utf-8", "replace")
-    return hmac.compare_digest(expected, given)
-
-
-# ------------------------------------------------------------------------------------- dedupe
-
-
-class SeenCache:
-    """Delivery identifiers seen in the last ``ttl_seconds``, at most ``max_entries`` (oldest dropped)."""
-
-    def __init__(
-        self,
-        ttl_seconds: float,
-        max_entries: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.ttl = ttl_seconds
-        self.max_entries = max_entries
-        self._clock = clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-    def check_and_add(self, identifier: str) -> bool:
-        """True if ``identifier`` was already seen (a redelivery); otherwise remember it."""
-        now = self._clock()
-        with self._lock:
-            while self._seen:
-                oldest, at = next(iter(self._seen.items()))
-                if now - at < self.ttl:
-                    break
-                del self._seen[oldest]
-            if identifier in self._seen:
-                return True
-            self._seen[identifier] = now
-            while len(self._seen) > self.max_entries:
-                self._seen.popitem(last=False)
-            return False
-
-    def discard(self, identifier: str) -> None:
-        """Forget ``identifier``: its delivery was not handled, so Jira's retry must be."""
-        with self._lock:
-            self._seen.pop(identifier, None)
-
-
 # -------------------------------------------------------------------------------- own user
 
 
@@ -263,6 +214,9 @@ class ReceiverConfig:
     secret: str | None
     allow_unsigned: bool
     max_body_bytes: int
+    max_age_minutes: float = 60.0
+    """``webhook.max_age_minutes``: an event whose ``timestamp`` is older is refused."""
+    max_depth: int = MAX_JSON_DEPTH
 
 
 class WebhookReceiver:
@@ -279,9 +233,12 @@ class WebhookReceiver:
         epic_link_id: Callable[[], str | None],
         schedule: Callable[[Collection[str]], None],
         refresh: Callable[[Collection[str]], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``clock``: now, in seconds since the epoch (what an event's ``timestamp`` is compared with)."""
         self.cfg = cfg
         self.seen = seen
+        self._clock = clock
         self._identity = identity
         self._known_epics = known_epics
         self._mirror = mirror
@@ -320,26 +277,64 @@ class WebhookReceiver:
                 return DeliveryOutcome(401, "unsigned", "missing X-Hub-Signature")
             if not verify_signature(self.cfg.secret, body, header):
                 return DeliveryOutcome(401, "bad_signature", "X-Hub-Signature does not match the body")
+        payload = self._parse(body)
+        if isinstance(payload, DeliveryOutcome):
+            return payload
+        old = self._too_old(payload)
+        if old is not None:
+            return old
         identifier = headers.get(IDENTIFIER_HEADER)
-        # claimed before processing, so two concurrent copies of one delivery are handled once; given
-        # back if processing raises (the store is down): the 500 makes Jira retry with the same
-        # identifier, and that retry must be processed, not answered "duplicate"
-        if identifier and self.seen.check_and_add(identifier):
-            return DeliveryOutcome(200, "duplicate", f"delivery {identifier} was already handled")
+        # the identifier is not signed: the body's digest catches the same delivery sent again
+        # under a new identifier or none. Claimed before processing, so two concurrent copies of
+        # one delivery are handled once; given back if processing raises (the store is down): the
+        # 500 makes Jira retry with the same identifier and body, and that retry must be processed
+        keys = (f"id:{identifier}", body_digest(body)) if identifier else (body_digest(body),)
+        if self.seen.check_and_add(*keys):
+            return DeliveryOutcome(
+                200,
+                "duplicate",
+                f"delivery {identifier or '(no identifier)'} was already handled (the same identifier "
+                "or the same signed body came before)",
+            )
         try:
-            return self._process(body)
+            return self._process(payload)
         except BaseException:
-            if identifier:
-                self.seen.discard(identifier)
+            self.seen.discard(*keys)
             raise
 
-    def _process(self, body: bytes) -> DeliveryOutcome:
+    def _parse(self, body: bytes) -> dict[str, Any] | DeliveryOutcome:
+        """The JSON object of ``body``, or the 400 that refuses it (bounded before parsing)."""
+        if nests_deeper_than(body, self.cfg.max_depth):
+            return DeliveryOutcome(
+                400, "too_deep", f"the body nests objects or arrays deeper than {self.cfg.max_depth} levels"
+            )
         try:
             payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return DeliveryOutcome(400, "bad_body", "the body is not JSON")
         if not isinstance(payload, dict):
             return DeliveryOutcome(400, "bad_body", "the body is not a JSON object")
+        return payload
+
+    def _too_old(self, payload: Mapping[str, Any]) -> DeliveryOutcome | None:
+        """The 400 for an event older than ``webhook.max_age_minutes`` (a body without a numeric
+        ``timestamp`` is judged by the dedupe cache alone)."""
+        stamp = payload.get("timestamp")
+        if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+            return None
+        age = self._clock() - stamp / 1000.0
+        if age <= self.cfg.max_age_minutes * 60.0:
+            return None
+        at = datetime.fromtimestamp(stamp / 1000.0, UTC).isoformat(timespec="seconds")
+        return DeliveryOutcome(
+            400,
+            "too_old",
+            f"the event's timestamp ({at}) is {age / 60.0:.0f} min old, older than webhook.max_age_minutes "
+            f"({self.cfg.max_age_minutes:g}): refused as a replay or a late retry; the scheduled sync "
+            "reads the change anyway",
+        )
+
+    def _process(self, payload: dict[str, Any]) -> DeliveryOutcome:
         identity = self._identity()
         if identity is not None and identity.is_(event_user(payload)):
             return DeliveryOutcome(

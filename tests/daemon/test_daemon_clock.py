@@ -3,6 +3,7 @@ metrics, the status page and webhook dedupe all follow it, whatever day the proc
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daemonkit import DEMO
+from daemonkit import DEMO, SECRET
+from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from okrsync.daemon import service as daemon_module
 from okrsync.daemon.http import create_app
 from okrsync.daemon.readiness import JIRA_PROBE_SECONDS
 from okrsync.daemon.service import Daemon
+from okrsync.daemon.webhook_checks import sign
 from okrsync.domain.config import Settings, load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
@@ -155,3 +158,34 @@ def test_webhook_redeliveries_are_remembered_on_the_daemons_clock(daemon: Daemon
     assert seen.check_and_add("delivery-1") is True  # a redelivery within the window
     clock.advance(2)
     assert seen.check_and_add("delivery-1") is False  # the window has passed
+
+
+def test_webhook_event_age_is_judged_on_the_daemons_clock(
+    cfg: Settings, tmp_path: Path, clock: Clock
+) -> None:
+    """An event's timestamp is compared with the daemon's clock; a body is remembered as long as
+    its timestamp lets it in (here webhook.dedupe_minutes 5 < webhook.max_age_minutes 30)."""
+    cfg = cfg.model_copy(
+        update={
+            "webhook": cfg.webhook.model_copy(
+                update={"secret": SecretStr(SECRET), "dedupe_minutes": 5, "max_age_minutes": 30}
+            )
+        }
+    )
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as store, JiraGateway(cfg.jira) as gateway:
+        d = Daemon(cfg, store=store, gateway=gateway, interval_seconds=60, clock=clock)
+        try:
+            receiver = d.receiver
+            event = {"webhookEvent": "jira:issue_updated", "issue": {"key": "DATA-9", "fields": {}}}
+            body = json.dumps({**event, "timestamp": int(FAR.timestamp() * 1000)}).encode()
+            assert receiver.seen.ttl == 30 * 60
+            signed = {"x-hub-signature": sign(SECRET, body)}
+            assert receiver.receive(signed, body).outcome == "ignored"  # no KR: but a delivery seen
+            clock.advance(29 * 60)  # past the dedupe minutes, within the age: still a duplicate
+            assert receiver.receive(signed, body).outcome == "duplicate"
+            clock.advance(2 * 60)
+            out = receiver.receive(signed, body)
+            assert (out.status, out.outcome) == (400, "too_old")
+            assert "31 min old" in out.message
+        finally:
+            d.shutdown()

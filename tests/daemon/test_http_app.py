@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from okrsync.daemon.http import create_app
 from okrsync.daemon.service import Daemon
-from okrsync.daemon.webhooks import sign
+from okrsync.daemon.webhook_checks import sign
 from okrsync.domain.config import load_config
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.datasets.demo import AS_OF

@@ -1,4 +1,5 @@
-"""Webhook decisions without HTTP: signature, redelivery, own user, body cap, affected KRs, debounce."""
+"""Webhook decisions without HTTP: signature, redelivery and replay, age, nesting, own user, body cap,
+affected KRs, debounce."""
 
 from __future__ import annotations
 
@@ -11,17 +12,22 @@ from typing import Any
 
 import pytest
 
+from okrsync.daemon.webhook_checks import (
+    MAX_JSON_DEPTH,
+    SeenCache,
+    body_digest,
+    nests_deeper_than,
+    sign,
+    verify_signature,
+)
 from okrsync.daemon.webhooks import (
     Debouncer,
     Identity,
     MirrorFacts,
     ReceiverConfig,
-    SeenCache,
     WebhookReceiver,
     affected_krs,
     event_user,
-    sign,
-    verify_signature,
 )
 from okrsync.jira_sim.webhooks import signature as sim_signature
 
@@ -63,7 +69,7 @@ def test_verify_signature_compares_in_constant_time(monkeypatch: pytest.MonkeyPa
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr("okrsync.daemon.webhooks.hmac.compare_digest", spy)
+    monkeypatch.setattr("okrsync.daemon.webhook_checks.hmac.compare_digest", spy)
     assert not verify_signature(SECRET, BODY, sign("nope", BODY))
     assert verify_signature(SECRET, BODY, sign(SECRET, BODY))
     assert len(calls) == 2
@@ -186,15 +192,25 @@ def test_debouncer_fires_once_per_window_with_the_union() -> None:
     assert timer.pending == []
 
 
+NOW = 1_900_000_000.0  # the harness's clock (seconds since the epoch); event timestamps are built from it
+
+
 class Harness:
     def __init__(
-        self, *, secret: str | None = SECRET, allow_unsigned: bool = False, cap: int = 10_000
+        self,
+        *,
+        secret: str | None = SECRET,
+        allow_unsigned: bool = False,
+        cap: int = 10_000,
+        max_age_minutes: float = 60,
     ) -> None:
         self.scheduled: list[set[str]] = []
         self.mirror: dict[str, MirrorFacts] = {"MOB-7": MirrorFacts(True, "MOB-1")}
+        self.now = NOW
         self.receiver = WebhookReceiver(
-            ReceiverConfig(secret, allow_unsigned, cap),
-            seen=SeenCache(3600),
+            ReceiverConfig(secret, allow_unsigned, cap, max_age_minutes),
+            seen=SeenCache(3600, clock=lambda: self.now),
+            clock=lambda: self.now,
             identity=lambda: Identity("acc-okrsync"),
             known_epics=lambda: KNOWN,
             mirror=lambda key: self.mirror.get(key, MirrorFacts()),
@@ -257,8 +273,107 @@ def test_a_redelivery_is_handled_once_but_only_after_a_valid_signature() -> None
     assert h.send(UPDATE, sig="sha256=00", ident="d-1") == (401, "bad_signature")  # poisons nothing
     assert h.send(UPDATE, ident="d-1") == (202, "accepted")
     assert h.send(UPDATE, ident="d-1") == (200, "duplicate")
-    assert h.send(UPDATE, ident="d-2") == (202, "accepted")
+    other = {**UPDATE, "timestamp": int(NOW * 1000)}  # another event: another body
+    assert h.send(other, ident="d-2") == (202, "accepted")
     assert len(h.scheduled) == 2
+
+
+@pytest.mark.parametrize("ident", ["d-new", None], ids=["new identifier", "no identifier"])
+def test_the_same_signed_body_under_another_identifier_is_a_duplicate(ident: str | None) -> None:
+    """The identifier header is not signed: a captured delivery replayed with a new one (or none)
+    is known by its body's digest."""
+    h = Harness()
+    assert h.send(UPDATE, ident="d-1") == (202, "accepted")
+    assert h.send(UPDATE, ident=ident) == (200, "duplicate")
+    assert h.scheduled == [{"MOB-1"}]
+
+
+def test_a_body_without_identifier_is_remembered_for_the_window_only() -> None:
+    h = Harness()
+    assert h.send(UPDATE, ident=None) == (202, "accepted")
+    assert h.send(UPDATE, ident="d-1") == (200, "duplicate")  # its digest was remembered
+    h.now += 3600  # the window (3600 s here) has passed
+    assert h.send(UPDATE, ident="d-1") == (202, "accepted")
+    assert len(h.scheduled) == 2
+
+
+def test_a_duplicate_claims_nothing_new() -> None:
+    """A body seen before under one identifier does not make its new identifier known: a later,
+    different delivery that reuses that identifier is still judged on its own body."""
+    cache = SeenCache(60)
+    assert cache.check_and_add("id:a", "sha256:1") is False
+    assert cache.check_and_add("id:b", "sha256:1") is True
+    assert cache.check_and_add("id:b", "sha256:2") is False
+    cache.discard("id:b", "sha256:2")
+    assert len(cache) == 2
+
+
+def stamped(minutes_ago: float) -> dict[str, Any]:
+    return {**UPDATE, "timestamp": int((NOW - minutes_ago * 60) * 1000)}
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (stamped(0), (202, "accepted")),
+        (stamped(59.9), (202, "accepted")),
+        (stamped(60.1), (400, "too_old")),
+        (stamped(24 * 60), (400, "too_old")),
+        (stamped(-5), (202, "accepted")),  # Jira's clock a little ahead of ours
+        (UPDATE, (202, "accepted")),  # no timestamp: the dedupe cache alone judges it
+        ({**UPDATE, "timestamp": "1525698237764"}, (202, "accepted")),  # not a number: not judged
+        ({**UPDATE, "timestamp": True}, (202, "accepted")),
+    ],
+)
+def test_events_older_than_max_age_are_refused(payload: dict[str, Any], expected: tuple[int, str]) -> None:
+    h = Harness(max_age_minutes=60)
+    assert h.send(payload) == expected
+    assert len(h.scheduled) == (1 if expected[0] == 202 else 0)
+
+
+def test_an_old_event_is_refused_with_a_status_jira_does_not_retry_and_says_why() -> None:
+    h = Harness(max_age_minutes=30)
+    body = json.dumps(stamped(90)).encode()
+    out = h.receiver.receive({"x-hub-signature": sign(SECRET, body)}, body)
+    assert out.status == 400  # Jira retries 408, 409, 425, 429 and 5xx only
+    assert "90 min old" in out.message and "webhook.max_age_minutes (30)" in out.message
+    assert len(h.receiver.seen) == 0  # refused before it is remembered
+
+
+def nested(depth: int) -> bytes:
+    return b'{"webhookEvent":"x","issue":{"key":"MOB-7"},"deep":' + b"[" * depth + b"]" * depth + b"}"
+
+
+@pytest.mark.parametrize(
+    ("body", "limit", "deeper"),
+    [
+        (b"{}", 1, False),
+        (b"[[]]", 1, True),
+        (b"[[]]", 2, False),
+        (b'[{"a": [1, {"b": []}]}]', 5, False),
+        (b'[{"a": [1, {"b": []}]}]', 4, True),
+        (b'{"text": "[[[[[[{{{{"}', 1, False),  # brackets in strings do not count
+        (b'{"text": "a \\" [[[[ \\\\"}', 1, False),  # nor after escaped quotes and backslashes
+        (b'{"a": "\\\\", "b": [[[]]]}', 3, True),  # an escaped backslash ends the string
+        (b"[" * 10_000, MAX_JSON_DEPTH, True),
+        (b"[]" * 100_000, 1, False),  # wide, not deep
+    ],
+)
+def test_nests_deeper_than(body: bytes, limit: int, deeper: bool) -> None:
+    assert nests_deeper_than(body, limit) is deeper
+
+
+def test_a_deeply_nested_signed_body_is_a_400_not_a_recursion_error() -> None:
+    h = Harness(cap=1_000_000)
+    status, outcome = h.send(nested(10_000))
+    assert (status, outcome) == (400, "too_deep")
+    assert h.send(nested(MAX_JSON_DEPTH - 1), ident="d-2") == (202, "accepted")  # Jira's own nest ~10
+    assert h.send(nested(MAX_JSON_DEPTH), ident="d-3") == (400, "too_deep")  # 64 levels + the object
+
+
+def test_body_digest_is_of_the_raw_bytes() -> None:
+    assert body_digest(BODY) == "sha256:" + hashlib.sha256(BODY).hexdigest()
+    assert body_digest(BODY) != body_digest(BODY + b" ")
 
 
 def test_without_a_secret_the_endpoint_is_off_unless_allowed() -> None:
