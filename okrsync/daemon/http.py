@@ -3,6 +3,10 @@
 ``POST /webhooks/jira`` Jira webhooks (signed) · ``GET /healthz`` alive · ``GET /readyz`` Jira
 reachable, store writable, last sync recent · ``GET /metrics`` Prometheus text · ``GET /`` the
 read-only status page.
+
+A client that goes away before its request is read (it closed the connection, or the server closed
+it at the read timeout, see :mod:`okrsync.daemon.server`) is a debug line and counts as status
+``499`` (nginx's "client closed request"), not as a 500 and not as an error in the log.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,8 +56,13 @@ class DaemonView(Protocol):
     def info(self) -> dict[str, Any]: ...
 
 
+CLIENT_GONE = "499"
+"""The status label of a request whose client went away before it was answered."""
+
+
 class _CountRequests:
-    """Pure ASGI middleware: counts every HTTP request by route and status."""
+    """Pure ASGI middleware: counts every HTTP request by route and status (:data:`CLIENT_GONE`
+    when the client disconnected before an answer was sent)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics, paths: frozenset[str]) -> None:
         self.app = app
@@ -64,7 +73,14 @@ class _CountRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = [500]
+        status: list[int | None] = [None]
+        gone = [False]
+
+        async def receive_wrapper() -> Message:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                gone[0] = True
+            return message
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -72,10 +88,18 @@ class _CountRequests:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive_wrapper, send_wrapper)
         finally:
             path = scope.get("path", "")
-            self.metrics.http_requests.labels(path if path in self.paths else "other", str(status[0])).inc()
+            label = str(status[0]) if status[0] is not None else CLIENT_GONE if gone[0] else "500"
+            self.metrics.http_requests.labels(path if path in self.paths else "other", label).inc()
+
+
+class _NoAnswer(Response):
+    """The "answer" to a client that went away: nothing is sent (there is nobody to send it to)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return None
 
 
 async def _read_capped(request: Request, limit: int) -> bytes | None:
@@ -126,7 +150,20 @@ class _Endpoints:
             big = receiver.too_large(int(length))
             if big is not None:
                 return self._answer(big, request, headers)
-        body = await _read_capped(request, receiver.cfg.max_body_bytes)
+        try:
+            body = await _read_capped(request, receiver.cfg.max_body_bytes)
+        except ClientDisconnect:
+            self.metrics.webhooks.labels("abandoned").inc()
+            log.debug(
+                "webhook abandoned: the client went away before its body arrived; nothing done",
+                extra={
+                    "event": "webhook",
+                    "outcome": "abandoned",
+                    "identifier": headers.get(IDENTIFIER_HEADER),
+                    "client": request.client.host if request.client else None,
+                },
+            )
+            return _NoAnswer()
         if body is None:
             return self._answer(
                 DeliveryOutcome(

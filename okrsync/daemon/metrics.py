@@ -80,8 +80,14 @@ class Metrics:
         )
         self.http_requests = Counter(
             "okrsync_http_requests",
-            "Requests to the daemon's HTTP endpoints.",
+            "Requests to the daemon's HTTP endpoints ('499': the client went away before the answer).",
             ["path", "status"],
+            registry=r,
+        )
+        self.http_read_timeouts = Counter(
+            "okrsync_http_read_timeouts",
+            "Connections closed because a request's headers or body did not arrive in time.",
+            ["phase"],
             registry=r,
         )
         for health in Health:

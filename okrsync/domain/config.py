@@ -210,6 +210,11 @@ class WebhookConfig(_Strict):
     dedupe_minutes: int = Field(
         60, ge=1, description="Remember delivery identifiers this long, so a redelivery is handled once"
     )
+    max_age_minutes: int = Field(
+        60,
+        ge=1,
+        description="Refuse events whose timestamp is older than this (Jira retries for up to 30 min)",
+    )
 
 
 class DaemonConfig(_Strict):
@@ -218,6 +223,12 @@ class DaemonConfig(_Strict):
     log_format: Literal["plain", "json"] = "plain"
     retry_seconds: float = Field(
         30.0, gt=0, description="First retry after a failed cycle; doubles up to the interval"
+    )
+    leader_check_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="How often a follower tries the leader lock (and the leader checks it still holds it)",
     )
 
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,29 @@ def running(env: dict[str, str], log_path: Path, *args: str) -> Iterator[DaemonP
         if d.proc.poll() is None:
             d.proc.kill()
             d.proc.wait(10)
+
+
+@contextlib.contextmanager
+def pg_schema(prefix: str = "okrsync_daemon") -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL, named in the URL as a real deployment would
+    (``search_path`` option); dropped on the way out. Fails the test if PostgreSQL is not there."""
+    import pytest
+    import sqlalchemy as sa
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL, connect_args={"connect_timeout": 5})
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {exc.orig}", pytrace=False)
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def register_webhook(sim: JiraSimulator, url: str, secret: str | None = SECRET) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -260,3 +261,35 @@ def test_no_secret_reaches_the_log_when_jira_refuses_the_credential_later(
     assert "401" in log
     assert_no_secret(d)
     assert all(json.loads(line) for line in log.splitlines())  # every line is one JSON object
+
+
+def test_a_slow_client_is_closed_at_the_header_timeout_and_a_vanished_one_is_no_error(
+    sim: JiraSimulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "state.db"
+    env = env_for(sim, f"sqlite:///{db}")
+    with running(env, tmp_path / "daemon.log", "--interval-seconds", "600", "--log-format", "json") as d:
+        d.wait_ready()
+        head = b"POST /webhooks/jira HTTP/1.1\r\nHost: okrsync\r\nContent-Type: application/json\r\n"
+        with socket.create_connection(("127.0.0.1", d.port), timeout=20) as slow:
+            slow.sendall(head)  # half the headers, then nothing
+            opened = time.monotonic()
+            with socket.create_connection(("127.0.0.1", d.port), timeout=5) as gone:
+                gone.sendall(head + b"Content-Length: 400\r\n\r\n" + b'{"webhookEvent": "jira:iss')
+                time.sleep(0.2)
+            answer = b""
+            while chunk := slow.recv(65536):
+                answer += chunk
+            closed_after = time.monotonic() - opened
+        print(f"a client holding half its headers was closed after {closed_after:.2f} s")
+        assert 9.5 <= closed_after < 12, closed_after  # the daemon's header timeout: 10 s
+        assert answer.startswith(b"HTTP/1.1 408 Request Timeout")
+        metrics = d.get("/metrics").text
+        assert 'okrsync_http_read_timeouts_total{phase="headers"} 1.0' in metrics
+        assert 'okrsync_http_requests_total{path="/webhooks/jira",status="499"} 1.0' in metrics
+        assert 'okrsync_webhooks_total{outcome="abandoned"} 1.0' in metrics
+        assert 'status="500"' not in metrics
+        assert d.stop() == 0
+    log = d.log()
+    assert "Exception in ASGI application" not in log
+    assert not [ln for ln in log.splitlines() if json.loads(ln)["level"] in ("error", "critical")]

@@ -100,3 +100,45 @@ def test_exactly_one_replica_syncs_and_a_follower_takes_over(
             if d is not None and d.proc.poll() is None:
                 d.proc.kill()
                 d.proc.wait(10)
+
+
+def test_a_follower_takes_over_within_seconds_at_a_60_s_interval(
+    sim_factory: SimFactory, tmp_path: Path, pg_url: str
+) -> None:
+    """The follower tries the lock every daemon.leader_check_seconds (default 5), not at its next
+    sync tick a minute away, and syncs as soon as it leads."""
+    sim = sim_factory("cloud", okr_fields=True, demo_start=LIVE.start)
+    env = env_for(sim, pg_url)  # daemon.leader_check_seconds: the default
+    args = ("--interval-seconds", "60", "--log-format", "json")
+    a = start_daemon(env, tmp_path / "a.log", *args)
+    b: DaemonProcess | None = None
+    try:
+        a.wait_ready()
+        wait_for("A's first cycle", lambda: events(a, "cycle"), timeout=30)
+        b = start_daemon(env, tmp_path / "b.log", *args)
+        b.wait_ready()  # B tried the lock before it listened: a follower
+        assert events(b, "leader") == [] and "okrsync_leader 0.0" in b.get("/metrics").text
+
+        a.proc.send_signal(signal.SIGKILL)
+        a.proc.wait(10)
+        killed = time.monotonic()
+        wait_for("B to become the leader", lambda: events(b, "leader"), timeout=15)
+        took_over = time.monotonic() - killed
+        wait_for("B's first cycle", lambda: events(b, "cycle"), timeout=15)
+        synced = time.monotonic() - killed
+        print(
+            f"takeover at a 60 s interval: leader after {took_over:.2f} s, first cycle done after {synced:.2f} s"
+        )
+        assert took_over < 10, f"takeover took {took_over:.2f} s"
+        assert synced < 10, f"the new leader's first cycle ended {synced:.2f} s after the kill"
+        (first,) = events(b, "cycle")
+        assert (first["reason"], first["status"], first["pid"]) == ("takeover", "ok", b.pid)
+        assert "okrsync_leader 1.0" in b.get("/metrics").text
+        assert b.stop() == 0
+        with StateStore.open(pg_url) as store:
+            assert not [r for r in store.runs(500) if r.running]  # A's killed run was marked failed
+    finally:
+        for d in (a, b):
+            if d is not None and d.proc.poll() is None:
+                d.proc.kill()
+                d.proc.wait(10)
