@@ -13,6 +13,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
@@ -169,6 +170,19 @@ class StateStore(IssueMirror, AppliedWrites, ProgressHistory, RunLog, MetaValues
 
     def release_leader(self) -> None:
         self._leadership.release()
+
+    def end_interrupted_runs(self, now: datetime) -> int:
+        """Mark runs left ``running`` by a process that died as failed (with the step they reached),
+        if no other process leads this store: while held, or taken for the moment, leadership proves
+        that no live run can be among them. Returns how many it ended (0 when another leads)."""
+        held = self.holds_leader()
+        if not held and not self.try_acquire_leader():
+            return 0
+        try:
+            return self.fail_unfinished_runs(now, "interrupted: the process running it stopped")
+        finally:
+            if not held:
+                self.release_leader()
 
     # ------------------------------------------------------------------ health
 

@@ -160,7 +160,10 @@ def run_backfill(
         run_id=None, period=period_cfg.name, first_day=first, last_day=last, past=past, dry_run=dry_run
     )
     state = _cursor(store.get_meta(CURSOR_KEY), report, period_cfg, first, resume=resume)
+    interrupted = store.end_interrupted_runs(now)
     report.run_id = store.start_run("backfill-dry-run" if dry_run else "backfill", now)
+    if interrupted:
+        report.warnings.append(f"marked {interrupted} interrupted run(s) failed: their process stopped")
 
     def save(**changes: Any) -> None:
         state.update(changes, updated_at=clock().isoformat())

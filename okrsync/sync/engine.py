@@ -38,6 +38,7 @@ from okrsync.sync.apply import ApplyError
 from okrsync.sync.fetch import Fetcher, FetchResult
 from okrsync.sync.field_schemas import schema_ids, with_health_options
 from okrsync.sync.project_styles import team_managed_projects
+from okrsync.sync.recent_writes import recent_writes, remember_writes
 from okrsync.sync.run_report import RunReport, record_run
 from okrsync.sync.scope import ReadScope, read_scope
 from okrsync.sync.writeback import (
@@ -154,8 +155,14 @@ def run_sync(
     due_full = last_full is None or now - last_full >= timedelta(hours=cfg.sync.full_reconcile_hours)
     full = full or due_full
     mode = "dry-run" if dry_run else ("full" if full else "incremental")
+    interrupted = store.end_interrupted_runs(now)
     run_id = store.start_run(mode, now)
     report = SyncReport(run_id=run_id, mode=mode, dry_run=dry_run)
+    if interrupted:
+        report.warnings.append(
+            f"marked {interrupted} interrupted run(s) failed: their process stopped before they ended "
+            "(each run record keeps the step it had reached)"
+        )
     try:
         _cycle(
             cfg,
@@ -204,13 +211,26 @@ def _cycle(
     allow_clear: bool = False,
 ) -> None:
     """Read, score, plan; then (unless a dry run) apply and record. Fills ``report``."""
+    step = _stepper(store, report.run_id, now)
+    step("read")
     mirror_rows = store.issues()
     mirror = {k: dict(m.raw) for k, m in mirror_rows.items()}
     state = _read_and_score(
-        cfg, store, gateway, now, report, mirror_rows, mirror, full, refresh_keys, on_progress
+        cfg,
+        store,
+        gateway,
+        now,
+        report,
+        mirror_rows,
+        mirror,
+        full,
+        refresh_keys,
+        on_progress,
+        recently_written=recent_writes(store, clock()),
     )
     # what Jira shows now: the merged issues (fresh from Jira, or the mirror of what we wrote)
     merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state.fetched.issues.items()}
+    step("plan")
     plan, out_of_scope, in_jira = _plan(cfg, store, gateway, state, merged, mirror)
     report.plan = plan
     report.planned = len(plan.changes)
@@ -230,6 +250,7 @@ def _cycle(
         report.status = "partial" if report.errors else "ok"  # a failing source shows in a dry run too
         return
 
+    step("write")
     # the mirror first: a crash from here on re-reads nothing it already has
     fetched = state.fetched
     epic_set = set(fetched.kr_epics)
@@ -250,6 +271,8 @@ def _cycle(
         in_jira=in_jira,
     )
     report.absorb(outcome)
+    # what the next cycles reconcile in their searches: Cloud's may not show these writes yet
+    remember_writes(store, applier.touched, clock())
     # keep what we wrote in the mirror, so that the plan of the next cycle sees it
     store.upsert_issues(
         _mirror_row(merged[k], state.scope.ids, epic_set) for k in applier.touched if k in merged
@@ -285,8 +308,11 @@ def _read_and_score(
     full: bool,
     refresh_keys: tuple[str, ...],
     on_progress: Callable[[str, int, int], None],
+    *,
+    recently_written: tuple[str, ...] | list[str] = (),
 ) -> _Scored:
-    """The fetch (incremental from the watermark, or full) and the roll-up of what it found."""
+    """The fetch (incremental from the watermark, or full) and the roll-up of what it found;
+    ``recently_written``: the issues okrsync wrote in the last minutes, newest first (reconciled)."""
     on_progress("read", 0, 1)
     ids = writeback_ids(cfg, gateway)
     scope = read_scope(cfg, gateway.fields, ids.present())
@@ -297,6 +323,7 @@ def _read_and_score(
         known_epics=store.get_meta(KR_EPICS_META) or [],
         previous_epic_of={k: m.epic_key for k, m in mirror_rows.items() if m.epic_key},
         refresh_keys=refresh_keys,
+        recently_written=recently_written,
     )
     report.issues_read = len(fetched.fresh)
     report.issues_in_scope = len(fetched.issues)
@@ -318,6 +345,16 @@ def _read_and_score(
     report.warnings.extend(scored.warnings)
     report.warnings.extend(w for kr in tree.key_results for w in kr.warnings)
     return _Scored(fetched, scope, ids, scored)
+
+
+def _stepper(store: StateStore, run_id: int | None, now: datetime) -> Callable[[str], None]:
+    """Notes the step a run reached in its run record (a run whose process dies keeps it)."""
+
+    def note(step: str) -> None:
+        if run_id is not None:
+            store.note_run_step(run_id, step, now)
+
+    return note
 
 
 def _with_failures(store: StateStore, tree: OkrTree, today: date) -> OkrTree:

@@ -18,8 +18,8 @@ from test_failing_sources import settings
 from okrsync.domain.config import Settings
 from okrsync.jira.errors import JiraUnavailable
 from okrsync.jira.gateway import JiraGateway
-from okrsync.jira.retry import RetryPolicy
 from okrsync.jira.markup import plain_text
+from okrsync.jira.retry import RetryPolicy
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import SyncReport, run_sync
@@ -210,3 +210,38 @@ def test_failed_comment_posts_do_not_stop_the_apply_and_two_runs_converge(
             assert sim.issue(key)["fields"].get(sim.field_id(name)) == clean_sim.issue(key)["fields"].get(
                 clean_sim.field_id(name)
             ), (key, name)
+
+
+def test_a_killed_run_is_ended_by_the_next_run_with_the_step_it_reached(
+    sim_okr: JiraSimulator, db: Path, tmp_path: Path
+) -> None:
+    sim = sim_okr
+    cfg = settings(sim, tmp_path)
+    assert sync(cfg, db, NOW).status == "ok"
+    for key in ("DATA-30", "DATA-31"):
+        sim.transition(key, "Done", resolution="Done")
+    with pytest.raises(Died):
+        sync(cfg, db, NOW + timedelta(minutes=15), die_on("add_comment", KR, after=False))
+    with StateStore.open(f"sqlite:///{db}") as store:
+        dead = store.last_run()
+        assert dead is not None and dead.status == "running" and dead.summary["step"] == "write"
+
+    nxt = sync(cfg, db, NOW + timedelta(minutes=30))
+    assert any("marked 1 interrupted run(s) failed" in w for w in nxt.warnings)
+    with StateStore.open(f"sqlite:///{db}") as store:
+        ended = store.run(dead.run_id)
+        assert ended is not None and ended.status == "failed" and ended.ended_at is not None
+        assert ended.summary["step"] == "write" and "interrupted" in ended.summary["error"]
+        assert ended.summary["step_at"].startswith((NOW + timedelta(minutes=15)).date().isoformat())
+        assert all(r.status != "running" for r in store.runs(50))
+
+
+def test_a_run_another_process_leads_is_not_ended(db: Path) -> None:
+    with StateStore.open(f"sqlite:///{db}") as leader, StateStore.open(f"sqlite:///{db}") as other:
+        live = leader.start_run("incremental", NOW)
+        assert leader.try_acquire_leader()
+        assert other.end_interrupted_runs(NOW) == 0  # someone leads: its run may be alive
+        run = other.run(live)
+        assert run is not None and run.status == "running"
+        leader.release_leader()
+        assert other.end_interrupted_runs(NOW) == 1

@@ -70,18 +70,35 @@ class RunLog(Repository):
         if count != 1:
             raise KeyError(f"no run with id {run_id} in {self.url_for_display}")
 
+    def note_run_step(self, run_id: int, step: str, at: datetime) -> None:
+        """Where a running run is (``read``, ``plan``, ``write``…), so that if its process dies the
+        next run can say at which step it stopped. One small update per step."""
+        t = s.runs_table
+        with self._tx(write=True) as conn:
+            conn.execute(
+                update(t)
+                .where(t.c.run_id == run_id, t.c.status == RUNNING)
+                .values(summary={"step": step, "step_at": utc(at).isoformat()})
+            )
+
     def fail_unfinished_runs(self, ended_at: datetime, reason: str = "interrupted") -> int:
         """Mark runs still 'running' (the process died mid-run) as failed; returns how many.
 
-        Call it only while holding leadership, or it would end another replica's live run.
+        Each keeps the step it had reached (:meth:`note_run_step`) and when. Call it only while
+        holding leadership, or it would end another replica's live run.
         """
         t = s.runs_table
         with self._tx(write=True) as conn:
-            return conn.execute(
-                update(t)
-                .where(t.c.status == RUNNING)
-                .values(ended_at=utc(ended_at), status="failed", summary={"error": reason})
-            ).rowcount
+            rows = conn.execute(select(t.c.run_id, t.c.summary).where(t.c.status == RUNNING)).all()
+            for row in rows:
+                noted = row.summary if isinstance(row.summary, Mapping) else {}
+                summary = {"error": reason, **{k: noted[k] for k in ("step", "step_at") if k in noted}}
+                conn.execute(
+                    update(t)
+                    .where(t.c.run_id == row.run_id, t.c.status == RUNNING)
+                    .values(ended_at=utc(ended_at), status="failed", summary=summary)
+                )
+            return len(rows)
 
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The newest `limit` runs, newest first."""
