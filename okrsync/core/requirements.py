@@ -99,7 +99,29 @@ def config_projects(cfg: Settings) -> list[str]:
         if kr.epic and _ISSUE_KEY.match(kr.epic):
             add(kr.epic.rsplit("-", 1)[0])
     for jql in jqls:
-        for m in _PROJECT_CLAUSE.finditer(jql):
-            for part in m.group(1).split(","):
-                add(part)
+        for key in _jql_projects(jql):
+            add(key)
     return keys
+
+
+def _jql_projects(jql: str) -> list[str]:
+    """The project keys a JQL names in ``project = X`` / ``project in (X, Y)`` clauses."""
+    out: list[str] = []
+    for m in _PROJECT_CLAUSE.finditer(jql):
+        for part in m.group(1).split(","):
+            key = part.strip().strip("\"'").upper()
+            if key and _PROJECT_KEY.fullmatch(key) and key not in out:
+                out.append(key)
+    return out
+
+
+def key_result_projects(cfg: Settings) -> list[tuple[str, tuple[str, ...]]]:
+    """Each configured key result as a user knows it (its epic's key, or ``key_results[i]`` for one
+    found by JQL) with the projects it lives in: its epic's, or those its JQL names."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for i, kr in enumerate(cfg.key_results):
+        if kr.epic and _ISSUE_KEY.match(kr.epic):
+            out.append((kr.epic, (kr.epic.rsplit("-", 1)[0],)))
+        elif kr.jql:
+            out.append((f"key_results[{i}]", tuple(_jql_projects(kr.jql))))
+    return out

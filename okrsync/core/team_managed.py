@@ -17,7 +17,7 @@ Data Center has no team-managed projects.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,8 +128,8 @@ def team_managed_issues(tree: OkrTree, team_managed: Collection[str]) -> TeamMan
 
 
 WHAT_OKRSYNC_WRITES = (
-    "Jira takes no global custom field on their issues, so okrsync writes its `okrsync` issue "
-    "property and its comments there, not the OKR fields"
+    "Jira takes no global custom field on the issues of a team-managed project, so okrsync writes "
+    "its `okrsync` issue property and its comments there, not the OKR fields"
 )
 
 
@@ -140,4 +140,61 @@ def sync_warning(found: TeamManagedIssues) -> str:
     return (
         f"{n} issue{'' if n == 1 else 's'} ({found.summary()}) in team-managed {which} "
         f"{', '.join(found.projects)}: {WHAT_OKRSYNC_WRITES} (`okrsync check` says more)"
+    )
+
+
+# What is true there, and what an admin can do: the texts of ``okrsync check`` and ``okrsync setup``.
+NOT_IN_FILTERS = (
+    "okrsync's filters and the OKR dashboard select by the OKR fields, so these key results do not "
+    "show there; their progress still counts towards their objectives, and `okrsync report` shows them"
+)
+MOVE_THEM = (
+    "To have the OKR fields on them, move these epics and their issues to a company-managed project "
+    "(Jira's Move, one by one or as a bulk change): a team-managed project cannot take the global "
+    "fields `okrsync setup` makes"
+)
+READ_THE_PROPERTY = (
+    "Otherwise read their numbers in the `okrsync` issue property (over REST, GET "
+    "/rest/api/3/issue/{key}/properties/okrsync, or in an automation rule as "
+    "{{issue.properties.okrsync.progress}}) and in okrsync's status comments; JQL cannot search the "
+    "property (only an app can make an issue property searchable)"
+)
+
+
+def key_result_list(found: TeamManagedIssues) -> str:
+    """``WEB-1, WEB-3`` (a KR's id where it is not its epic's key: ``KR-7 (WEB-9)``)."""
+    return ", ".join(kr_id if kr_id == key else f"{kr_id} ({key})" for kr_id, key in found.key_results)
+
+
+def check_advice(tree: OkrTree, team_managed: Collection[str]) -> list[tuple[str, str]]:
+    """(message, fix) for each team-managed project that holds issues of the tree, by project."""
+    out: list[tuple[str, str]] = []
+    for project in sorted(team_managed):
+        found = team_managed_issues(tree, {project})
+        if not found:
+            continue
+        what = f"{found.summary()} live there"
+        if found.key_results:
+            what = f"the key results {key_result_list(found)} live there ({found.summary()})"
+        out.append(
+            (
+                f"{project} is a team-managed project; {what}. {WHAT_OKRSYNC_WRITES}. {NOT_IN_FILTERS}.",
+                f"{MOVE_THEM}. {READ_THE_PROPERTY}.",
+            )
+        )
+    return out
+
+
+def setup_step(project: str, key_results: Sequence[str]) -> tuple[str, list[str]]:
+    """The title and lines of ``okrsync setup``'s manual step for a team-managed project that the
+    configuration names (``key_results``: how the user knows those that live there)."""
+    which = f"The key results {', '.join(key_results)}" if key_results else "Issues okrsync writes to"
+    return (
+        f"{project} is a team-managed project: okrsync writes its property and comments there, no field",
+        [
+            f"{which} live in {project}. {WHAT_OKRSYNC_WRITES}.",
+            f"{NOT_IN_FILTERS}.",
+            f"{MOVE_THEM}.",
+            f"{READ_THE_PROPERTY}.",
+        ],
     )

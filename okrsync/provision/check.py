@@ -5,7 +5,9 @@
    comments) and globally (Administer Jira, which only ``okrsync setup`` needs: a warning);
 3. fields: the write-back fields, the story point field, metric and manual fields;
 4. the coach: the tree read from Jira, rolled up as of the given day, and the coach's findings
-   (with the progress history of the state store where one exists), grouped by owner.
+   (with the progress history of the state store where one exists), grouped by owner;
+5. Jira Cloud's team-managed projects that hold issues of the tree (a warning each: okrsync writes
+   its property and comments there, no field).
 
 The exit code (see :mod:`okrsync.domain.exit_codes`) is, as in every command, that of an error that
 stopped a check (2: no credential, 401, a refused request, not Jira; 3: Jira unreachable), else 1
@@ -15,18 +17,20 @@ configuration errors are 2 (raised before this module runs).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from okrsync.core.coach import CoachPolicy, Finding, Severity, coach
 from okrsync.core.field_types import HEALTH_OPTIONS
+from okrsync.core.mappers.issue_fields import RawIssue
 from okrsync.core.requirements import config_projects
 from okrsync.core.rollup import roll_up
 from okrsync.core.stale import failing_sources, keep_failures_visible
+from okrsync.core.team_managed import check_advice, tree_issue_keys
 from okrsync.domain import exit_codes
 from okrsync.domain.config import Settings
-from okrsync.domain.model import Measure, OkrsyncError, exit_code_of
+from okrsync.domain.model import Measure, OkrsyncError, OkrTree, exit_code_of
 from okrsync.jira.errors import JiraError
 from okrsync.jira.fields import MissingFieldError
 from okrsync.jira.gateway import JiraGateway
@@ -34,6 +38,7 @@ from okrsync.state.engine import DriverError, describe_url
 from okrsync.state.store import StateStore
 from okrsync.sync.engine import moved_days, rollup_policy
 from okrsync.sync.field_schemas import read_health_options, schema_ids
+from okrsync.sync.project_styles import team_managed_projects
 from okrsync.sync.read import read_tree
 
 SETUP = "run `okrsync setup` (as a Jira admin) to create it"
@@ -67,6 +72,8 @@ class CheckReport:
     objectives: int = 0
     coached: bool = False
     history_used: bool = False
+    team_managed: tuple[str, ...] = ()
+    """The team-managed projects (Cloud) that hold issues of the tree: okrsync writes no field there."""
 
     @property
     def errors(self) -> list[Finding]:
@@ -115,6 +122,8 @@ def run_check(
         )
         return report
     tree = keep_failures_visible(result.tree, today=as_of)
+    if cfg.writeback.enabled:
+        _team_managed(gateway, result.issues.values(), tree, report)
     for failing in failing_sources(tree):
         # a KR source that fails is an error: a sync would hold that KR at its last known progress
         where = f"{failing.label} ({failing.kr_id})" if failing.kr_id != failing.label else failing.label
@@ -126,6 +135,23 @@ def run_check(
     report.key_results, report.objectives = len(tree.key_results), len(tree.objectives)
     report.coached = True
     return report
+
+
+def _team_managed(
+    gateway: JiraGateway, issues: Iterable[RawIssue], tree: OkrTree, report: CheckReport
+) -> None:
+    """The team-managed projects (Jira Cloud) that hold issues of the tree, one warning each: what
+    lives there, what okrsync writes there and what an admin can do. Their style comes from the
+    issues just read (no request), else from one project list (:mod:`okrsync.sync.project_styles`)."""
+    try:
+        projects = team_managed_projects(gateway, issues, tree_issue_keys(tree))
+    except (OkrsyncError, JiraError) as exc:
+        report.problems.append(
+            Problem("project", f"Could not read the projects' style: {exc}", exit_code=exit_code_of(exc))
+        )
+        return
+    report.team_managed = tuple(sorted(projects))
+    report.warnings.extend(Problem("project", msg, fix) for msg, fix in check_advice(tree, projects))
 
 
 def _permissions(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:

@@ -6,7 +6,8 @@ What it makes (each step first reads what exists, and changes only what differs)
    of ``measure: manual`` key results, with searchers so that JQL and gadgets can use them;
 2. the health options of the status select field (Cloud: through the field's global context;
    Data Center has no REST for options, so it prints the admin's steps and checks them);
-3. the fields on the configured projects' screens (Cloud; Data Center: steps);
+3. the fields on the configured projects' screens (Cloud; Data Center: steps); a team-managed
+   project (Cloud), whose issues take none of these fields, is a manual step of its own;
 4. saved filters shared with logged-in users: every key result, those at risk or off track, one
    per company objective (by the OKR Objective ID labels field);
 5. Cloud: a dashboard "OKRs <period>" with four gadgets configured through their ``config``
@@ -24,7 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from okrsync.core.requirements import config_projects, metric_fields
+from okrsync.core.requirements import config_projects, key_result_projects, metric_fields
+from okrsync.core.team_managed import setup_step, styles_of_projects
 from okrsync.domain.config import Settings
 from okrsync.domain.model import OkrsyncError
 from okrsync.jira.gateway import JiraGateway
@@ -108,6 +110,7 @@ class _Setup:
         self.cloud = gateway.flavor == "cloud"
         self.unusable: set[str] = set()
         """Fields that exist with another type or without a searcher (a manual step each)."""
+        self._projects: list[dict[str, Any]] | None = None
 
     def act(self, area: str, subject: str, status: Status, detail: str = "") -> None:
         if self.dry and status == "created":
@@ -127,6 +130,8 @@ class _Setup:
         if any(s.name == status for s in specs):
             self.options(status)
         self.screens([s.name for s in specs])
+        if specs and self.cloud:
+            self.team_managed()
         filters = self.filters()
         self.dashboard(filters)
 
@@ -297,9 +302,7 @@ class _Setup:
             return
         ids = [self.report.field_ids[n] for n in names if n in self.report.field_ids]
         pending = [n for n in names if n not in self.report.field_ids]
-        by_id = {
-            str(p.get("id")): str(p.get("key")) for p in self.admin.projects() if p.get("key") in projects
-        }
+        by_id = {str(p.get("id")): str(p.get("key")) for p in self.projects() if p.get("key") in projects}
         screens = self.admin.screens()
         chosen = []
         for screen in screens:
@@ -339,6 +342,22 @@ class _Setup:
                 self.act("screen", sname, "updated", "added " + ", ".join(added))
             else:
                 self.act("screen", sname, "exists", "every OKR field is on it")
+
+    def projects(self) -> list[dict[str, Any]]:
+        """The configured projects as Jira lists them (read once: the screens and the team-managed
+        check share it; one request per 50 projects on Cloud)."""
+        if self._projects is None:
+            self._projects = self.admin.projects(config_projects(self.cfg))
+        return self._projects
+
+    def team_managed(self) -> None:
+        """A manual step for each configured project that is team-managed (Cloud's ``style``
+        "next-gen"): its issues take none of the fields setup makes."""
+        styles = styles_of_projects(self.projects())
+        for project in sorted(p for p, team_managed in styles.items() if team_managed):
+            krs = [label for label, where in key_result_projects(self.cfg) if project in where]
+            title, steps = setup_step(project, krs)
+            self.manual("project", project, title, steps)
 
     # ---------------------------------------------------------------- filters
 

@@ -10,17 +10,22 @@ import pytest
 from corekit import Q4
 
 from okrsync.core.plan import CommentPolicy, FieldEdit, IssueNow, PropertySet, WritebackIds, plan_changes
+from okrsync.core.requirements import config_projects, key_result_projects
 from okrsync.core.rollup import roll_up
 from okrsync.core.team_managed import (
     TeamManagedIssues,
+    check_advice,
     is_team_managed,
+    key_result_list,
     project_of,
+    setup_step,
     styles_of_issues,
     styles_of_projects,
     sync_warning,
     team_managed_issues,
     tree_issue_keys,
 )
+from okrsync.domain.config import config_from_mapping
 from okrsync.domain.model import ActionPlan, KeyResult, Level, Measure, Objective, OkrTree, StatusCategory
 
 AS_OF = date(2026, 11, 15)
@@ -144,8 +149,8 @@ def test_the_warning_names_the_projects_the_issues_and_what_okrsync_writes() -> 
     found = team_managed_issues(TREE, {"WEB"})
     assert sync_warning(found) == (
         "7 issues (2 KR epics, 4 action plans, 1 objective issue) in team-managed project WEB: Jira takes "
-        "no global custom field on their issues, so okrsync writes its `okrsync` issue property and its "
-        "comments there, not the OKR fields (`okrsync check` says more)"
+        "no global custom field on the issues of a team-managed project, so okrsync writes its `okrsync` "
+        "issue property and its comments there, not the OKR fields (`okrsync check` says more)"
     )
     both = team_managed_issues(TREE, {"WEB", "PLAT"})
     assert (
@@ -216,3 +221,73 @@ def test_a_plan_that_writes_no_fields_says_nothing_of_team_managed_projects() ->
     plan = _plan({"WEB"}, write_fields=False)
     assert plan.field_edits == ()
     assert not [w for w in plan.warnings if "team-managed" in w]
+
+
+# ------------------------------------------------------------------ what check and setup say
+
+
+def test_check_advice_says_per_project_what_lives_there_what_okrsync_writes_and_what_to_do() -> None:
+    assert check_advice(TREE, set()) == []
+    assert check_advice(TREE, {"MOB"}) == []  # team-managed, but none of the tree's issues is there
+    (web,) = check_advice(TREE, {"WEB", "MOB"})
+    message, fix = web
+    assert message.startswith(
+        "WEB is a team-managed project; the key results WEB-1, WEB-40 live there "
+        "(2 KR epics, 4 action plans, 1 objective issue). Jira takes no global custom field on the "
+        "issues of a team-managed project, so okrsync writes its `okrsync` issue property and its "
+        "comments there, not the OKR fields. okrsync's filters and the OKR dashboard select by the OKR "
+        "fields, so these key results do not show there"
+    )
+    assert fix.startswith(
+        "To have the OKR fields on them, move these epics and their issues to a company-managed"
+    )
+    assert "{{issue.properties.okrsync.progress}}" in fix and "JQL cannot search the property" in fix
+    # only action plans there: no key result to name
+    only_plans = OkrTree(Q4, TREE.objectives[:1], (kr("PLAT-1", [ap("OPS-3"), ap("OPS-4")], "CO-1"),))
+    ((message, _fix),) = check_advice(only_plans, {"OPS"})
+    assert message.startswith("OPS is a team-managed project; 2 action plans live there. Jira takes")
+    both = check_advice(TREE, {"WEB", "PLAT"})
+    assert [m.split(" ", 1)[0] for m, _ in both] == ["PLAT", "WEB"]
+
+
+def test_a_key_result_whose_id_is_not_its_epic_key_is_named_with_both() -> None:
+    found = TeamManagedIssues(("WEB",), (("WEB-1", "WEB-1"), ("KR-7", "WEB-9")))
+    assert key_result_list(found) == "WEB-1, KR-7 (WEB-9)"
+
+
+def test_setup_step() -> None:
+    title, steps = setup_step("WEB", ["WEB-1", "key_results[3]"])
+    assert title == "WEB is a team-managed project: okrsync writes its property and comments there, no field"
+    assert steps[0] == (
+        "The key results WEB-1, key_results[3] live in WEB. Jira takes no global custom field on the issues "
+        "of a team-managed project, so okrsync writes its `okrsync` issue property and its comments there, "
+        "not the OKR fields."
+    )
+    assert [s.split(" ", 3)[:3] for s in steps[1:]] == [
+        ["okrsync's", "filters", "and"],
+        ["To", "have", "the"],
+        ["Otherwise", "read", "their"],
+    ]
+    assert setup_step("WEB", [])[1][0].startswith("Issues okrsync writes to live in WEB.")
+
+
+def test_key_result_projects() -> None:
+    cfg = config_from_mapping(
+        {
+            "period": {"name": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"},
+            "objectives": [{"id": "CO-1", "title": "Company", "level": "company"}],
+            "key_results": [
+                {"objective": "CO-1", "epic": "WEB-1"},
+                {"objective": "CO-1", "jql": "project in (WEB, 'OPS') AND issuetype = Epic"},
+                {"objective": "CO-1", "jql": "labels = okr"},
+                {"objective": "CO-1", "epic": "MOB-2"},
+            ],
+        }
+    )
+    assert key_result_projects(cfg) == [
+        ("WEB-1", ("WEB",)),
+        ("key_results[1]", ("WEB", "OPS")),
+        ("key_results[2]", ()),
+        ("MOB-2", ("MOB",)),
+    ]
+    assert config_projects(cfg) == ["WEB", "MOB", "OPS"]  # epics' projects first, then the JQLs'

@@ -120,6 +120,7 @@ def screens(req: Request) -> Response:
             "scope": {"type": "PROJECT", "project": {"id": p["id"]}},
         }
         for p in req.store.projects.values()
+        if not req.store.is_team_managed(p["key"])  # a team-managed project has no screens
     ]
     return Response(200, _page(values, req))
 
