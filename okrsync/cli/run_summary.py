@@ -129,5 +129,12 @@ def print_outcome(
             highlight=False,
             soft_wrap=True,
         )
+    if len(report.errors) > 20:
+        err_console.print(
+            f"[red]… and {len(report.errors) - 20} more errors[/]: `okrsync {command} --json` lists every "
+            "one (the state store's run record keeps the same summary)",
+            highlight=False,
+            soft_wrap=True,
+        )
     if report.failure:
         err_console.print(f"[bold red]{command} failed:[/] {report.failure}", highlight=False, soft_wrap=True)

@@ -52,6 +52,7 @@ NOTIFY_HINT = (
     "with Administer projects: grant it to okrsync's account, or set writeback.notify_users: true"
 )
 _FOOTER = re.compile(r"— okrsync · (\S.*?)\s*$")
+_FIELD_ID = re.compile(r"\bcustomfield_\d+\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +182,9 @@ class Applier:
                 if change.issue_key in leaving:
                     outcome.warnings.append(f"{change.issue_key}: gone from Jira; nothing to clear")
                 else:
-                    outcome.errors.append(ApplyError(change.issue_key, change.kind, str(exc), exc.status))
+                    outcome.errors.append(
+                        ApplyError(change.issue_key, change.kind, self._speak(exc), exc.status)
+                    )
             except (JiraAuthError, JiraUnavailable) as exc:
                 # the credential was refused, or Jira is down: every other change would fail the
                 # same way after its own retries (and failed logins can lock the account)
@@ -191,14 +194,35 @@ class Applier:
                 if isinstance(change, FieldEdit) and not self.notify and _about_notifications(exc):
                     self._give_up(change, exc, outcome, hint=NOTIFY_HINT)
                     break
-                outcome.errors.append(ApplyError(change.issue_key, change.kind, str(exc), exc.status))
+                outcome.errors.append(ApplyError(change.issue_key, change.kind, self._speak(exc), exc.status))
             except JiraError as exc:
-                outcome.errors.append(ApplyError(change.issue_key, change.kind, str(exc), exc.status))
+                outcome.errors.append(ApplyError(change.issue_key, change.kind, self._speak(exc), exc.status))
                 log.warning("%s %s failed: %s", change.kind, change.issue_key, exc)
             self.on_change()
 
+    def _speak(self, exc: JiraError) -> str:
+        """Jira's message with each field id it names followed by the field's name, once:
+        "Field 'customfield_10041 (OKR Progress)' cannot be set"."""
+        text = str(exc)
+        seen: set[str] = set()
+
+        def named(m: re.Match[str]) -> str:
+            fid = m.group(0)
+            if fid in seen:
+                return fid
+            seen.add(fid)
+            try:
+                name = self.gateway.fields.name_of(fid)
+            except JiraError:
+                return fid
+            return fid if name == fid else f"{fid} ({name})"
+
+        return _FIELD_ID.sub(named, text)
+
     def _give_up(self, change: Change, exc: JiraError, outcome: ApplyOutcome, hint: str = "") -> None:
-        outcome.errors.append(ApplyError(change.issue_key, change.kind, f"{exc}{hint}", exc.status))
+        outcome.errors.append(
+            ApplyError(change.issue_key, change.kind, f"{self._speak(exc)}{hint}", exc.status)
+        )
         outcome.stopped = True
         left = self._left
         outcome.warnings.append(
@@ -234,7 +258,7 @@ class Applier:
             if not rejected or not rest:
                 raise
             # write what Jira accepts; report the rest (e.g. a field missing from a screen)
-            outcome.errors.append(ApplyError(change.issue_key, "field", str(exc), exc.status))
+            outcome.errors.append(ApplyError(change.issue_key, "field", self._speak(exc), exc.status))
             self.gateway.edit_issue(change.issue_key, rest, notify=self.notify)
             fields = rest
         now = self.clock()

@@ -197,7 +197,8 @@ def test_a_field_missing_from_one_projects_screen(
     assert report.status == "partial"
     web_errors = {e.issue_key for e in report.errors}
     assert web_errors == {"WEB-1", "WEB-2", "WEB-3", "WEB-4"}
-    assert any("OKR Expected" in e.reason or sim.field_id("OKR Expected") in e.reason for e in report.errors)
+    # the error names the field by id and name
+    assert all(f"{sim.field_id('OKR Expected')} (OKR Expected)" in e.reason for e in report.errors)
     # what the screen allows is written all the same
     assert field(sim, "WEB-3", "OKR Progress") == 34.8
     assert field(sim, "WEB-3", "OKR Expected") is None
@@ -215,7 +216,9 @@ def test_429_storms_and_503s_during_apply(
     assert report.status == "ok", report.as_dict()["errors"]
     log = sim.requests()
     statuses = {entry["status"] for entry in log["log"]}
-    assert 429 in statuses and 503 in statuses  # the storm really happened
+    assert 503 in statuses  # the storm really happened
+    # Cloud refuses with 429s; on Data Center okrsync paces to the bucket's X-RateLimit-FillRate
+    assert (429 in statuses) is (sim.flavor == "cloud")
     assert log["retry_after_violations"] == []
     assert len(sim.comments("PLAT-4")) == 1  # a comment POST is never blindly repeated
     sim.clear_faults()
