@@ -8,7 +8,10 @@ largest page sizes), one retry layer whose bounds come from the configuration, a
 keeps us under ``requests_per_second``, and a count and timing of every request for the run
 record. So the REST calls go through one ``requests.Session`` whose transport adapters have
 retries off (``max_retries=0``), and all retrying happens in :mod:`okrsync.jira.retry` (tenacity):
-the ``jira`` library's retries are never layered under ours. The ``jira`` library stays a
+the ``jira`` library's retries are never layered under ours. Every attempt passes the adaptive
+pacer of :mod:`okrsync.jira.pacing` first, which learns from every answer (a 429's
+``RateLimit-Reason``, ``X-RateLimit-NearLimit``, Data Center's bucket headers); the client is safe to
+share between threads (the pacer, the stats and the caches lock). The ``jira`` library stays a
 dependency of okrsync for what it is good at outside the sync path; nothing here imports it.
 
 Which credential a request carries is :mod:`okrsync.jira.auth`'s to say. The flavor is configured,
@@ -18,6 +21,7 @@ or detected once from serverInfo's ``deploymentType``.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -44,13 +48,15 @@ from okrsync.jira.errors import (
     describe_jira_reasons,
     jira_messages,
 )
+from okrsync.jira.pacing import CLOUD_PER_ISSUE_WRITES, QUOTA_REASONS, AdaptivePacer, Answer, PacingTooLong
 from okrsync.jira.retry import (
+    RATE_LIMITED,
     RETRYABLE_SERVER_STATUSES,
     ConnectFailure,
-    Pacer,
     RetriesExhausted,
     RetryPolicy,
     connect_failure,
+    server_wait,
 )
 from okrsync.jira.stats import RequestStats
 
@@ -65,6 +71,9 @@ VALUES_PAGE = 100  # Cloud's {"values", "isLast"} resources: pages of at most 10
 
 _NO_BODY: Any = object()
 _OK = frozenset({200, 201, 204})
+_WRITES = frozenset({"POST", "PUT", "DELETE"})
+_ISSUE_PATH = re.compile(r"^/rest/api/(\{v\}|\d+|latest)/issue/\{key\}")
+"""A template under one issue: its writes count against Jira Cloud's per-issue write limits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +87,7 @@ class _Request:
     data: bytes | None = field(repr=False)
     headers: dict[str, str] = field(repr=False)  # may hold the PAT
     auth: AuthBase | None = field(repr=False)
+    issue: str | None = None  # the issue a write addresses (per-issue limits)
 
 
 def utc_now() -> datetime:
@@ -117,7 +127,13 @@ class JiraClient:
         self._session = session if session is not None else self._new_session()
         self._clock = clock
         self.stats = stats if stats is not None else RequestStats()
-        self._pacer = Pacer(cfg.requests_per_second, clock=clock, sleep=sleep)
+        self._wall_clock = wall_clock
+        self._pacer = AdaptivePacer(
+            cfg.requests_per_second,
+            clock=clock,
+            sleep=sleep,
+            per_issue_writes=CLOUD_PER_ISSUE_WRITES if cfg.flavor == "cloud" else (),
+        )
         self._retry = RetryPolicy(
             max_retries=cfg.max_retries,
             max_seconds=cfg.max_retry_seconds,
@@ -141,6 +157,11 @@ class JiraClient:
         return session
 
     @property
+    def pacer(self) -> AdaptivePacer:
+        """The adaptive pacer every request passes (its rate, holds: for tests and the run record)."""
+        return self._pacer
+
+    @property
     def configured_flavor(self) -> str:
         """The flavor as configured or detected so far (``auto`` before detection)."""
         return self._flavor or "auto"
@@ -157,6 +178,8 @@ class JiraClient:
             if self._flavor is None:
                 deployment = str(self.server_info().get("deploymentType", "")).casefold()
                 self._flavor = "cloud" if deployment == "cloud" else "datacenter"
+                if self._flavor == "cloud":
+                    self._pacer.per_issue_writes = CLOUD_PER_ISSUE_WRITES
             return self._flavor
 
     @property
@@ -207,8 +230,16 @@ class JiraClient:
         if body is not _NO_BODY:
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")
             headers = {**headers, "Content-Type": "application/json"}
+        issue = (path or {}).get("key") if method in _WRITES and _ISSUE_PATH.match(template) else None
         request = _Request(
-            method, self.base_url + url_path, path_t, dict(params) if params else None, data, headers, auth
+            method,
+            self.base_url + url_path,
+            path_t,
+            dict(params) if params else None,
+            data,
+            headers,
+            auth,
+            str(issue) if issue else None,
         )
         context: dict[str, Any] = {"method": method, "path": path_t, "key": key}
         if idempotent is None:
@@ -246,11 +277,17 @@ class JiraClient:
         except requests.RequestException as exc:
             not_retried = RetriesExhausted(attempts, 0.0, "not retried", elapsed=self._clock() - began)
             raise self._unavailable(operation, attempts, not_retried, None, exc, context) from exc
+        except PacingTooLong as held:  # the attempt it stopped was never sent
+            raise self._held_back(operation, attempts - 1, held, context) from None
         return resp, attempts
 
     def _send_once(self, request: _Request) -> requests.Response:
-        """One attempt, paced, counted and timed in :attr:`stats`."""
-        self.stats.record_pacing(self._pacer.acquire())
+        """One attempt, paced, counted and timed in :attr:`stats`; the pacer learns from the answer.
+
+        A hold longer than ``jira.max_retry_seconds`` (a quota spent until its reset) raises
+        :class:`PacingTooLong` before anything is sent."""
+        ticket = self._pacer.acquire(request.method, request.issue, max_wait=self._cfg.max_retry_seconds)
+        self.stats.record_pacing(ticket.waited)
         started = self._clock()
         try:
             resp = self._session.request(
@@ -266,6 +303,12 @@ class JiraClient:
             self.stats.record(request.method, request.path, None, self._clock() - started)
             raise
         self.stats.record(request.method, request.path, resp.status_code, self._clock() - started)
+        status = resp.status_code
+        wait = server_wait(resp, self._wall_clock) if status == RATE_LIMITED else None
+        answer = Answer.read(status, resp.headers, wait)
+        self._pacer.observe(ticket, answer)
+        self.stats.record_limits((answer.reason or "") if status == RATE_LIMITED else None, answer.near_limit)
+        self.stats.record_rate(self._pacer.rate)
         return resp
 
     # ------------------------------------------------------------------ error mapping
@@ -289,6 +332,8 @@ class JiraClient:
                 last = f"last answer {response.status_code} {response.reason or ''}".rstrip()
                 hint = "Jira is overloaded or down; try again later"
                 if response.status_code == 429:
+                    reason = response.headers.get("RateLimit-Reason")
+                    last += f", RateLimit-Reason {reason}" if reason else ""
                     hint = "Jira is rate limiting okrsync; lower jira.requests_per_second or try again later"
             else:
                 last = f"last error {_error_name(error)}"
@@ -302,6 +347,29 @@ class JiraClient:
             attempts=attempts,
             waited_seconds=gave_up.waited_seconds,
             status=response.status_code if response is not None else None,
+            **context,
+        )
+
+    def _held_back(
+        self, operation: str, attempts: int, held: PacingTooLong, context: dict[str, Any]
+    ) -> JiraUnavailable:
+        """A request the pacer would hold longer than ``jira.max_retry_seconds``: not sent at all."""
+        request = f"{context['method']} {context['path']}"
+        seconds = f"{held.wait:.0f} s"
+        if held.reason in QUOTA_REASONS:
+            why = f"Jira's rate-limit quota ({held.reason}) is used up for the next {seconds}"
+        elif held.scope == "issue":
+            why = f"Jira limits writes to {context.get('key') or 'this issue'} for the next {seconds}"
+        elif held.scope == "method":
+            why = f"Jira holds {context['method']} requests back for the next {seconds}"
+        else:
+            why = f"Jira holds every request back for the next {seconds}"
+        return JiraUnavailable(
+            f"Could not {operation} ({request}): {why}, longer than jira.max_retry_seconds "
+            f"({self._cfg.max_retry_seconds:g} s). Try again after that, or raise jira.max_retry_seconds.",
+            attempts=attempts,
+            waited_seconds=0.0,
+            status=RATE_LIMITED,
             **context,
         )
 

@@ -1,13 +1,15 @@
-"""Retry policy (on tenacity) and the client-side pacer of the Jira gateway.
+"""Retry policy (on tenacity) of the Jira gateway; the pacer is :mod:`okrsync.jira.pacing`.
 
 Rules, after Atlassian's rate-limiting guide
 (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/):
 
 * **429** is always retried (the request was refused, not executed), after ``Retry-After``
-  seconds or until ``X-RateLimit-Reset`` (an ISO-8601 timestamp such as ``2026-10-05T09:31Z``),
-  the later of the two when both are given. Reissuing earlier "will fail and return the same or
-  longer Retry-After period", so when Jira asks for a wait longer than what is left of
-  ``max_retry_seconds`` we give up at once instead of waiting for a doomed retry.
+  seconds (``Beta-Retry-After`` when only that is given) or until ``X-RateLimit-Reset`` (an
+  ISO-8601 timestamp such as ``2026-10-05T09:31Z``), the later of the two when both are given.
+  Reissuing earlier "will fail and return the same or longer Retry-After period", so when Jira
+  asks for a wait longer than what is left of ``max_retry_seconds`` we give up at once instead of
+  waiting for a doomed retry. The pacer holds back the other requests in the 429's scope
+  (``RateLimit-Reason``: the issue, the method, or everything) just as long.
 * **500/502/503/504**, connection errors and timeouts: exponential backoff with full jitter
   (``uniform(0, min(cap, base·2^n))``, the tenacity ``wait_random_exponential`` scheme), or the
   ``Retry-After`` a 5xx carries. Only for *idempotent* requests (GET, PUT, DELETE, and the search
@@ -25,15 +27,13 @@ Rules, after Atlassian's rate-limiting guide
 * Bounds: at most ``max_retries`` retries and ``max_retry_seconds`` in total (each backoff wait is
   cut to what is left of the total).
 
-The pacer is a token bucket: requests leave at most ``requests_per_second`` per second (bucket
-size 1 by default, so evenly spaced). Clock and sleep are injected, so tests never really wait.
+Clock and sleep are injected, so tests never really wait.
 """
 
 from __future__ import annotations
 
 import email.utils
 import random
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,54 +53,11 @@ FAST_FAIL_WAIT = 0.2
 ConnectFailure = Literal["refused", "unresolved"]
 
 
-class Pacer:
-    """Token bucket keeping the request rate at or under ``rate`` per second."""
-
-    def __init__(
-        self,
-        rate: float,
-        *,
-        burst: float = 1.0,
-        clock: Callable[[], float],
-        sleep: Callable[[float], None],
-    ) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.rate = rate
-        self.burst = max(1.0, burst)
-        self._clock = clock
-        self._sleep = sleep
-        self._tokens = self.burst
-        self._last: float | None = None
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float:
-        """Block until a request may leave; return the seconds waited."""
-        with self._lock:
-            now = self._clock()
-            if self._last is None:
-                self._last = now
-            waited = 0.0
-            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-            self._last = now
-            if self._tokens < 1.0:
-                need = (1.0 - self._tokens) / self.rate
-                waited += need
-                now += need
-                self._tokens = 1.0
-                self._last = now
-            self._tokens -= 1.0
-            if waited > 0:
-                self._sleep(waited)
-                # A real clock has moved on by now; a fake one may not have: never go back.
-                self._last = max(self._last, self._clock())
-            return waited
-
-
 def server_wait(response: requests.Response, wall_clock: Callable[[], datetime]) -> float | None:
     """Seconds Jira asks us to wait (``Retry-After`` / ``X-RateLimit-Reset``), or ``None``."""
     waits: list[float] = []
-    retry_after = response.headers.get("Retry-After")
+    # Beta-Retry-After (Jira Cloud's beta rate-limit headers) only when Retry-After is missing
+    retry_after = response.headers.get("Retry-After") or response.headers.get("Beta-Retry-After")
     if retry_after:
         value = retry_after.strip()
         try:

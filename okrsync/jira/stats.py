@@ -29,8 +29,10 @@ class RequestStats:
     ``by_endpoint`` counts by ``"METHOD /path/{template}"``, ``by_status`` by status code
     (``"error"`` for no answer), ``seconds`` is the time spent in requests, ``retries`` the repeated
     attempts, ``retry_wait_seconds`` the time slept before them, ``pacing_wait_seconds`` the time
-    the client-side pacer held requests back. ``keep_records`` keeps every :class:`RequestRecord`
-    (tests, debugging); off by default so long daemons do not grow.
+    the client-side pacer held requests back, ``rate_limited`` the 429s by ``RateLimit-Reason``
+    (``"none"`` when Jira named none), ``near_limit`` the answers saying a budget is nearly spent,
+    ``pacing_rate`` the pacer's rate after the last answer. ``keep_records`` keeps every
+    :class:`RequestRecord` (tests, debugging); off by default so long daemons do not grow.
     """
 
     keep_records: bool = False
@@ -39,6 +41,9 @@ class RequestStats:
     retries: int = 0
     retry_wait_seconds: float = 0.0
     pacing_wait_seconds: float = 0.0
+    near_limit: int = 0
+    pacing_rate: float | None = None
+    rate_limited: Counter[str] = field(default_factory=Counter)
     by_endpoint: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
     seconds_by_endpoint: dict[str, float] = field(default_factory=dict)
@@ -67,6 +72,19 @@ class RequestStats:
         with self._lock:
             self.pacing_wait_seconds += waited
 
+    def record_limits(self, refused_for: str | None, near_limit: bool) -> None:
+        """A 429 (``refused_for``: its ``RateLimit-Reason``, or ``""`` when none) or a NearLimit."""
+        if refused_for is None and not near_limit:
+            return
+        with self._lock:
+            if refused_for is not None:
+                self.rate_limited[refused_for or "none"] += 1
+            if near_limit:
+                self.near_limit += 1
+
+    def record_rate(self, rate: float) -> None:
+        self.pacing_rate = rate
+
     def snapshot(self) -> dict[str, Any]:
         """A plain, JSON-serialisable copy for the run record."""
         with self._lock:
@@ -76,6 +94,9 @@ class RequestStats:
                 "retries": self.retries,
                 "retry_wait_seconds": round(self.retry_wait_seconds, 6),
                 "pacing_wait_seconds": round(self.pacing_wait_seconds, 6),
+                "rate_limited": dict(sorted(self.rate_limited.items())),
+                "near_limit": self.near_limit,
+                "pacing_rate": round(self.pacing_rate, 3) if self.pacing_rate is not None else None,
                 "by_endpoint": dict(sorted(self.by_endpoint.items())),
                 "by_status": dict(sorted(self.by_status.items())),
                 "seconds_by_endpoint": {k: round(v, 6) for k, v in sorted(self.seconds_by_endpoint.items())},

@@ -1,27 +1,41 @@
 """Fault injection and measurement: latency, rate limiting, error answers, dropped connections,
-forbidden issues, and the record of clients that ignored a ``Retry-After``."""
+forbidden issues, and the record of clients that ignored a ``Retry-After``.
+
+The rate limits themselves (Cloud's burst, per-issue and quota limits, Data Center's token bucket)
+are :mod:`okrsync.jira_sim.ratelimit`'s; this module holds their settings with the other faults."""
 
 from __future__ import annotations
 
-import math
 import random
 import threading
-import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from okrsync.jira_sim.timeutil import iso_z
+from okrsync.jira_sim.ratelimit import Limits, RateLimiter
+
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
 
 
 @dataclass
 class FaultConfig:
-    """What ``POST /_sim/faults`` sets (every key optional there)."""
+    """What ``POST /_sim/faults`` sets (every key optional there).
+
+    ``rate_limit_per_second``: a site limit on every request (Cloud: a sliding one-second window;
+    Data Center: the fill rate of each user's token bucket, ``rate_limit_burst`` its size);
+    ``burst_per_second``: Cloud's burst limits by HTTP method (e.g. ``{"PUT": 50}``);
+    ``per_issue_writes``: Cloud's per-issue write windows, ``[[writes, seconds], ...]``;
+    ``quota_limit`` requests per ``quota_window_seconds``: a tenant quota. All off by default;
+    ``okrsync.jira_sim.ratelimit.CLOUD_RATE_LIMITS`` holds Cloud's documented numbers.
+    """
 
     latency_ms: int = 0
     rate_limit_per_second: float | None = None
+    rate_limit_burst: float | None = None
+    burst_per_second: dict[str, float] | None = None
+    per_issue_writes: list[list[float]] | None = None
+    quota_limit: int | None = None
+    quota_window_seconds: float = 3600.0
     error_rate: float = 0.0
     error_statuses: list[int] = field(default_factory=lambda: [500, 503])
     drop_rate: float = 0.0
@@ -31,21 +45,57 @@ class FaultConfig:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def limits(self, flavor: str) -> Limits:
+        """The rate limits these settings describe, checked: a ``ValueError`` says what is wrong."""
+        site = self.rate_limit_per_second
+        if site is not None and not _positive(site):
+            raise ValueError("rate_limit_per_second must be positive (or null to switch it off)")
+        if self.rate_limit_burst is not None and not _positive(self.rate_limit_burst):
+            raise ValueError("rate_limit_burst must be positive (or null: the bucket holds one second)")
+        burst = self.burst_per_second
+        if burst is not None:
+            if not isinstance(burst, dict) or not all(
+                isinstance(m, str) and m.upper() in HTTP_METHODS and _positive(v) for m, v in burst.items()
+            ):
+                raise ValueError(
+                    'burst_per_second maps HTTP methods to requests a second, e.g. {"GET": 100, "PUT": 50}'
+                )
+            burst = {m.upper(): float(v) for m, v in burst.items()}
+        windows: list[tuple[int, float]] = []
+        for pair in self.per_issue_writes or []:
+            if not (isinstance(pair, list | tuple) and len(pair) == 2 and all(_positive(v) for v in pair)):
+                raise ValueError(
+                    "per_issue_writes is a list of [writes, seconds] pairs, e.g. [[20, 2], [100, 30]]"
+                )
+            windows.append((int(pair[0]), float(pair[1])))
+        if self.quota_limit is not None and not (
+            _positive(self.quota_limit) and int(self.quota_limit) == self.quota_limit
+        ):
+            raise ValueError("quota_limit must be a whole number of requests (or null to switch it off)")
+        if not _positive(self.quota_window_seconds):
+            raise ValueError("quota_window_seconds must be positive")
+        return Limits(
+            flavor=flavor,
+            site_per_second=site,
+            site_burst=self.rate_limit_burst,
+            burst_per_second=burst,
+            per_issue_writes=tuple(windows),
+            quota_limit=int(self.quota_limit) if self.quota_limit else None,
+            quota_window_seconds=float(self.quota_window_seconds),
+        )
 
-FAULT_KEYS = {
-    "latency_ms",
-    "rate_limit_per_second",
-    "error_rate",
-    "error_statuses",
-    "drop_rate",
-    "seed",
-    "forbidden_issues",
-}
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+FAULT_KEYS = frozenset(FaultConfig.__dataclass_fields__)
 
 
 @dataclass
 class Decision:
-    """What to do with one request before it reaches a handler."""
+    """What to do with one request before it reaches a handler; ``headers`` go on the answer also
+    when ``status`` is None (the rate limits' headers on a request they let through)."""
 
     delay: float = 0.0
     drop: bool = False
@@ -57,80 +107,60 @@ class Decision:
 class Faults:
     """Thread-safe fault state; ``decide`` is called once per (non-admin) request."""
 
-    def __init__(self, config: FaultConfig | None = None) -> None:
+    def __init__(self, config: FaultConfig | None = None, *, flavor: str = "cloud") -> None:
         self._lock = threading.Lock()
-        self.config = config or FaultConfig()
-        self._rng = random.Random(self.config.seed)  # noqa: S311 - fault sampling
-        self._window: deque[float] = deque()
-        self._blocked_until: dict[str, tuple[float, float]] = {}  # client -> (until, retry_after)
-        self.retry_after_violations: list[dict[str, Any]] = []
+        self.flavor = flavor
+        self._config = config or FaultConfig()
+        self._rng = random.Random(self._config.seed)  # noqa: S311 - fault sampling
+        self.limiter = RateLimiter(self._config.limits(flavor))
+
+    @property
+    def config(self) -> FaultConfig:
+        return self._config
+
+    @config.setter
+    def config(self, cfg: FaultConfig) -> None:
+        limits = cfg.limits(self.flavor)
+        with self._lock:
+            self._config = cfg
+            self._rng = random.Random(cfg.seed)  # noqa: S311
+        self.limiter.configure(limits)
+
+    @property
+    def retry_after_violations(self) -> list[dict[str, Any]]:
+        """Requests sent before the ``Retry-After`` of a 429 in their scope had passed."""
+        return self.limiter.violations
 
     def update(self, changes: Mapping[str, Any]) -> FaultConfig:
         unknown = set(changes) - FAULT_KEYS
         if unknown:
             raise ValueError(f"unknown fault keys: {sorted(unknown)}; known: {sorted(FAULT_KEYS)}")
         with self._lock:
-            data = self.config.to_json()
+            data = self._config.to_json()
             data.update(changes)
             cfg = FaultConfig(**data)
             if not 0 <= cfg.error_rate <= 1 or not 0 <= cfg.drop_rate <= 1:
                 raise ValueError("error_rate and drop_rate are shares between 0 and 1")
-            if cfg.rate_limit_per_second is not None and cfg.rate_limit_per_second <= 0:
-                raise ValueError("rate_limit_per_second must be positive (or null to switch it off)")
-            self.config = cfg
+            limits = cfg.limits(self.flavor)
+            self._config = cfg
             if "seed" in changes:
                 self._rng = random.Random(cfg.seed)  # noqa: S311
-            self._window.clear()
-            return cfg
+        self.limiter.configure(limits)
+        return cfg
 
     def reset_measurements(self) -> None:
-        with self._lock:
-            self.retry_after_violations.clear()
-            self._blocked_until.clear()
-            self._window.clear()
+        self.limiter.reset_measurements()
 
-    def decide(self, client: str, method: str, path: str) -> Decision:
-        now = time.monotonic()
-        d = Decision()
+    def decide(self, client: str, method: str, path: str, issue: str | None = None) -> Decision:
+        """``issue``: the key of the issue the request addresses, if any (per-issue write limits)."""
+        verdict = self.limiter.check(client, method, path, issue)
+        d = Decision(headers=verdict.headers)
         with self._lock:
-            cfg = self.config
+            cfg = self._config
             d.delay = cfg.latency_ms / 1000.0
-            blocked = self._blocked_until.get(client)
-            if blocked is not None:
-                until, retry_after = blocked
-                if now < until:
-                    self.retry_after_violations.append(
-                        {
-                            "client": client,
-                            "method": method,
-                            "path": path,
-                            "retry_after": retry_after,
-                            "early_by_seconds": round(until - now, 3),
-                            "at": iso_z(datetime.now(UTC)),
-                        }
-                    )
-                else:
-                    del self._blocked_until[client]
-            limit = cfg.rate_limit_per_second
-            if limit is not None:
-                while self._window and self._window[0] <= now - 1.0:
-                    self._window.popleft()
-                if len(self._window) >= limit:
-                    wait = self._window[0] + 1.0 - now
-                    retry_after = max(1, math.ceil(wait))
-                    self._blocked_until[client] = (now + retry_after, retry_after)
-                    reset = datetime.now(UTC) + timedelta(seconds=wait)
-                    d.status = 429
-                    d.message = "Rate limit exceeded."
-                    d.headers = {
-                        "Retry-After": str(retry_after),
-                        "X-RateLimit-Limit": str(int(limit) if float(limit).is_integer() else limit),
-                        "X-RateLimit-Remaining": "0",
-                        "X-RateLimit-Reset": iso_z(reset),
-                        "RateLimit-Reason": "jira-quota-global-based",
-                    }
-                    return d
-                self._window.append(now)
+            if verdict.status is not None:
+                d.status, d.message = verdict.status, verdict.message
+                return d
             if cfg.drop_rate and self._rng.random() < cfg.drop_rate:
                 d.drop = True
                 return d
@@ -138,7 +168,8 @@ class Faults:
                 statuses = cfg.error_statuses or [500]
                 d.status = statuses[self._rng.randrange(len(statuses))]
                 d.message = "Internal server error" if d.status == 500 else "Service Unavailable"
+                d.headers = {}
         return d
 
     def forbidden(self, key: str) -> bool:
-        return key.upper() in {k.upper() for k in self.config.forbidden_issues}
+        return key.upper() in {k.upper() for k in self._config.forbidden_issues}

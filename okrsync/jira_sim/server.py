@@ -89,6 +89,15 @@ def authenticate(sim: JiraSimulator, header: str | None) -> Json | None:
     return None
 
 
+def _issue_of(sim: JiraSimulator, route: Route | None, params: dict[str, str]) -> str | None:
+    """The key of the issue a request addresses (``/rest/api/{v}/issue/{key}...``), for the per-issue
+    write limits; an issue id is mapped to its key."""
+    key = params.get("key")
+    if not key or route is None or not route.template.startswith("/rest/api/{ver}/issue/{key}"):
+        return None
+    return sim.store.ids.get(key, key)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm and the
@@ -136,8 +145,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         version = params.get("ver", "")
         template = route.counted(version) if route else path
+        decision = None
         if not admin:
-            decision = sim.faults.decide(client, self.command, path)
+            decision = sim.faults.decide(client, self.command, path, _issue_of(sim, route, params))
             if decision.delay:
                 time.sleep(decision.delay)
             if decision.drop:
@@ -157,6 +167,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(resp)
                 return
         resp = self._dispatch(route, params, path_known, path, query, body)
+        if decision is not None and decision.headers:  # the rate limits' headers (NearLimit, DC's bucket)
+            resp.headers = {**decision.headers, **resp.headers}
         if not admin:
             sim.request_log.record(self.command, template, path, split.query, resp.status, client)
         self._send(resp)

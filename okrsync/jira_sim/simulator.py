@@ -115,7 +115,7 @@ class JiraSimulator:
         return build_store(self.flavor, **self._build)
 
     def _fresh_faults(self) -> Faults:
-        faults = Faults()
+        faults = Faults(flavor=self.flavor)
         if isinstance(self._initial_faults, FaultConfig):
             faults.config = self._initial_faults
         elif self._initial_faults:

@@ -1,4 +1,5 @@
-"""Unit tests of the gateway's pure parts: field registry, JQL batching, retry decisions, pacer."""
+"""Unit tests of the gateway's pure parts: field registry, JQL batching, retry decisions (the pacer's:
+test_pacing.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from okrsync.jira.fields import FieldRegistry, MissingFieldError
 from okrsync.jira.jql import batch_in_clauses, batch_values, jql_quote, split_order_by
-from okrsync.jira.retry import Pacer, RetryPolicy, failed_before_sending, parse_reset, server_wait
+from okrsync.jira.retry import RetryPolicy, failed_before_sending, parse_reset, server_wait
 
 # ----------------------------------------------------------------------------- fields
 
@@ -222,28 +223,3 @@ def test_backoff_is_full_jitter_under_an_exponential_ceiling(clock: FakeClock) -
         waits = [policy.backoff(attempt) for _ in range(200)]
         assert all(0 <= w <= ceiling for w in waits)
         assert max(waits) > ceiling / 2
-
-
-# ----------------------------------------------------------------------------- pacer
-
-
-def test_pacer_keeps_the_rate(clock: FakeClock) -> None:
-    pacer = Pacer(5, clock=clock.monotonic, sleep=clock.sleep)
-    start = clock.now
-    waits = [pacer.acquire() for _ in range(11)]
-    assert waits[0] == 0
-    assert clock.now - start == pytest.approx(2.0)  # 10 intervals of 0.2 s
-    assert all(w == pytest.approx(0.2) for w in waits[1:])
-
-
-def test_pacer_does_not_wait_when_requests_are_slow(clock: FakeClock) -> None:
-    pacer = Pacer(2, clock=clock.monotonic, sleep=clock.sleep)
-    for _ in range(3):
-        assert pacer.acquire() == 0
-        clock.now += 1.0
-    assert clock.sleeps == []
-
-
-def test_pacer_burst(clock: FakeClock) -> None:
-    pacer = Pacer(1, burst=3, clock=clock.monotonic, sleep=clock.sleep)
-    assert [pacer.acquire() for _ in range(4)] == [0, 0, 0, pytest.approx(1.0)]
