@@ -28,3 +28,6 @@ META_BACKFILL_CURSOR: Final = "backfill"
 
 META_DAEMON_LEADER: Final = "daemon_leader"
 """Which daemon process leads (pid, host, since)."""
+
+META_RECENT_WRITES: Final = "recent_writes"
+"""Issue key → when okrsync last wrote it, for the last minutes (``okrsync.sync.recent_writes``)."""

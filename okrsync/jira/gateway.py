@@ -155,13 +155,17 @@ class JiraGateway:
         expand: Sequence[str] = (),
         properties: Sequence[str] = (),
         page_size: int | None = None,
+        reconcile: Sequence[int] = (),
     ) -> Iterator[dict[str, Any]]:
-        """Every issue matching ``jql``, paging transparently (see :meth:`JiraSearch.search`)."""
-        return self._search.search(jql, fields, expand=expand, properties=properties, page_size=page_size)
+        """Every issue matching ``jql``, paging transparently (see :meth:`JiraSearch.search`);
+        ``reconcile``: ids (≤ 50) Cloud must show as they are now, not as its search index has them."""
+        return self._search.search(
+            jql, fields, expand=expand, properties=properties, page_size=page_size, reconcile=reconcile
+        )
 
-    def search_keys(self, jql: str) -> Iterator[str]:
+    def search_keys(self, jql: str, *, reconcile: Sequence[int] = ()) -> Iterator[str]:
         """The keys of every issue matching ``jql``, in the largest pages Jira allows."""
-        for issue in self.search(jql, ["key"]):
+        for issue in self.search(jql, ["key"], reconcile=reconcile):
             key = issue.get("key") or (issue.get("fields") or {}).get("key")
             if key:
                 yield str(key)

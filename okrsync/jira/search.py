@@ -25,8 +25,21 @@ CLOUD_SEARCH_PAGE = 5000
 CLOUD_KEYS_PAGE = 5000
 DC_SEARCH_PAGE = 1000
 MAX_SEARCH_WARNINGS = 1000  # search_warnings keeps the latest ones
+MAX_RECONCILE_ISSUES = 50
+"""Cloud's search/jql ``reconcileIssues``: "Accepts max 50 ids" (Cloud platform v3 spec)."""
 
 _KEY_FIELDS = frozenset({"key", "id"})
+
+
+def _reconcile_ids(ids: Sequence[int]) -> list[int]:
+    """``ids`` as ``reconcileIssues`` takes them (int64, at most 50, each once, in order)."""
+    out = list(dict.fromkeys(int(i) for i in ids))
+    if len(out) > MAX_RECONCILE_ISSUES:
+        raise ValueError(
+            f"reconcileIssues accepts at most {MAX_RECONCILE_ISSUES} issue ids, not {len(out)}: "
+            "choose the ones that matter most"
+        )
+    return out
 
 
 def short(text: str, limit: int = 160) -> str:
@@ -59,16 +72,23 @@ class JiraSearch:
         expand: Sequence[str] = (),
         properties: Sequence[str] = (),
         page_size: int | None = None,
+        reconcile: Sequence[int] = (),
     ) -> Iterator[dict[str, Any]]:
         """Every issue matching ``jql`` (raw issue JSON with only ``fields``), paging transparently.
 
         ``properties`` (issue property keys) come back as ``issue["properties"][key]`` on both
         flavors. Data Center's search cannot return properties (JRASERVER-62898), so there they
         cost one ``GET /rest/api/2/issue/{key}?properties=...`` per issue; avoid on large scopes.
+
+        ``reconcile``: numeric ids (at most :data:`MAX_RECONCILE_ISSUES`) of issues that must come
+        back as they are now, not as Cloud's lagging search index last saw them (``reconcileIssues``;
+        the same list on every page, as the spec asks). Data Center's search is consistent and has no
+        such parameter: ignored there.
         """
         wanted = list(fields) or ["key"]
         if self._client.flavor == "cloud":
-            yield from self._search_cloud(jql, wanted, expand, properties, page_size)
+            ids = _reconcile_ids(reconcile)
+            yield from self._search_cloud(jql, wanted, expand, properties, page_size, ids)
             return
         for issue in self._search_dc(jql, wanted, expand, page_size):
             if properties:
@@ -82,6 +102,7 @@ class JiraSearch:
         expand: Sequence[str],
         properties: Sequence[str],
         page_size: int | None,
+        reconcile: list[int],
     ) -> Iterator[dict[str, Any]]:
         # POST (not GET) so that long `key in (...)` queries never hit URL length limits.
         # Body and response: https://developer.atlassian.com/cloud/jira/platform/rest/v3/
@@ -95,6 +116,12 @@ class JiraSearch:
             body["expand"] = ",".join(expand)
         if properties:
             body["properties"] = list(properties)
+        if reconcile:
+            # "Recent updates might not be immediately visible in the returned search results. If you
+            # need read-after-write consistency, you can utilize the reconcileIssues parameter"
+            # (searchAndReconsileIssuesUsingJqlPost); "This list of ids should be consistent with
+            # each paginated request across different pages": every page's body carries it.
+            body["reconcileIssues"] = reconcile
         token: str | None = None
         seen_tokens: set[str] = set()
         while True:

@@ -17,6 +17,7 @@ from typing import Any, cast
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.catalog import Flavor
 from okrsync.jira_sim.faults import FaultConfig, Faults
+from okrsync.jira_sim.search_index import SearchIndex
 from okrsync.jira_sim.server import RequestLog, SimHTTPServer, make_server
 from okrsync.jira_sim.store import Json, Store
 from okrsync.jira_sim.webhooks import WebhookDispatcher
@@ -80,7 +81,12 @@ class JiraSimulator:
         webhook_backoff_seconds: float = 0.05,
         demo_start: date | None = None,
         team_managed: Sequence[str] = (),
+        index_lag_seconds: float = 0.0,
+        index_clock: Callable[[], float] | None = None,
     ) -> None:
+        """``index_lag_seconds``: how long Cloud's search index takes to show a write (0: at once; see
+        :mod:`okrsync.jira_sim.search_index`); ``POST /_sim/faults`` changes it until :meth:`reset`.
+        ``index_clock``: the seconds that lag is measured in (default ``time.monotonic``)."""
         if flavor not in catalog.FLAVORS:
             raise ValueError(f"flavor must be 'cloud' or 'datacenter', not {flavor!r}")
         self.flavor: Flavor = flavor
@@ -98,6 +104,8 @@ class JiraSimulator:
             "team_managed": tuple(team_managed),
         }
         self._initial_faults = faults
+        self._index_lag = float(index_lag_seconds)
+        self._index_clock = index_clock
         self._webhook_backoff = webhook_backoff_seconds
         self.store = self._fresh_store()
         self.faults = self._fresh_faults()
@@ -111,8 +119,11 @@ class JiraSimulator:
         if self._load is not None:
             store = Store(self.flavor, clock=self._build["clock"])
             store.load_json(json.loads(Path(self._load).read_text(encoding="utf-8")))
-            return store
-        return build_store(self.flavor, **self._build)
+        else:
+            store = build_store(self.flavor, **self._build)
+        # the site as built is indexed; the writes after it lag
+        store.index = SearchIndex(self._index_lag, self._index_clock)
+        return store
 
     def _fresh_faults(self) -> Faults:
         faults = Faults(flavor=self.flavor)
@@ -209,6 +220,16 @@ class JiraSimulator:
         """Make ``project`` team-managed (its issues refuse global custom fields), or classic again."""
         with self.store.lock:
             self.store.set_team_managed(project, team_managed)
+
+    def set_index_lag(self, seconds: float) -> None:
+        """How long Cloud's search index takes to show a write from now on (until :meth:`reset`)."""
+        with self.store.lock:
+            self.store.index.lag_seconds = seconds
+
+    def index_catch_up(self) -> None:
+        """Cloud's search index shows every write made so far, as it would ``index_lag_seconds`` later."""
+        with self.store.lock:
+            self.store.index.catch_up()
 
     def put_on_screens(self) -> None:
         """Every field on every project's screen, as an admin puts them by hand (a field made over

@@ -14,13 +14,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.adf import adf_to_text, is_doc, validate_doc
 from okrsync.jira_sim.catalog import Flavor
 from okrsync.jira_sim.errors import ApiError, bad_request, not_found_issue
 from okrsync.jira_sim.fields import EDITABLE_SYSTEM, cannot_set, coerce_custom, coerce_labels
+from okrsync.jira_sim.search_index import SearchIndex
 from okrsync.jira_sim.timeutil import fmt
 
 Json = dict[str, Any]
@@ -45,6 +46,8 @@ class Store:
         self.version = 0
         self.listeners: list[Callable[[Event], None]] = []
         self._search_cache: dict[tuple[str, str, str], tuple[int, list[str], tuple[str, ...]]] = {}
+        self.index = SearchIndex()
+        """What Cloud's search/jql sees: the writes of the last ``index.lag_seconds`` not yet (0: all)."""
         self.users: dict[str, Json] = {}
         self.credentials: list[Json] = []  # {"account", "login", "secret", "kind": basic|pat}
         self.admins: set[str] = set()
@@ -258,6 +261,7 @@ class Store:
             self.project_seq[pkey] = self.project_seq.get(pkey, 0) + 1
             issue["key"] = f"{pkey}-{self.project_seq[pkey]}"
         issue.setdefault("properties", {})
+        self.index.before_write(issue["key"], None)
         self.issues[issue["key"]] = issue
         self.ids[issue["id"]] = issue["key"]
         self.touch()
@@ -487,6 +491,8 @@ class Store:
     def _apply_values(self, issue: Json, new_values: Mapping[str, Any], user: Json | None) -> list[Json]:
         fields = issue["fields"]
         items = []
+        if any(fields.get(fid) != new for fid, new in new_values.items()):
+            self.index.before_write(issue["key"], issue)
         for fid, new in new_values.items():
             old = fields.get(fid)
             if old == new:
@@ -541,6 +547,7 @@ class Store:
         if old_status["id"] == new_status["id"]:
             return []
         now = fmt(self.now())
+        self.index.before_write(issue["key"], issue)
         items = [self.change_item("status", old_status, new_status)]
         fields["status"] = new_status
         old_cat = old_status["statusCategory"]["key"]
@@ -615,6 +622,7 @@ class Store:
                 comment["properties"][str(prop["key"])] = prop.get("value")
         self.next_comment_id += 1
         self.comments.setdefault(issue["key"], []).append(comment)
+        self.index.before_write(issue["key"], issue)
         issue["fields"]["updated"] = now
         self.touch()
         self.emit(
@@ -697,6 +705,7 @@ class Store:
         if len(key) > 255:
             raise bad_request("The property key can not be longer than 255 characters.")
         created = key not in issue["properties"]
+        self.index.before_write(issue["key"], issue)
         issue["properties"] = {**issue["properties"], key: value}
         self.touch()
         self.emit(
@@ -716,6 +725,7 @@ class Store:
             raise ApiError(404, f"The property with key '{key}' does not exist.")
         props = dict(issue["properties"])
         del props[key]
+        self.index.before_write(issue["key"], issue)
         issue["properties"] = props
         self.touch()
         self.emit(
@@ -744,6 +754,8 @@ class Store:
         outward = self.get_issue(outward_key)
         lid = str(self.next_link_id)
         self.next_link_id += 1
+        self.index.before_write(inward["key"], inward)
+        self.index.before_write(outward["key"], outward)
         # the outward issue "is blocked by" the inward one; each side stores the other issue
         inward["fields"].setdefault("issuelinks", []).append(
             {"id": lid, "type": dict(ltype), "outwardIssue": {"id": outward["id"], "key": outward["key"]}}
@@ -771,6 +783,7 @@ class Store:
         for issue in self.issues.values():
             links = issue["fields"].get("issuelinks") or []
             if any(link["id"] == lid for link in links):
+                self.index.before_write(issue["key"], issue)
                 issue["fields"]["issuelinks"] = [link for link in links if link["id"] != lid]
         self.touch()
 
@@ -812,19 +825,54 @@ class Store:
         query = compile_jql(
             jql, self.fields, current_user=user, now=self.now(), issue_exists=exists, validation=validation
         )
+        keys = [str(i["key"]) for i in self._matching(query)]
+        if hidden is None:
+            if len(self._search_cache) > 64:
+                self._search_cache.clear()
+            self._search_cache[cache_key] = (self.version, keys, query.warnings)
+        return keys, query.warnings
+
+    def _matching(self, query: Any, view: Callable[[Json], Json | None] | None = None) -> list[Json]:
+        """The issues ``query`` matches, sorted; each as ``view`` shows it (None: not at all)."""
         candidates = query.key_candidates()
         if candidates is not None:
             pool = [self.issues[k] for k in candidates if k in self.issues]
             pool.sort(key=lambda i: int(i["id"]))
         else:
             pool = list(self.issues.values())
-        matched = [i for i in pool if query.matches(i)]
-        keys = [str(i["key"]) for i in query.sort(matched)]
-        if hidden is None:
-            if len(self._search_cache) > 64:
-                self._search_cache.clear()
-            self._search_cache[cache_key] = (self.version, keys, query.warnings)
-        return keys, query.warnings
+        if view is not None:
+            pool = [v for v in map(view, pool) if v is not None]
+        return cast(list[Json], query.sort(i for i in pool if query.matches(i)))
+
+    def search_indexed(
+        self,
+        jql: str,
+        user: Json | None,
+        *,
+        hidden: Callable[[str], bool] | None = None,
+        reconcile: Iterable[str] = (),
+    ) -> tuple[list[Json], tuple[str, ...]]:
+        """Cloud's search/jql: ``(issues, warnings)``, each issue as the lagging search index shows it
+        (:class:`~okrsync.jira_sim.search_index.SearchIndex`), except those whose id is in
+        ``reconcile`` (``reconcileIssues``): as they are now, matched against ``jql`` as they are now.
+        JQL is validated as :meth:`search` does (strictly)."""
+        if not self.index.lagging:
+            keys, warnings = self.search(jql, user, hidden=hidden)
+            return [self.issues[k] for k in keys], warnings
+        from okrsync.jira_sim.jql import compile_jql
+
+        def exists(ref: str) -> bool:  # key validation reads the database, not the index
+            key = self.ids.get(ref, ref)
+            issue = self.issues.get(key) or self.issues.get(key.upper())
+            return issue is not None and not (hidden is not None and hidden(str(issue["key"])))
+
+        now_ids = {str(i) for i in reconcile}
+
+        def indexed(issue: Json) -> Json | None:
+            return issue if str(issue["id"]) in now_ids else self.index.view(str(issue["key"]), issue)
+
+        query = compile_jql(jql, self.fields, current_user=user, now=self.now(), issue_exists=exists)
+        return self._matching(query, indexed), query.warnings
 
     # ------------------------------------------------------------------------------ save/load
 
@@ -878,6 +926,7 @@ class Store:
                     setattr(self, attr, set(value) if attr == "admins" else value)
             self.ids = {str(i["id"]): key for key, i in self.issues.items()}
             self._search_cache.clear()
+            self.index.catch_up()  # a loaded site is indexed as loaded
             self.version += 1
 
 

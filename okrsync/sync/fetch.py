@@ -24,6 +24,11 @@ never rewritten: if Jira rejects it, that source is left out for the cycle with 
 its configuration key, and the rest of the sync goes on: the failure is reported per source
 (``FetchResult.failed_sources``), and the mapper keeps the source's KRs visible, stale.
 
+Cloud's search is eventually consistent: every search sends the ids of the issues a webhook named
+and of those okrsync wrote in the last minutes that it may return (``reconcileIssues``, at most 50,
+no extra request), and a fetched copy older than the mirror's is not taken
+(:mod:`okrsync.sync.reconcile`). Data Center's search is consistent.
+
 JQL dates are read in the Jira user's time zone ("updated >= '2026-11-20 10:05'" means 10:05 in
 the time zone of the user's profile: https://support.atlassian.com/jira-software-cloud/docs/
 jql-fields/#Updated), so the watermark is converted to ``myself().timeZone`` before it is written.
@@ -47,6 +52,7 @@ from okrsync.domain.keys import ISSUE_PROPERTY
 from okrsync.jira.errors import JiraBadRequest, JiraError, describe_jira_reasons
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.jql import batch_values, jql_quote, split_order_by
+from okrsync.sync.reconcile import Reconciliation
 from okrsync.sync.scope import ReadScope
 
 log = logging.getLogger(__name__)
@@ -131,13 +137,17 @@ class _Found:
             got.append(raw)
         return got
 
-    def search_into(self, search: Callable[[str], list[issue_fields.RawIssue]]) -> Callable[[str], None]:
+    def search_into(self, search: Callable[[str, Sequence[int]], list[issue_fields.RawIssue]]) -> Runner:
         """A runner for ``_scope``/``_by_key`` that keeps what each search returns."""
 
-        def run(jql: str) -> None:
-            self.keep(search(jql))
+        def run(jql: str, reconcile: Sequence[int]) -> None:
+            self.keep(search(jql, reconcile))
 
         return run
+
+
+Runner = Callable[[str, Sequence[int]], object]
+"""Runs one search: its JQL and the ids to reconcile in it."""
 
 
 class Fetcher:
@@ -156,10 +166,14 @@ class Fetcher:
         self.properties: list[str] = [ISSUE_PROPERTY] if gateway.search_returns_properties else []
         self._gone: set[str] = set()  # upper-cased keys Jira said are gone, this fetch
         self._warnings: list[str] = []
+        self._reconcile = Reconciliation()
 
-    def _search(self, jql: str) -> list[issue_fields.RawIssue]:
+    def _search(self, jql: str, reconcile: Sequence[int] = ()) -> list[issue_fields.RawIssue]:
+        fields = list(self.scope.fields)
         return list(
-            self.gateway.search(jql, list(self.scope.fields), expand=self.expand, properties=self.properties)
+            self.gateway.search(
+                jql, fields, expand=self.expand, properties=self.properties, reconcile=reconcile
+            )
         )
 
     def _scope_chunks(
@@ -195,20 +209,25 @@ class Fetcher:
         rest = [k for k in keys if k.upper() not in self._gone]
         return f"key in ({_in(rest)}) ORDER BY key ASC" if rest else None
 
-    def _scope(
-        self, fetch_keys: Sequence[str], epics: Sequence[str], run: Callable[[str], object], suffix: str = ""
-    ) -> None:
+    def _scope(self, fetch_keys: Sequence[str], epics: Sequence[str], run: Runner, suffix: str = "") -> None:
         for keys_here, epics_here in self._scope_chunks(fetch_keys, epics):
             self._keyed(
-                partial(self._scope_jql, keys_here, epics_here, suffix), [*keys_here, *epics_here], run
+                partial(self._scope_jql, keys_here, epics_here, suffix),
+                [*keys_here, *epics_here],
+                run,
+                self._reconcile.for_search(keys_here, epics_here),
             )
 
-    def _by_key(self, keys: Sequence[str], run: Callable[[str], object]) -> None:
+    def _by_key(self, keys: Sequence[str], run: Runner) -> None:
         for chunk in _chunks(keys, 1, self.gateway.max_in_values, self.gateway.max_jql_chars):
-            self._keyed(partial(self._key_jql, chunk), chunk, run)
+            self._keyed(partial(self._key_jql, chunk), chunk, run, self._reconcile.for_search(chunk))
 
     def _keyed(
-        self, build: Callable[[], str | None], named: Collection[str], run: Callable[[str], object]
+        self,
+        build: Callable[[], str | None],
+        named: Collection[str],
+        run: Runner,
+        reconcile: Sequence[int] = (),
     ) -> None:
         """Run the search ``build()`` makes from key lists; keys Jira says are gone are dropped.
 
@@ -223,7 +242,7 @@ class Fetcher:
                 return
             mark = self.gateway.search_warning_mark()
             try:
-                run(jql)
+                run(jql, reconcile)
             except JiraBadRequest as exc:
                 gone = keys_named(exc.messages) & ours - self._gone
                 if not gone or attempt == MAX_KEY_RETRIES:
@@ -252,7 +271,7 @@ class Fetcher:
         for a KR source, else as a warning naming ``label``."""
         mark = self.gateway.search_warning_mark()
         try:
-            found = self._search(jql)
+            found = self._search(jql, self._reconcile.for_search(any_epic=True))
         except JiraBadRequest as exc:
             reason = describe_jira_reasons(exc.messages, exc.errors) or str(exc)
             if failed is not None:
@@ -279,11 +298,19 @@ class Fetcher:
         known_epics: Iterable[str] = (),
         previous_epic_of: Mapping[str, str] | None = None,
         refresh_keys: Iterable[str] = (),
+        recently_written: Sequence[str] = (),
     ) -> FetchResult:
         """Read this cycle's issues; ``refresh_keys`` (e.g. from webhooks) are re-read by key, so an
-        issue moved out of scope or deleted is noticed at once, not only at the next full reconcile."""
+        issue moved out of scope or deleted is noticed at once, not only at the next full reconcile.
+
+        ``refresh_keys`` and ``recently_written`` (the issues okrsync wrote in the last minutes, newest
+        first) are reconciled on Cloud (see the module doc)."""
         self._gone = set()
         self._warnings = []
+        refresh_keys = tuple(refresh_keys)
+        self._reconcile = Reconciliation.plan(
+            self.gateway.flavor, mirror, refresh_keys, recently_written, previous_epic_of or {}
+        )
         found = _Found()
         self._read_sources(found)
         configured = [k.epic for k in self.cfg.key_results if k.epic]
@@ -374,7 +401,11 @@ class Fetcher:
         if full:
             # keys only: what is in scope now, to notice deletions and moves out of scope
             current: set[str] = set()
-            self._scope(configured, epics, lambda jql: current.update(self.gateway.search_keys(jql)))
+
+            def list_keys(jql: str, ids: Sequence[int]) -> None:
+                current.update(self.gateway.search_keys(jql, reconcile=ids))
+
+            self._scope(configured, epics, list_keys)
             if not found.sources_failed:  # else the scope is unknown: remove nothing this cycle
                 objective_keys = {issue_fields.key_of(o) for o in found.objective_issues}
                 in_mirror = {k for k in mirror if k not in objective_keys}
@@ -425,7 +456,9 @@ class Fetcher:
         """The mirror with this cycle's reads merged in, grouped as the tree mapper wants it."""
         removed = found.removed
         merged: dict[str, issue_fields.RawIssue] = {k: v for k, v in mirror.items() if k not in removed}
-        merged.update(found.fresh)
+        # an older copy than the mirror's is Cloud's index lagging behind (okrsync.sync.reconcile)
+        fresh = {k: raw for k, raw in found.fresh.items() if not self._reconcile.is_stale(raw, mirror.get(k))}
+        merged.update(fresh)
         for key in removed:
             merged.pop(key, None)
         kr_epics: list[list[issue_fields.RawIssue]] = []
@@ -445,7 +478,7 @@ class Fetcher:
         return FetchResult(
             snapshot=snapshot,
             issues=merged,
-            fresh=found.fresh,
+            fresh=fresh,
             removed=tuple(sorted(removed)),
             kr_epics=tuple(epics),
             mode=mode,

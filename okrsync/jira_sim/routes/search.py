@@ -41,8 +41,44 @@ def _search(req: Request, jql: str, validation: str = "strict") -> tuple[list[st
         raise ApiError(400, list(exc.messages) or [str(exc)]) from None
 
 
-def _keys(req: Request, jql: str) -> list[str]:
-    return _search(req, jql)[0]
+# Cloud's search/jql reads an eventually consistent index: "Recent updates might not be immediately
+# visible in the returned search results" unless their ids are in `reconcileIssues`, "Strong
+# consistency issue ids to be reconciled with search results. Accepts max 50 ids." (Cloud platform v3
+# spec, searchAndReconsileIssuesUsingJql[Post]; int64 items). The store's SearchIndex lags by
+# `index_lag_seconds` (0 by default: consistent). Atlassian does not document the refusal's text.
+MAX_RECONCILE_ISSUES = 50
+
+
+def _reconcile_ids(params: dict[str, Any]) -> list[str]:
+    raw = params.get("reconcileIssues")
+    if raw is None:
+        return []
+    values = raw if isinstance(raw, list) else [raw]
+    ids: list[str] = []
+    for value in values:
+        parts = split_params([value]) if isinstance(value, str) else [value]  # GET: "1,2" or repeated
+        for part in parts:
+            if isinstance(part, bool) or not (isinstance(part, int) or str(part).strip().isdigit()):
+                raise ApiError(400, f"The value '{part}' is invalid for the 'reconcileIssues' parameter.")
+            ids.append(str(int(part)))
+    if len(ids) > MAX_RECONCILE_ISSUES:
+        raise ApiError(
+            400,
+            f"reconcileIssues accepts at most {MAX_RECONCILE_ISSUES} issue ids; {len(ids)} were given.",
+        )
+    return ids
+
+
+def _indexed(req: Request, jql: str, reconcile: list[str]) -> list[Json]:
+    """The issues matching ``jql`` as Cloud's search index shows them (``reconcile``: as they are now)."""
+    from okrsync.jira_sim.jql import JqlError
+
+    faults = req.sim.faults
+    hidden = faults.forbidden if faults.config.forbidden_issues else None
+    try:
+        return req.store.search_indexed(jql, req.user, hidden=hidden, reconcile=reconcile)[0]
+    except JqlError as exc:
+        raise ApiError(400, list(exc.messages) or [str(exc)]) from None
 
 
 # Data Center's validateQuery is a boolean, default true (SearchRequestBean.validateQuery and the GET
@@ -131,11 +167,23 @@ def _render_page(
     *,
     id_only: bool,
 ) -> list[Json]:
-    store = req.store
+    issues = [req.store.issues[k] for k in keys]
+    return _render_issues(req, issues, selection, expand, properties, id_only=id_only)
+
+
+def _render_issues(
+    req: Request,
+    issues: list[Json],
+    selection: FieldSelection,
+    expand: list[str],
+    properties: list[str],
+    *,
+    id_only: bool,
+) -> list[Json]:
     return [
         render.issue(
-            store,
-            store.issues[k],
+            req.store,
+            issue,
             req.base,
             req.version,
             selection,
@@ -143,7 +191,7 @@ def _render_page(
             properties=properties,
             id_only_when_empty=id_only,
         )
-        for k in keys
+        for issue in issues
     ]
 
 
@@ -162,11 +210,11 @@ def search_jql(req: Request) -> Response:
     max_results = max(0, min(_int(params, "maxResults", CLOUD_DEFAULT_PAGE), cap))
     token = params.get("nextPageToken")
     offset = _decode_token(str(token), jql) if token else 0
-    keys = _keys(req, jql)
-    page = keys[offset : offset + max_results]
-    body: Json = {"issues": _render_page(req, page, selection, expand, properties, id_only=True)}
+    found = _indexed(req, jql, _reconcile_ids(params))
+    page = found[offset : offset + max_results]
+    body: Json = {"issues": _render_issues(req, page, selection, expand, properties, id_only=True)}
     end = offset + len(page)
-    if end < len(keys) and max_results > 0:
+    if end < len(found) and max_results > 0:
         body["nextPageToken"] = _encode_token(end, jql)
         body["isLast"] = False
     else:
@@ -184,7 +232,7 @@ def approximate_count(req: Request) -> Response:
         raise ApiError(
             400, "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
         )
-    return Response(200, {"count": len(_keys(req, jql))})
+    return Response(200, {"count": len(_indexed(req, jql, []))})  # the index's count, as search/jql's
 
 
 @route("GET|POST", "/rest/api/{ver}/search", flavors=("cloud",))

@@ -39,24 +39,36 @@ def reset(req: Request) -> Response:
     return Response(200, {"issues": len(req.sim.store.issues)})
 
 
+def _site_settings(req: Request) -> dict[str, Any]:
+    """What ``/_sim/faults`` shows besides the faults: the site's settings kept in its store."""
+    return {"off_screen": req.store.off_screen, "index_lag_seconds": req.store.index.lag_seconds}
+
+
 @route("GET", "/_sim/faults", auth=False)
 def get_faults(req: Request) -> Response:
-    return Response(200, {**req.sim.faults.config.to_json(), "off_screen": req.store.off_screen})
+    return Response(200, {**req.sim.faults.config.to_json(), **_site_settings(req)})
 
 
 @route("POST", "/_sim/faults", auth=False)
 def set_faults(req: Request) -> Response:
     body = req.json_object()
     off_screen = body.pop("off_screen", None)
+    index_lag = body.pop("index_lag_seconds", None)
+    if index_lag is not None and (
+        isinstance(index_lag, bool) or not isinstance(index_lag, int | float) or not index_lag >= 0
+    ):
+        raise bad_request("index_lag_seconds must be a number of seconds >= 0 (0: no lag).")
     try:
         cfg = req.sim.faults.update(body)
     except (TypeError, ValueError) as exc:
         raise bad_request(str(exc)) from None
+    if index_lag is not None:
+        req.store.index.lag_seconds = index_lag
     if off_screen is not None:
         if not isinstance(off_screen, dict):
             raise bad_request("off_screen must map project keys to lists of field ids or names.")
         req.store.off_screen = {str(k): [str(f) for f in v] for k, v in off_screen.items()}
-    return Response(200, {**cfg.to_json(), "off_screen": req.store.off_screen})
+    return Response(200, {**cfg.to_json(), **_site_settings(req)})
 
 
 @route("POST", "/_sim/projects/{key}/style", auth=False)
