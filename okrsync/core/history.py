@@ -182,18 +182,59 @@ def _field_of(item: Mapping[str, Any], tracked: Tracked) -> str | None:
     return tracked.names.get(name)
 
 
+EPOCH_SECONDS_BELOW = 100_000_000_000
+"""A numeric ``created`` below this is epoch seconds (year 5138 and before), else milliseconds
+(1973 and after)."""
+
+
+def changelog_time(created: Any) -> datetime | None:
+    """When a changelog entry was made, from its ``created``: Jira's date-time string, or a number
+    (the specs' examples show one where the schema says a date-time: Cloud's changelog/bulkfetch
+    ``"created": 1492070429``, epoch seconds; Jira's numeric times are otherwise epoch milliseconds,
+    e.g. an attachment's ``1651316514000``; the jira-specs README: accept both). ``None`` when it
+    is neither."""
+    if isinstance(created, str):
+        at = issue_fields.parse_jira_datetime(created)
+        return _utc(at) if at is not None else None
+    if isinstance(created, int | float) and not isinstance(created, bool):
+        seconds = created if abs(created) < EPOCH_SECONDS_BELOW else created / 1000
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+def _entry_times(histories: Sequence[Mapping[str, Any]]) -> list[datetime | None]:
+    """Each entry's time; one Jira gave no readable time for is never dropped: it takes the time of
+    the entry before it in the changelog's order (Jira lists it oldest first), else of the one
+    after it (``None`` only when no entry has a readable time)."""
+    times = [changelog_time(h.get("created")) for h in histories]
+    known = next((t for t in times if t is not None), None)
+    out: list[datetime | None] = []
+    for at in times:
+        known = at or known
+        out.append(at or known)
+    return out
+
+
+def unreadable_times(issue: RawIssue) -> int:
+    """How many of ``issue``'s changelog entries have a ``created`` that is neither a date-time nor a
+    number (placed by their neighbours; a backfill says so)."""
+    return sum(changelog_time(h.get("created")) is None for h in histories_of(issue))
+
+
 def changes_of(issue: RawIssue, tracked: Tracked, key_by_id: Mapping[str, str] | None = None) -> list[Undo]:
     """The tracked changes in ``issue``'s changelog, oldest first (ties: changelog id order)."""
     key_by_id = key_by_id or {}
     entries: list[tuple[datetime, int, int, Mapping[str, Any]]] = []
-    for n, hist in enumerate(histories_of(issue)):
-        created = hist.get("created")
-        at = issue_fields.parse_jira_datetime(created) if isinstance(created, str) else None
+    histories = list(histories_of(issue))
+    for n, (hist, at) in enumerate(zip(histories, _entry_times(histories), strict=True)):
         if at is None:
-            continue
+            continue  # no entry has a time: nothing to place them by (unreadable_times counts them)
         hid = hist.get("id")
         order = int(hid) if isinstance(hid, str | int) and str(hid).isdigit() else n
-        entries.append((_utc(at), order, n, hist))
+        entries.append((at, order, n, hist))
     entries.sort(key=lambda e: (e[0], e[1], e[2]))
     out: list[Undo] = []
     for at, _order, _n, hist in entries:

@@ -22,6 +22,13 @@ def _nothing() -> None:
     return None
 
 
+def is_private(filter_: Mapping[str, Any]) -> bool:
+    """Whether Jira says the filter is shared with no one (its ``sharePermissions`` is empty; a
+    filter read without them is not known to be private)."""
+    shares = filter_.get("sharePermissions")
+    return isinstance(shares, list) and not shares
+
+
 class JiraAdmin:
     """The setup-only calls, through one :class:`~okrsync.jira.client.JiraClient`.
 
@@ -277,14 +284,22 @@ class JiraAdmin:
 
     def find_filters(self, name: str, *, prefix: bool = False) -> list[dict[str, Any]]:
         """Filters named ``name`` (or, with ``prefix``, whose name starts with it) visible to the
-        account (Cloud: filter search; DC: favourites, which okrsync's own filters are)."""
+        account, with their ``jql`` and ``sharePermissions``; names compare case-insensitively, as
+        Jira keeps them unique.
+
+        Cloud: ``GET /rest/api/3/filter/search`` with ``isSubstringMatch=true``: without it
+        ``filterName`` is a full-text search ("When `false` the filter name will be searched using
+        full text search syntax"), which may miss the name or find others; the substring matches
+        are narrowed to the exact name here. Data Center has no filter search: its favourites,
+        which okrsync's own filters are (created with ``favourite``).
+        """
         if self._client.flavor == "cloud":
             found = self._client.paged_values(
                 "/rest/api/3/filter/search",
                 {},
                 f"search filters named {name!r}",
                 BROWSE,
-                params={"filterName": name, "expand": "jql"},
+                params={"filterName": name, "isSubstringMatch": "true", "expand": "jql,sharePermissions"},
             )
         else:
             raw = self._client.json_any(
@@ -293,9 +308,10 @@ class JiraAdmin:
                 )
             )
             found = list(raw) if isinstance(raw, list) else []
+        wanted = name.casefold()
         if prefix:
-            return [f for f in found if str(f.get("name") or "").startswith(name)]
-        return [f for f in found if f.get("name") == name]
+            return [f for f in found if str(f.get("name") or "").casefold().startswith(wanted)]
+        return [f for f in found if str(f.get("name") or "").casefold() == wanted]
 
     def create_shared_filter(
         self,
@@ -305,20 +321,20 @@ class JiraAdmin:
         description: str = "",
         share: Sequence[Mapping[str, Any]] = ({"type": "authenticated"},),
     ) -> dict[str, Any]:
-        """``POST /rest/api/{v}/filter`` shared as ``share`` (default: every logged-in user).
+        """``POST /rest/api/{v}/filter``, a favourite, shared as ``share`` (default: every logged-in
+        user) where the dialect takes it in the filter.
 
-        ``{"type": "authenticated"}`` shares with logged-in users (Jira shows it as ``loggedin``);
-        ``global`` would include anonymous users
+        Cloud takes ``sharePermissions`` in the body: ``{"type": "authenticated"}`` shares with
+        logged-in users (Jira shows it as ``loggedin``); ``global`` would include anonymous users
         (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-filters/#api-rest-api-3-filter-post).
+        Data Center "Currently sets permissions just using the users default sharing permissions"
+        (DC 10.3 spec, POST /api/2/filter): the share is not sent there; set it with
+        :meth:`add_filter_share` (setup does, when the new filter is not shared).
         """
         # favourite, so that Data Center (which lists filters only through favourites) finds it again
-        body = {
-            "name": name,
-            "jql": jql,
-            "description": description,
-            "favourite": True,
-            "sharePermissions": list(share),
-        }
+        body: dict[str, Any] = {"name": name, "jql": jql, "description": description, "favourite": True}
+        if self._client.flavor == "cloud":
+            body["sharePermissions"] = list(share)
         return self._client.json(
             self._client.call(
                 "POST",
@@ -329,6 +345,26 @@ class JiraAdmin:
                 permission=CREATE_SHARED,
             )
         )
+
+    def add_filter_share(self, filter_id: str, share: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """``POST /rest/api/{v}/filter/{id}/permission`` with one ``SharePermissionInputBean``
+        (``{"type": "authenticated"}``: every logged-in user); returns the filter's share
+        permissions. Only the owner may; "Adding a global permission removes all previous
+        permissions from the filter" (authenticated counts as one on Cloud): setup adds it only to a
+        filter that is shared with no one (:func:`is_private`), so never twice."""
+        raw = self._client.json_any(
+            self._client.call(
+                "POST",
+                "/rest/api/{v}/filter/{id}/permission",
+                path={"id": filter_id},
+                body=dict(share),
+                idempotent=False,
+                operation=f"share the filter {filter_id}",
+                permission=f"{CREATE_SHARED}, as the filter's owner",
+            )
+        )
+        # an array of FilterPermissionBean (the DC spec declares a single one: a known defect)
+        return [p for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
 
     def update_filter(self, filter_id: str, *, name: str, jql: str, description: str | None = None) -> None:
         """``PUT /rest/api/{v}/filter/{id}`` (only the owner may)."""
@@ -419,21 +455,25 @@ class JiraAdmin:
     def add_gadget(
         self,
         dashboard_id: str,
-        module_key: str,
+        uri: str,
         *,
         title: str,
         position: Mapping[str, int],
         color: str = "blue",
     ) -> dict[str, Any]:
-        """Cloud: ``POST /rest/api/3/dashboard/{id}/gadget`` with ``moduleKey``
-        (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-dashboards/
-        #api-rest-api-3-dashboard-dashboardid-gadget-post)."""
+        """Cloud: ``POST /rest/api/3/dashboard/{id}/gadget`` with the built-in gadget's ``uri``
+        (``DashboardGadgetSettings``: ``moduleKey`` "Can't be provided with `uri`" and names an app's
+        dashboard item, validated as such; Jira lists built-in gadgets by uri,
+        ``GET /rest/api/3/dashboard/gadgets``). ``position`` is ``{"row", "column"}`` (the spec's
+        ``DashboardGadgetPosition`` names them by their descriptions: a known defect; its examples use
+        these). https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-dashboards/
+        #api-rest-api-3-dashboard-dashboardid-gadget-post"""
         return self._client.json(
             self._client.call(
                 "POST",
                 "/rest/api/3/dashboard/{id}/gadget",
                 path={"id": dashboard_id},
-                body={"moduleKey": module_key, "title": title, "color": color, "position": dict(position)},
+                body={"uri": uri, "title": title, "color": color, "position": dict(position)},
                 idempotent=False,
                 operation=f"add the gadget {title!r} to dashboard {dashboard_id}",
                 permission="",
@@ -453,9 +493,15 @@ class JiraAdmin:
         return None if resp is None else self._client.json(resp).get("value")
 
     def set_dashboard_item_property(self, dashboard_id: str, item_id: str, prop: str, value: Any) -> None:
-        """``PUT .../dashboard/{id}/items/{item}/properties/{prop}``: a gadget's ``config`` is an
-        object of strings (https://developer.atlassian.com/cloud/jira/platform/rest/v3/
-        api-group-dashboards/#api-rest-api-3-dashboard-dashboardid-items-itemid-properties-propertykey-put)."""
+        """``PUT .../dashboard/{id}/items/{item}/properties/{prop}``. For a gadget with a spec uri the
+        ``config`` property "must be an object with all keys and values as strings" (else 400): such
+        a value is refused here before any request
+        (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-dashboards/
+        #api-rest-api-3-dashboard-dashboardid-items-itemid-properties-propertykey-put)."""
+        if prop == "config" and not (
+            isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())
+        ):
+            raise ValueError(f"a gadget's config must map strings to strings, not {value!r}")
         self._client.call(
             "PUT",
             "/rest/api/{v}/dashboard/{id}/items/{item}/properties/{prop}",

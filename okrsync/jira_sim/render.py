@@ -29,7 +29,12 @@ def user(u: Mapping[str, Any] | None, base: str, version: str, flavor: str) -> J
     return out
 
 
-def comment(store: Store, c: Mapping[str, Any], base: str, version: str, issue_id: str) -> Json:
+def comment(
+    store: Store, c: Mapping[str, Any], base: str, version: str, issue_id: str, *, properties: bool = False
+) -> Json:
+    """A comment as Jira renders it; its ``properties`` only when asked the documented way
+    (``properties``: Cloud's ``POST /comment/list?expand=properties``; no issue-comment read
+    documents that expand)."""
     v3 = version == "3" and store.flavor == "cloud"
     body: Any = (c.get("adf") or text_to_adf(c["body"])) if v3 else c["body"]
     out: Json = {
@@ -45,8 +50,8 @@ def comment(store: Store, c: Mapping[str, Any], base: str, version: str, issue_i
         out["jsdPublic"] = c.get("jsdPublic", True)
     if c.get("visibility"):
         out["visibility"] = c["visibility"]
-    if c.get("properties"):
-        out["properties"] = [{"key": k, "value": v} for k, v in c["properties"].items()]
+    if properties:
+        out["properties"] = [{"key": k, "value": v} for k, v in (c.get("properties") or {}).items()]
     return out
 
 

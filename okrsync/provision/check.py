@@ -2,7 +2,9 @@
 
 1. connectivity: the server answers, the credential is accepted (``serverInfo``, ``myself``);
 2. permissions, per configured project (Browse projects, Edit issues, Add comments, Edit own
-   comments) and globally (Administer Jira, which only ``okrsync setup`` needs: a warning);
+   comments; with ``writeback.notify_users: false`` also Administer projects, without which Cloud
+   notifies anyway, a warning, and Data Center refuses the edits, a problem) and globally (Administer
+   Jira, which only ``okrsync setup`` needs: a warning; it lets okrsync edit silently too);
 3. fields: the write-back fields, the story point field, metric and manual fields;
 4. the coach: the tree read from Jira, rolled up as of the given day, and the coach's findings
    (with the progress history of the state store where one exists), grouped by owner;
@@ -42,6 +44,9 @@ from okrsync.sync.project_styles import team_managed_projects
 from okrsync.sync.read import read_tree
 
 SETUP = "run `okrsync setup` (as a Jira admin) to create it"
+SILENT = "ADMINISTER_PROJECTS"
+"""The project permission that lets an edit discard its notifications (``notifyUsers=false``), with
+Administer Jira."""
 PERMISSION_NAMES = {
     "BROWSE_PROJECTS": "Browse projects",
     "EDIT_ISSUES": "Edit issues",
@@ -156,16 +161,20 @@ def _team_managed(
 
 def _permissions(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
     wanted = ["BROWSE_PROJECTS"]
+    silent = cfg.writeback.enabled and not cfg.writeback.notify_users
     if cfg.writeback.enabled:
         wanted.append("EDIT_ISSUES")
         c = cfg.writeback.comments
         if c.status_change or c.celebrate or c.stale_reminder:
             wanted += ["ADD_COMMENTS", "EDIT_OWN_COMMENTS"]
+    if silent:
+        wanted.append(SILENT)  # asked in the same request
     who = report.user or "the account"
     try:
+        loud: list[str] = []
         for project in config_projects(cfg):
             have = gateway.admin.permissions(*wanted, project_key=project)
-            missing = [PERMISSION_NAMES[p] for p in wanted if not have.get(p)]
+            missing = [PERMISSION_NAMES[p] for p in wanted if p in PERMISSION_NAMES and not have.get(p)]
             if missing:
                 report.problems.append(
                     Problem(
@@ -175,7 +184,10 @@ def _permissions(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> No
                         "(Project settings → Permissions), or use another account.",
                     )
                 )
-        if not gateway.admin.permissions("ADMINISTER").get("ADMINISTER"):
+            elif silent and not have.get(SILENT):
+                loud.append(project)
+        admin = bool(gateway.admin.permissions("ADMINISTER").get("ADMINISTER"))
+        if not admin:
             report.warnings.append(
                 Problem(
                     "permission",
@@ -184,10 +196,48 @@ def _permissions(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> No
                     "Have a Jira admin run `okrsync setup` once.",
                 )
             )
+        if loud and not admin:
+            _silent_edits(gateway.flavor, who, loud, report)
     except (OkrsyncError, JiraError) as exc:
         report.problems.append(
             Problem("permission", f"Could not read permissions: {exc}", exit_code=exit_code_of(exc))
         )
+
+
+def _silent_edits(flavor: str, who: str, projects: list[str], report: CheckReport) -> None:
+    """``writeback.notify_users: false`` where the account may not discard notifications: Cloud
+    ignores ``notifyUsers=false`` and notifies (a warning), Data Center refuses the edit (a problem).
+
+    ``notifyUsers``: "To disable the notification, administer Jira or administer project permissions
+    are required. If the user doesn't have the necessary permission the request is ignored" (Cloud,
+    PUT /rest/api/3/issue/{issueIdOrKey}); "Admin or project admin permissions are required to
+    disable the notification", 403 otherwise (Data Center 10.3, PUT /api/2/issue/{issueIdOrKey}).
+    """
+    where = ", ".join(projects)
+    fix = (
+        f"Grant {who} Administer projects in {where} (Project settings → Permissions), or set "
+        "writeback.notify_users: true"
+    )
+    if flavor == "cloud":
+        report.warnings.append(
+            Problem(
+                "permission",
+                f"{who} may not edit silently in {where}: okrsync edits with writeback.notify_users: "
+                "false, which Jira Cloud ignores without Administer projects (or Administer Jira), so "
+                "each of okrsync's edits there notifies the issue's watchers.",
+                fix + " to say so in the configuration.",
+            )
+        )
+        return
+    report.problems.append(
+        Problem(
+            "permission",
+            f"{who} may not edit silently in {where}: okrsync edits with writeback.notify_users: false, "
+            "and Jira Data Center refuses such an edit (403) without Administer projects (or Administer "
+            "Jira): no OKR field would be written there.",
+            fix + " (okrsync's edits then notify the watchers).",
+        )
+    )
 
 
 def _fields(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:

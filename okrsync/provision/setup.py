@@ -29,6 +29,7 @@ from okrsync.core.requirements import config_projects, key_result_projects, metr
 from okrsync.core.team_managed import setup_step, styles_of_projects
 from okrsync.domain.config import Settings
 from okrsync.domain.model import OkrsyncError
+from okrsync.jira.admin import is_private
 from okrsync.jira.gateway import JiraGateway
 from okrsync.provision.specs import (
     GADGET_CONFIG,
@@ -376,19 +377,37 @@ class _Setup:
                         spec.name, spec.jql, description=spec.description, share=SHARE_LOGGED_IN
                     )
                     ids[spec.name] = str(made.get("id"))
+                    # Data Center shares a new filter by the user's default share scope only
+                    self._share(ids[spec.name], made)
                 self.act("filter", spec.name, "created", spec.jql)
                 continue
             current = found[0]
             ids[spec.name] = str(current.get("id"))
+            shared = self._share(ids[spec.name], current)
             if _same_jql(str(current.get("jql") or ""), spec.jql) and current.get("name") == spec.name:
-                self.act("filter", spec.name, "exists", f"id {current.get('id')}")
+                if shared:
+                    self.act("filter", spec.name, "updated", "shared with logged-in users")
+                else:
+                    self.act("filter", spec.name, "exists", f"id {current.get('id')}")
                 continue
             if not self.dry:
                 self.admin.update_filter(
                     ids[spec.name], name=spec.name, jql=spec.jql, description=spec.description
                 )
-            self.act("filter", spec.name, "updated", spec.jql)
+            self.act(
+                "filter", spec.name, "updated", spec.jql + ("; shared with logged-in users" if shared else "")
+            )
         return ids
+
+    def _share(self, filter_id: str, filter_: Mapping[str, Any]) -> bool:
+        """Share a filter Jira shows as shared with no one with every logged-in user, through the
+        share-permission operation (Data Center's filter creation ignores ``sharePermissions``);
+        a filter shared in any way is left as it is. Whether it was (or, in a dry run, would be)."""
+        if not is_private(filter_):
+            return False
+        if not self.dry:
+            self.admin.add_filter_share(filter_id, SHARE_LOGGED_IN[0])
+        return True
 
     def _objective_ids(self) -> bool:
         """Whether the OKR Objective ID labels field is there (or, in a dry run, would be) to use."""
@@ -427,7 +446,7 @@ class _Setup:
         elif self.dry:
             self.act("dashboard", name, "created", "shared with logged-in users")
             for g in gadget_specs("?", "?", ids):
-                self.act("gadget", g.title, "created", g.module_key.split(":")[1])
+                self.act("gadget", g.title, "created", g.kind)
             return
         else:
             did = str(
@@ -444,13 +463,13 @@ class _Setup:
                     g
                     for title in (spec.title, *spec.replaces)
                     for g in gadgets
-                    if g.get("moduleKey") == spec.module_key and g.get("title") == title
+                    if spec.is_(g) and g.get("title") == title
                 ),
                 None,
             )
             if gadget is None:
                 if self.dry:
-                    self.act("gadget", spec.title, "created", spec.module_key.split(":")[1])
+                    self.act("gadget", spec.title, "created", spec.kind)
                     continue
                 taken = {
                     (
@@ -463,13 +482,13 @@ class _Setup:
                 while (row, col) in taken:
                     row += 1
                 gadget = self.admin.add_gadget(
-                    did, spec.module_key, title=spec.title, position={"row": row, "column": col}
+                    did, spec.uri, title=spec.title, position={"row": row, "column": col}
                 )
                 gadgets.append(gadget)
                 self.admin.set_dashboard_item_property(
                     did, str(gadget.get("id")), GADGET_CONFIG, dict(spec.config)
                 )
-                self.act("gadget", spec.title, "created", spec.module_key.split(":")[1])
+                self.act("gadget", spec.title, "created", spec.kind)
                 continue
             gid = str(gadget.get("id"))
             subject = str(gadget.get("title") or spec.title)

@@ -27,9 +27,19 @@ TYPE_LABEL = {t: TYPE_LABELS[t] for t in SEARCHER}
 
 HEALTH_OPTIONS: tuple[str, ...] = tuple(h.label for h in Health)
 
-FILTER_RESULTS = "com.atlassian.jira.gadgets:filter-results-gadget"
-TWO_DIMENSIONAL = "com.atlassian.jira.gadgets:two-dimensional-stats-gadget"
-PIE_CHART = "com.atlassian.jira.gadgets:pie-chart-gadget"
+# Jira's built-in gadgets are added and listed by their spec ``uri`` (Cloud, POST/GET
+# /rest/api/3/dashboard/{id}/gadget; the available ones: GET /rest/api/3/dashboard/gadgets, e.g.
+# "rest/gadgets/1.0/g/com.atlassian.streams.streams-jira-plugin:activitystream-gadget/gadgets/
+# activitystream-gadget.xml"); ``moduleKey`` is validated against the apps' dashboard items.
+GADGET_URI_ROOT = "rest/gadgets/1.0/g/"
+FILTER_RESULTS = (
+    GADGET_URI_ROOT + "com.atlassian.jira.gadgets:filter-results-gadget/gadgets/filter-results-gadget.xml"
+)
+TWO_DIMENSIONAL = (
+    GADGET_URI_ROOT
+    + "com.atlassian.jira.gadgets:two-dimensional-stats-gadget/gadgets/two-dimensional-stats-gadget.xml"
+)
+PIE_CHART = GADGET_URI_ROOT + "com.atlassian.jira.gadgets:pie-chart-gadget/gadgets/piechart-gadget.xml"
 GADGET_CONFIG = "config"
 SHARE_LOGGED_IN: tuple[dict[str, str], ...] = ({"type": "authenticated"},)
 
@@ -141,15 +151,41 @@ def dashboard_name(cfg: Settings) -> str:
     return f"OKRs {cfg.period.name}"
 
 
+def gadget_uri(gadget: Mapping[str, object]) -> str:
+    """A listed gadget's spec uri from its ``rest/gadgets/1.0/g/`` on (Jira may answer it with a
+    leading slash or the site's address before it), ``""`` for a gadget without one."""
+    uri = str(gadget.get("uri") or "")
+    at = uri.find(GADGET_URI_ROOT)
+    return uri[at:] if at >= 0 else uri
+
+
 @dataclass(frozen=True, slots=True)
 class GadgetSpec:
-    module_key: str
+    uri: str
+    """The built-in gadget's spec uri (one of :data:`FILTER_RESULTS`, :data:`PIE_CHART`,
+    :data:`TWO_DIMENSIONAL`)."""
     title: str
     row: int
     column: int
     config: Mapping[str, str]
     replaces: tuple[str, ...] = ()
     """Titles an earlier okrsync setup gave this gadget: found by them, it is reconfigured."""
+
+    @property
+    def module_key(self) -> str:
+        """The gadget's complete module key (``com.atlassian.jira.gadgets:filter-results-gadget``):
+        how a gadget added by module key before is recognised."""
+        return self.uri.removeprefix(GADGET_URI_ROOT).split("/", 1)[0]
+
+    @property
+    def kind(self) -> str:
+        """The short name of the gadget type, e.g. ``filter-results-gadget``."""
+        return self.module_key.split(":", 1)[1]
+
+    def is_(self, gadget: Mapping[str, object]) -> bool:
+        """Whether a gadget Jira lists is of this type: by its uri, or (added by an earlier okrsync)
+        by its module key."""
+        return gadget_uri(gadget) == self.uri or gadget.get("moduleKey") == self.module_key
 
 
 OBJECTIVE_GADGET = "Health by objective"

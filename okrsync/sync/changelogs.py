@@ -3,7 +3,8 @@
 On Cloud the changelogs come from ``POST /rest/api/3/changelog/bulkfetch`` (1000 issues a request;
 one issue at a time where a site has no bulk endpoint); on Data Center from the searches themselves
 (``expand=changelog``, which returns whole changelogs there), and an issue whose changelog came back
-truncated is re-read alone.
+truncated is re-read alone. Each entry's ``created`` may be a date-time or a number (epoch
+milliseconds or seconds: :func:`okrsync.core.history.changelog_time`); none is dropped.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from okrsync.core.history import unreadable_times
 from okrsync.core.mappers import issue_fields as fields
 from okrsync.core.mappers.tree import RawTree
 from okrsync.domain.config import Settings
@@ -100,8 +102,15 @@ def read_with_changelogs(
         objective_issues=[same(o) for o in snap.objective_issues],
     )
     entries = 0
-    for raw in converted.values():
+    for key, raw in converted.items():
         log_ = raw.get("changelog")
         histories = log_.get("histories") if isinstance(log_, Mapping) else None
         entries += len(histories) if isinstance(histories, list) else 0
+        unreadable = unreadable_times(raw)
+        if unreadable:
+            warnings.append(
+                f"{key}: {unreadable} changelog entr{'y has' if unreadable == 1 else 'ies have'} no date "
+                "okrsync can read (neither a date-time nor epoch milliseconds); each is dated like the "
+                "entry before it"
+            )
     return ChangelogRead(snapshot, converted, entries, tuple(warnings))

@@ -8,6 +8,7 @@ from gwkit import BASE, GatewayFactory, body_of, fields_payload
 from responses import matchers
 
 from okrsync.jira import JiraPermissionError
+from okrsync.provision.specs import FILTER_RESULTS
 
 SCREEN_FIELDS = f"{BASE}/rest/api/3/screens/7/tabs/10000/fields"
 
@@ -118,11 +119,73 @@ def test_shared_filter_and_update(
         "jql": '"OKR Progress" is not EMPTY',
         "description": "d",
         "favourite": True,
-        "sharePermissions": [{"type": "authenticated"}],
+        # Data Center "sets permissions just using the users default sharing permissions": not sent
+        **({"sharePermissions": [{"type": "authenticated"}]} if flavor == "cloud" else {}),
     }
     gw.update_filter("10000", name="OKR: key results", jql="x = 1", description="e")
     assert rsps.calls[1].request.method == "PUT"
     assert body_of(rsps.calls[1]) == {"name": "OKR: key results", "jql": "x = 1", "description": "e"}
+
+
+@pytest.mark.parametrize(("flavor", "version"), [("cloud", "3"), ("datacenter", "2")])
+def test_add_filter_share_posts_one_share_permission(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory, flavor: str, version: str
+) -> None:
+    rsps.post(
+        f"{BASE}/rest/api/{version}/filter/10000/permission",
+        status=201,
+        json=[{"id": 10010, "type": "loggedin"}],
+    )
+    got = make_gateway(flavor).admin.add_filter_share("10000", {"type": "authenticated"})
+    assert got == [{"id": 10010, "type": "loggedin"}]
+    assert body_of(rsps.calls[0]) == {"type": "authenticated"}
+    assert len(rsps.calls) == 1
+
+
+def test_cloud_find_filters_asks_for_substrings_and_keeps_the_exact_name(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory
+) -> None:
+    # without isSubstringMatch=true filterName is a full-text search (it may miss the name)
+    rsps.get(
+        f"{BASE}/rest/api/3/filter/search",
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "filterName": "OKR: key results",
+                    "isSubstringMatch": "true",
+                    "expand": "jql,sharePermissions",
+                    "startAt": "0",
+                    "maxResults": "100",
+                }
+            )
+        ],
+        json={
+            "isLast": True,
+            "values": [
+                {"id": "1", "name": "OKR: key results (old)"},
+                {"id": "2", "name": "okr: Key Results"},
+                {"id": "3", "name": "My OKR: key results"},
+            ],
+        },
+    )
+    found = make_gateway("cloud").admin.find_filters("OKR: key results")
+    assert [f["id"] for f in found] == ["2"]  # names are unique whatever their case
+    assert len(rsps.calls) == 1
+
+
+def test_datacenter_find_filters_by_prefix_among_the_favourites(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory
+) -> None:
+    rsps.get(
+        f"{BASE}/rest/api/2/filter/favourite",
+        json=[
+            {"id": "1", "name": "OKR: CO-1 Delight customers"},
+            {"id": "2", "name": "OKR: CO-10 Other"},
+            {"id": "3", "name": "Not OKR: CO-1 x"},
+        ],
+    )
+    found = make_gateway("datacenter").admin.find_filters("OKR: CO-1 ", prefix=True)
+    assert [f["id"] for f in found] == ["1"]
 
 
 def test_find_dashboards_cloud_searches_by_name(
@@ -174,14 +237,10 @@ def test_dashboard_gadget_and_item_property(
         "editPermissions": [],
     }
     assert gw.dashboard_gadgets("10001") == [{"id": 5, "title": "t"}]
-    gw.add_gadget(
-        "10001",
-        "com.atlassian.jira.gadgets:filter-results-gadget",
-        title="Key results",
-        position={"row": 0, "column": 0},
-    )
+    gw.add_gadget("10001", FILTER_RESULTS, title="Key results", position={"row": 0, "column": 0})
     assert body_of(rsps.calls[2]) == {
-        "moduleKey": "com.atlassian.jira.gadgets:filter-results-gadget",
+        # a built-in gadget by its spec uri (moduleKey is for apps' dashboard items)
+        "uri": "rest/gadgets/1.0/g/com.atlassian.jira.gadgets:filter-results-gadget/gadgets/filter-results-gadget.xml",
         "title": "Key results",
         "color": "blue",
         "position": {"row": 0, "column": 0},

@@ -14,6 +14,7 @@ from okrsync.jira import (
     BulletList,
     Doc,
     Heading,
+    JiraPermissionError,
     Link,
     Mention,
     MissingFieldError,
@@ -154,22 +155,114 @@ def test_update_comment_puts_the_new_body(
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
-def test_comments_pages_and_expands_properties(
+def test_a_refused_silent_edit_names_the_permission_only_where_jira_refuses_it(
     rsps: responses.RequestsMock, make_gateway: GatewayFactory, flavor: str
 ) -> None:
+    # Data Center refuses notifyUsers=false without Administer projects (403); Cloud ignores it, so a
+    # 403 there is about Edit issues itself
+    rsps.put(f"{BASE}/rest/api/{api(flavor)}/issue/PLAT-1", status=403, json={"errorMessages": ["no"]})
+    with pytest.raises(JiraPermissionError) as info:
+        make_gateway(flavor).edit_issue("PLAT-1", {"summary": "x"}, notify=False)
+    assert ("Administer projects" in str(info.value)) == (flavor == "datacenter")
+    assert "Edit issues" in str(info.value)
+    assert len(rsps.calls) == 1
+
+
+def _comment(cid: str, text: str, flavor: str) -> dict[str, Any]:
+    body: Any = text
+    if flavor == "cloud":
+        body = {
+            "type": "doc",
+            "version": 1,
+            "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}],
+        }
+    return {"id": cid, "body": body}
+
+
+def _page(url: str, start: int, total: int, comments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "url": url,
+        "match": [matchers.query_param_matcher({"startAt": str(start), "maxResults": "1000"})],
+        "json": {"startAt": start, "maxResults": 2, "total": total, "comments": comments},
+    }
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_comments_pages_without_the_undocumented_properties_expand(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory, flavor: str
+) -> None:
+    # GET …/comment documents the expand renderedBody only (both dialects): no expand=properties
     url = f"{BASE}/rest/api/{api(flavor)}/issue/PLAT-1/comment"
-    rsps.get(
-        url,
-        match=[matchers.query_param_matcher({"startAt": "0", "maxResults": "1000", "expand": "properties"})],
-        json={"startAt": 0, "maxResults": 2, "total": 3, "comments": [{"id": "1"}, {"id": "2"}]},
-    )
-    rsps.get(
-        url,
-        match=[matchers.query_param_matcher({"startAt": "2", "maxResults": "1000", "expand": "properties"})],
-        json={"startAt": 2, "maxResults": 2, "total": 3, "comments": [{"id": "3"}]},
-    )
-    got = make_gateway(flavor).comments("PLAT-1", properties=True)
+    rsps.get(**_page(url, 0, 3, [_comment("1", "a", flavor), _comment("2", "b", flavor)]))
+    rsps.get(**_page(url, 2, 3, [_comment("3", "c", flavor)]))
+    got = make_gateway(flavor).comments("PLAT-1")
     assert [c["id"] for c in got] == ["1", "2", "3"]
+    assert all("properties" not in c for c in got)
+    assert len(rsps.calls) == 2
+
+
+def test_cloud_comment_properties_come_from_comment_list_for_okrsyncs_comments_only(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory
+) -> None:
+    url = f"{BASE}/rest/api/3/issue/PLAT-1/comment"
+    marker = {"identity": "status", "hash": "h1"}
+    mine = [
+        _comment("10", "On track\n— okrsync · status", "cloud"),
+        _comment("12", "x\n— okrsync · celebrate", "cloud"),
+    ]
+    rsps.get(**_page(url, 0, 3, [mine[0], _comment("11", "a person's comment", "cloud"), mine[1]]))
+    rsps.post(
+        f"{BASE}/rest/api/3/comment/list",
+        match=[
+            matchers.query_param_matcher({"expand": "properties"}),
+            matchers.json_params_matcher({"ids": [10, 12]}),
+        ],
+        json={
+            "isLast": True,
+            "startAt": 0,
+            "total": 2,
+            "values": [
+                {"id": "10", "properties": [{"key": "okrsync", "value": marker}]},
+                {"id": "12"},  # posted by an okrsync killed before its property was set
+            ],
+        },
+    )
+    got = make_gateway("cloud").comments("PLAT-1", properties=True)
+    assert [c.get("properties") for c in got] == [[{"key": "okrsync", "value": marker}], None, []]
+    assert [c.request.method for c in rsps.calls] == ["GET", "POST"]
+
+
+def test_cloud_comment_list_takes_at_most_1000_ids_a_request(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory
+) -> None:
+    url = f"{BASE}/rest/api/3/issue/PLAT-1/comment"
+    many = [_comment(str(1000 + n), f"r{n}\n— okrsync · reminder:{n}", "cloud") for n in range(1500)]
+    rsps.get(url, json={"startAt": 0, "maxResults": 1500, "total": 1500, "comments": many})
+    listed = f"{BASE}/rest/api/3/comment/list"
+    rsps.post(listed, json={"values": [{"id": c["id"], "properties": []} for c in many[:1000]]})
+    rsps.post(listed, json={"values": [{"id": c["id"], "properties": []} for c in many[1000:]]})
+    make_gateway("cloud").comments("PLAT-1", properties=True)
+    sizes = [len(body_of(c)["ids"]) for c in rsps.calls[1:]]
+    assert sizes == [1000, 500]
+
+
+def test_datacenter_reads_okrsyncs_comment_property_per_comment(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory
+) -> None:
+    # Data Center documents neither comment/list nor a properties expand: one GET per okrsync comment
+    url = f"{BASE}/rest/api/2/issue/PLAT-1/comment"
+    marker = {"identity": "status", "hash": "h1"}
+    page = [
+        _comment("10", "On track\n_— okrsync · status_", "datacenter"),
+        _comment("11", "a person's comment", "datacenter"),
+        _comment("12", "_— okrsync · celebrate_", "datacenter"),
+    ]
+    rsps.get(**_page(url, 0, 3, page))
+    rsps.get(f"{BASE}/rest/api/2/comment/10/properties/okrsync", json={"key": "okrsync", "value": marker})
+    rsps.get(f"{BASE}/rest/api/2/comment/12/properties/okrsync", status=404, json={"errorMessages": ["no"]})
+    got = make_gateway("datacenter").comments("PLAT-1", properties=True)
+    assert [c.get("properties") for c in got] == [[{"key": "okrsync", "value": marker}], None, []]
+    assert len(rsps.calls) == 3
 
 
 @pytest.mark.parametrize("flavor", FLAVORS)
@@ -182,3 +275,27 @@ def test_issue_property_put_is_the_raw_json_value(
     make_gateway(flavor).set_issue_property("PLAT-1", "okrsync.state", value)
     assert rsps.calls[0].request.body == json.dumps(value).encode()
     assert rsps.calls[0].request.headers["Content-Type"] == "application/json"
+
+
+def test_bulk_changelogs_keep_entries_whose_created_is_a_number(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory
+) -> None:
+    # the bulkfetch example dates entries with numbers ("created": 1492070429): none is dropped
+    rsps.post(
+        f"{BASE}/rest/api/3/changelog/bulkfetch",
+        json={
+            "issueChangeLogs": [
+                {
+                    "issueId": "10001",
+                    "changeHistories": [
+                        {"id": "1", "created": 1492070429, "items": []},
+                        {"id": "2", "created": 1651316514000, "items": []},
+                        {"id": "3", "created": "2026-10-05T09:30:00.000+0000", "items": []},
+                    ],
+                }
+            ]
+        },
+    )
+    got = make_gateway("cloud").changelogs(["10001"])
+    assert [h["created"] for h in got["10001"]] == [1492070429, 1651316514000, "2026-10-05T09:30:00.000+0000"]
+    assert len(rsps.calls) == 1

@@ -85,10 +85,11 @@ def test_writes_round_trip(sim: Any) -> None:
         key, Doc(Paragraph("KR ", Text(nasty, bold=True))), properties={"okrsync": {"kr": 1}}
     )
     comment_id = str(created["id"])
-    gw.update_comment(key, comment_id, Doc(Paragraph("now ", Text(nasty, italic=True))))
+    footer = Paragraph(Text("— okrsync · status", italic=True))  # okrsync's comments carry it
+    gw.update_comment(key, comment_id, Doc(Paragraph("now ", Text(nasty, italic=True)), footer))
     comments = gw.comments(key, properties=True)
     mine = next(c for c in comments if str(c["id"]) == comment_id)
-    assert plain_text(mine["body"]) == f"now {nasty}"
+    assert plain_text(mine["body"]).splitlines() == [f"now {nasty}", "— okrsync · status"]
     assert mine["properties"] == [{"key": "okrsync", "value": {"kr": 1}}]
 
     gw.set_issue_property(key, "okrsync.state", {"progress": 0.425})
@@ -125,3 +126,31 @@ def test_server_errors_are_retried_then_given_up(sim: Any, clock: FakeClock) -> 
     assert gw.stats.by_status["503"] == 3
     sim.clear_faults()
     assert gw.get_issue("PLAT-1", ["summary"])["key"] == "PLAT-1"
+
+
+def test_a_silent_edit_without_administer_projects_notifies_on_cloud_and_is_refused_on_datacenter(
+    sim: Any,
+) -> None:
+    with sim.store.lock:
+        sim.store.add_user(
+            "editor-1", "editor", "Eddie", "editor@example.com", token="editor-token", pat="editor-pat"
+        )
+        sim.store.editors.add("editor-1")
+    editor = _gateway(
+        sim, email="editor@example.com", api_token=SecretStr("editor-token"), pat=SecretStr("editor-pat")
+    )
+    progress = editor.fields.id_for("OKR Progress")
+    if sim.flavor == "cloud":
+        # "If the user doesn't have the necessary permission the request is ignored": made, and notifying
+        editor.edit_issue("PLAT-2", {progress: 12.5}, notify=False)
+        assert sim.issue("PLAT-2")["fields"][progress] == 12.5
+        assert (sim.store.notify_ignored, sim.store.notify_suppressed) == (1, 0)
+    else:
+        with pytest.raises(JiraPermissionError) as info:
+            editor.edit_issue("PLAT-2", {progress: 12.5}, notify=False)
+        assert info.value.status == 403 and "Administer projects" in str(info.value)
+        assert sim.issue("PLAT-2")["fields"].get(progress) != 12.5
+    editor.edit_issue("PLAT-2", {progress: 13.5}, notify=True)  # notifying: Edit issues is enough
+    assert sim.issue("PLAT-2")["fields"][progress] == 13.5
+    _gateway(sim).edit_issue("PLAT-2", {progress: 14.5}, notify=False)  # an admin edits silently
+    assert sim.store.notify_suppressed == 1

@@ -121,9 +121,9 @@ def test_dashboards(sim: JiraSimulator) -> None:
         dash.id,
         color="blue",
         title="Key results",
-        module_key="com.atlassian.jira.gadgets:filter-results-gadget",
+        uri="rest/gadgets/1.0/g/com.atlassian.jira.gadgets:filter-results-gadget/gadgets/filter-results-gadget.xml",
     )
-    jira.set_dashboard_item_property(dash.id, str(gadget.id), "config", {"filterId": "10000", "num": 50})
+    jira.set_dashboard_item_property(dash.id, str(gadget.id), "config", {"filterId": "10000", "num": "50"})
     fetched = jira.dashboard(dash.id)
     assert fetched.name == "OKRs"
     assert [g.title for g in fetched.gadgets] == ["Key results"]

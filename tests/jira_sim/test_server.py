@@ -369,7 +369,8 @@ def test_filters_and_dashboards(sim: JiraSimulator) -> None:
         sim,
         f"/dashboard/{did}/gadget",
         {
-            "moduleKey": "com.atlassian.jira.gadgets:filter-results-gadget",
+            "uri": "rest/gadgets/1.0/g/com.atlassian.jira.gadgets:filter-results-gadget/gadgets/"
+            "filter-results-gadget.xml",
             "title": "KRs",
             "color": "blue",
             "position": {"row": 0, "column": 0},

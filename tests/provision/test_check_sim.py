@@ -220,3 +220,53 @@ def test_check_uses_the_progress_history_of_an_existing_store_and_creates_none(
     report, out = check(cfg, last_change=history)
     assert "with the progress history" in out
     assert not [f for f in report.findings if f.code == "stale"]
+
+
+def _editor(sim: JiraSimulator) -> dict[str, str]:
+    """An account that may edit issues but administers neither Jira nor the projects; its credential."""
+    with sim.store.lock:
+        sim.store.add_user(
+            "editor-1", "editor", "Eddie Editor", "editor@example.com", token="editor-token", pat="editor-pat"
+        )
+        sim.store.editors.add("editor-1")
+    if sim.flavor == "cloud":
+        return {"OKRSYNC_JIRA__EMAIL": "editor@example.com", "OKRSYNC_JIRA__API_TOKEN": "editor-token"}
+    return {"OKRSYNC_JIRA__PAT": "editor-pat"}
+
+
+def test_check_says_up_front_whether_okrsync_may_edit_silently(
+    sim_okr: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """writeback.notify_users: false (the demo's) needs Administer projects or Administer Jira:
+    without it Cloud notifies the watchers anyway (a warning), Data Center refuses the edits (a problem)."""
+    sim = sim_okr
+    cfg = settings_for(sim, monkeypatch, tmp_path, **_editor(sim))
+    assert cfg.writeback.notify_users is False
+    sim.reset_counters()
+    report, out = check(cfg)
+    silent = [p for p in [*report.problems, *report.warnings] if "may not edit silently" in p.message]
+    assert len(silent) == 1, [p.message for p in report.problems + report.warnings]
+    (finding,) = silent
+    assert "MOB" in finding.message and "writeback.notify_users: true" in finding.fix
+    assert "Administer projects" in finding.fix
+    if sim.flavor == "cloud":
+        assert finding in report.warnings and "notifies the issue's watchers" in finding.message
+    else:
+        assert finding in report.problems and "refuses such an edit (403)" in finding.message
+        assert report.exit_code == 1
+    assert "may not edit silently" in " ".join(out.split())
+    # the permission is asked in the request that asks the others: one per project, one global
+    counts = sim.requests()["counts"]
+    assert counts[f"GET /rest/api/{'3' if sim.flavor == 'cloud' else '2'}/mypermissions"] == 5
+
+
+def test_check_is_quiet_about_notifications_when_okrsync_may_edit_silently_or_notifies(
+    sim_okr: JiraSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    admin = settings_for(sim_okr, monkeypatch, tmp_path)  # the demo admin administers Jira
+    assert not [p for p in check(admin)[0].warnings if "silently" in p.message]
+    notifying = settings_for(
+        sim_okr, monkeypatch, tmp_path, OKRSYNC_WRITEBACK__NOTIFY_USERS="true", **_editor(sim_okr)
+    )
+    report, _ = check(notifying)
+    assert not [p for p in [*report.problems, *report.warnings] if "silently" in p.message]

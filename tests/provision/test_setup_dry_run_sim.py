@@ -141,7 +141,7 @@ def test_on_a_site_changed_since_setup_the_dry_run_lists_each_repair_setup_then_
         if sim.flavor == "cloud":
             sim.store.off_screen["WEB"] = [sim.field_id("OKR Expected")]
             (did,) = [d["id"] for d in sim.store.dashboards.values() if d["name"] == "OKRs 2026-Q4"]
-            table = next(g for g in sim.store.gadgets[did] if g["moduleKey"] == TWO_DIMENSIONAL)
+            table = next(g for g in sim.store.gadgets[did] if g["uri"] == TWO_DIMENSIONAL)
             sim.store.item_properties[f"{did}/{table['id']}"]["config"] = {"filterId": "filter-1"}
 
     _dry, run = dry_then_run(sim, cfg)

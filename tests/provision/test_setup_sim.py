@@ -130,7 +130,9 @@ def test_setup_provisions_everything_and_a_second_run_changes_nothing(
         '"OKR Progress" is not EMPTY AND "OKR Objective ID" in ("CO-1", "ENG", "PLAT-O", "MOB-O") '
         'ORDER BY "OKR Status" ASC, "OKR Progress" ASC'
     )
-    assert all(f["sharePermissions"] == [{"type": "authenticated"}] for f in filters.values())
+    # shared with every logged-in user: in the filter on Cloud; on Data Center, which creates it with the
+    # user's default sharing (private), through POST /filter/{id}/permission
+    assert all([p["type"] for p in f["sharePermissions"]] == ["loggedin"] for f in filters.values())
 
     # the dashboard: made and configured on Cloud, exact steps on Data Center
     kr_filter = filters["OKR: key results"]["id"]
@@ -139,7 +141,7 @@ def test_setup_provisions_everything_and_a_second_run_changes_nothing(
         assert len(dashboards) == 1
         did = dashboards[0]["id"]
         gadgets = sim.store.gadgets[did]
-        assert sorted(g["moduleKey"] for g in gadgets) == sorted(
+        assert sorted(g["uri"] for g in gadgets) == sorted(  # built-in gadgets, by their spec uri
             [FILTER_RESULTS, FILTER_RESULTS, PIE_CHART, TWO_DIMENSIONAL]
         )
         config = {g["title"]: sim.store.item_properties[f"{did}/{g['id']}"]["config"] for g in gadgets}
@@ -283,7 +285,7 @@ def test_a_site_set_up_before_okr_objective_id_gets_it_and_its_gadget_reconfigur
         for f in sim.store.filters.values():
             f["jql"] = old_filters[f["name"]]
         (did,) = [d["id"] for d in sim.store.dashboards.values() if d["name"] == "OKRs 2026-Q4"]
-        table = next(g for g in sim.store.gadgets[did] if g["moduleKey"] == TWO_DIMENSIONAL)
+        table = next(g for g in sim.store.gadgets[did] if g["uri"] == TWO_DIMENSIONAL)
         table["title"] = PROJECT_GADGET
         config = sim.store.item_properties[f"{did}/{table['id']}"]["config"]
         config["ystattype"] = "project"
@@ -299,7 +301,7 @@ def test_a_site_set_up_before_okr_objective_id_gets_it_and_its_gadget_reconfigur
     }
     new_field = sim.field_id("OKR Objective ID")
     assert sim.store.field(new_field)["schema"]["custom"] == CF + "labels"  # type: ignore[index]
-    tables = [g for g in sim.store.gadgets[did] if g["moduleKey"] == TWO_DIMENSIONAL]
+    tables = [g for g in sim.store.gadgets[did] if g["uri"] == TWO_DIMENSIONAL]
     assert [g["id"] for g in tables] == [table["id"]]
     config = sim.store.item_properties[f"{did}/{table['id']}"]["config"]
     assert (config["xstattype"], config["ystattype"]) == (sim.field_id("OKR Status"), new_field)

@@ -204,7 +204,7 @@ def test_the_two_dimensional_table_is_objective_by_health(
     ids = {"progress": "customfield_10041", "status": "customfield_10043"}
     if objective_id:
         ids["objective_id"] = objective_id
-    table = next(g for g in gadget_specs("10000", "10001", ids) if g.module_key == TWO_DIMENSIONAL)
+    table = next(g for g in gadget_specs("10000", "10001", ids) if g.uri == TWO_DIMENSIONAL)
     assert (table.title, table.replaces) == (title, replaces)
     assert table.config["filterId"] == "filter-10000"  # the key results filter
     assert table.config["xstattype"] == "customfield_10043"  # OKR Status across
@@ -220,3 +220,31 @@ def test_group_by_owner_sorts_owners_and_puts_the_unowned_last() -> None:
     groups = group_by_owner(findings)
     assert list(groups) == ["Alice", "zoe", NO_OWNER]
     assert [f.subject for f in groups["zoe"]] == ["B", "D"]
+
+
+# Create custom field, searcherKey: "You must specify a searcher that is valid for the field type, as
+# listed below" (Cloud platform spec, CustomFieldDefinitionJsonBean; Data Center takes the same keys)
+SEARCHERS_BY_SPEC = {
+    "float": {"exactnumber", "numberrange"},
+    "labels": {"labelsearcher"},
+    "select": {"multiselectsearcher"},
+    "textfield": {"textsearcher"},
+}
+
+
+@pytest.mark.parametrize("type_name", sorted(SEARCHERS_BY_SPEC))
+def test_each_created_field_type_gets_a_searcher_the_spec_lists_for_it(type_name: str) -> None:
+    from okrsync.provision.specs import SEARCHER
+
+    prefix = "com.atlassian.jira.plugin.system.customfieldtypes:"
+    searcher = SEARCHER[prefix + type_name]
+    assert searcher.startswith(prefix)
+    assert searcher.removeprefix(prefix) in SEARCHERS_BY_SPEC[type_name]
+
+
+def test_every_type_setup_creates_has_a_listed_searcher() -> None:
+    from okrsync.provision.specs import KIND_TYPE, SEARCHER
+
+    prefix = "com.atlassian.jira.plugin.system.customfieldtypes:"
+    assert {t.removeprefix(prefix) for t in KIND_TYPE.values()} <= set(SEARCHERS_BY_SPEC)
+    assert set(KIND_TYPE.values()) <= set(SEARCHER)

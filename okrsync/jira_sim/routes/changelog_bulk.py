@@ -7,13 +7,15 @@ issue IDs, starting from the oldest changelog and smallest issue ID", ``maxResul
 page, grouped per issue: ``{"issueChangeLogs": [{"issueId", "changeHistories": [...]}],
 "nextPageToken"}``; the last page has no token. With ``fieldIds`` only the items of those fields
 are kept (a changelog left without items is left out). Issues that do not exist are skipped.
-Data Center has no such endpoint (404 there): its search returns full changelogs.
+Each history's ``created`` is a number (epoch milliseconds), as the spec's example shows it. Data
+Center has no such endpoint (404 there): its search returns full changelogs.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
 
 from okrsync.jira_sim import render
@@ -34,6 +36,11 @@ def _strings(body: dict[str, Any], name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
         raise ApiError(400, f"'{name}' must be a list of strings.")
     return [str(v) for v in value]
+
+
+def _epoch_ms(created: str) -> int:
+    at = datetime.strptime(created, "%Y-%m-%dT%H:%M:%S.%f%z")
+    return int(at.timestamp() * 1000)
 
 
 def _token(offset: int, request_key: str) -> str:
@@ -103,7 +110,10 @@ def bulk_changelogs(req: Request) -> Response:
             group = {"issueId": str(issue_id), "changeHistories": []}
             by_issue[issue_id] = group
             groups.append(group)
-        group["changeHistories"].append(hist)
+        # the spec's example sends `created` as a number where its schema says a date-time string
+        # (the jira-specs README: accept both); the simulator sends what the example shows, in
+        # epoch milliseconds, as Jira's other numeric times are
+        group["changeHistories"].append({**hist, "created": _epoch_ms(str(hist["created"]))})
     out: Json = {"issueChangeLogs": groups}
     if start + len(page) < len(entries):
         out["nextPageToken"] = _token(start + len(page), request_key)

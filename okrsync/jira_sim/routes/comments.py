@@ -1,10 +1,16 @@
-"""Comments (v2 string bodies, v3 ADF bodies) and comment properties."""
+"""Comments (v2 string bodies, v3 ADF bodies) and comment properties.
+
+A comment's properties come only from the comment-property operations and, on Cloud, from
+``POST /comment/list?expand=properties``; ``GET /issue/{key}/comment`` documents ``renderedBody`` as
+its only expand (both dialects) and never returns them.
+"""
 
 from __future__ import annotations
 
 from okrsync.jira_sim import render
 from okrsync.jira_sim.errors import ApiError, bad_request
 from okrsync.jira_sim.routing import Request, Response, route
+from okrsync.jira_sim.store import Json
 
 
 @route("GET", "/rest/api/{ver}/issue/{key}/comment")
@@ -15,6 +21,39 @@ def list_comments(req: Request) -> Response:
     size = max(0, min(size, 5000 if req.store.flavor == "cloud" else 1000))
     order = req.q("orderBy", "created") or "created"
     return Response(200, render.comments_page(req.store, issue, req.base, req.version, start, size, order))
+
+
+COMMENT_LIST_IDS = 1000
+"""``POST /rest/api/3/comment/list``: "A maximum of 1000 IDs can be specified"."""
+
+
+@route("POST", "/rest/api/{ver}/comment/list", flavors=("cloud",))
+def comments_by_ids(req: Request) -> Response:
+    """Cloud's comments by id (``{"ids": [int]}``, 1 to 1000), a page of all of them; ``expand``
+    ``properties`` adds each comment's properties, the one documented way to read them in bulk.
+    Comments the account may not browse are left out ("Comments are returned where the user ...")."""
+    ids = req.json_object().get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise bad_request("The ids must be a list of comment IDs (numbers).")
+    if not ids or len(ids) > COMMENT_LIST_IDS:
+        raise bad_request(f"Provide between 1 and {COMMENT_LIST_IDS} comment IDs.")
+    expand = {e.strip() for e in (req.q("expand") or "").split(",") if e.strip()}
+    wanted = {str(i) for i in ids}
+    store = req.store
+    values: list[Json] = []
+    for key, comments in store.comments.items():
+        if req.sim.faults.forbidden(key):
+            continue
+        issue_id = str(store.issues[key]["id"]) if key in store.issues else ""
+        values.extend(
+            render.comment(store, c, req.base, req.version, issue_id, properties="properties" in expand)
+            for c in comments
+            if c["id"] in wanted
+        )
+    values.sort(key=lambda c: int(c["id"]))
+    return Response(
+        200, {"isLast": True, "maxResults": 1048576, "startAt": 0, "total": len(values), "values": values}
+    )
 
 
 @route("POST", "/rest/api/{ver}/issue/{key}/comment")

@@ -54,6 +54,10 @@ PERMISSIONS = {
 }
 
 
+EDITOR_PERMISSIONS = frozenset({"EDIT_ISSUES", "TRANSITION_ISSUES"})
+"""What an editor (``Store.editors``) has beyond everyone: not ADMINISTER_PROJECTS."""
+
+
 @route("GET", "/rest/api/{ver}/mypermissions")
 def mypermissions(req: Request) -> Response:
     """Cloud: the ``permissions`` listed (required); Data Center declares no such parameter and
@@ -65,9 +69,12 @@ def mypermissions(req: Request) -> Response:
         if not wanted:
             raise ApiError(400, "The permissions query parameter is required.")
     admin = req.store.is_admin(req.me)
+    editor = str(req.me["accountId"]) in req.store.editors
     out = {}
     for i, key in enumerate(wanted):
         ptype, name, admin_only = PERMISSIONS.get(key, ("PROJECT", key.replace("_", " ").title(), True))
+        if editor and key in EDITOR_PERMISSIONS:
+            admin_only = False
         out[key] = {
             "id": str(i + 1),
             "key": key,

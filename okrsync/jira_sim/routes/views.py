@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from okrsync.jira_sim import render
@@ -36,6 +37,47 @@ def _visible(req: Request, f: Json) -> bool:
     return f["owner"] == req.me["accountId"] or bool(f.get("sharePermissions"))
 
 
+SHARE_TYPES = ("user", "project", "group", "projectRole", "global", "authenticated")
+"""``SharePermissionInputBean.type`` (Cloud's enum; Data Center takes the same)."""
+WIDE = ("global", "authenticated")
+"""Share types that "override all existing share permissions" (Cloud's SharePermissionInputBean)."""
+
+
+def _share(req: Request, given: Any) -> Json:
+    """A stored share permission from a ``SharePermissionInputBean`` (or a filter body's share):
+    ``authenticated`` "shows as ``loggedin`` in the response"."""
+    if not isinstance(given, dict) or given.get("type") not in SHARE_TYPES:
+        raise bad_request(f"The share permission type must be one of: {', '.join(SHARE_TYPES)}.")
+    share: Json = {"id": _next_share_id(req), "type": given["type"]}
+    if share["type"] == "authenticated":
+        share["type"] = "loggedin"
+    for k in ("group", "project", "role", "user", "groupname", "projectId", "projectRoleId", "accountId"):
+        if k in given:
+            share[k] = given[k]
+    return share
+
+
+def _next_share_id(req: Request) -> int:
+    taken = [
+        int(p["id"])
+        for f in req.store.filters.values()
+        for p in f.get("sharePermissions") or []
+        if isinstance(p, dict) and isinstance(p.get("id"), int)
+    ]
+    return max([10000, *taken]) + 1
+
+
+def _shares(req: Request, given: Any) -> list[Json]:
+    if given is None:
+        return []
+    if not isinstance(given, list):
+        raise bad_request("sharePermissions must be a list.")
+    out = [_share(req, g) for g in given]
+    for n, share in enumerate(out):
+        share["id"] += n  # ids not yet stored: one apart
+    return out
+
+
 @route("POST", "/rest/api/{ver}/filter")
 def create_filter(req: Request) -> Response:
     store = req.store
@@ -58,7 +100,9 @@ def create_filter(req: Request) -> Response:
         "jql": jql,
         "owner": req.me["accountId"],
         "favourite": bool(body.get("favourite", False)),  # Jira: not a favourite unless asked
-        "sharePermissions": body.get("sharePermissions") or [],
+        # Data Center "Currently sets permissions just using the users default sharing permissions"
+        # (the simulated users' default share scope: private); Cloud takes the body's
+        "sharePermissions": _shares(req, body.get("sharePermissions")) if store.flavor == "cloud" else [],
         "editPermissions": body.get("editPermissions") or [],
     }
     store.filters[fid] = f
@@ -90,15 +134,54 @@ def my_filters(req: Request) -> Response:
     )
 
 
+def _name_matcher(req: Request) -> Callable[[str], bool]:
+    """``filterName``: "When `isSubstringMatch` is true ... a case-insensitive substring match ...
+    When `false` the filter name will be searched using full text search syntax" (Cloud's
+    GET /filter/search): words, in any order, not a substring ("key res" finds nothing)."""
+    name = req.q("filterName") or ""
+    if not name:
+        return lambda _n: True
+    if req.q_bool("isSubstringMatch", False):
+        low = name.lower()
+        return lambda n: low in n.lower()
+    from okrsync.jira_sim.jql_text import text_matcher
+
+    return text_matcher(name)
+
+
 @route("GET", "/rest/api/{ver}/filter/search", flavors=("cloud",))
 def search_filters(req: Request) -> Response:
-    name = (req.q("filterName") or "").lower()
+    matches = _name_matcher(req)
     values = [
         render.filter_(f, req.base, req.version, req.store)
         for f in req.store.filters.values()
-        if _visible(req, f) and name in f["name"].lower()
+        if _visible(req, f) and matches(f["name"])
     ]
     return Response(200, _page(req, values))
+
+
+@route("GET", "/rest/api/{ver}/filter/{filterId}/permission")
+def filter_share_permissions(req: Request) -> Response:
+    f = _filter(req)
+    if not _visible(req, f):
+        raise ApiError(404, "The filter does not exist or you do not have permission to view it.")
+    return Response(200, list(f.get("sharePermissions") or []))
+
+
+@route("POST", "/rest/api/{ver}/filter/{filterId}/permission")
+def add_filter_share_permission(req: Request) -> Response:
+    """One share permission more; a global or logged-in one replaces all others ("Adding a global
+    permission removes all previous permissions from the filter"). Only the owner may."""
+    f = _filter(req)
+    if f["owner"] != req.me["accountId"]:
+        raise ApiError(400, "You do not have permission to edit this filter.")
+    share = _share(req, req.json_object())
+    if share["type"] in ("global", "loggedin"):
+        f["sharePermissions"] = [share]
+    else:
+        f["sharePermissions"] = [*(f.get("sharePermissions") or []), share]
+    req.store.touch()
+    return Response(201, list(f["sharePermissions"]))
 
 
 @route("GET", "/rest/api/{ver}/filter/{filterId}")
@@ -121,9 +204,11 @@ def update_filter(req: Request) -> Response:
     body = req.json_object()
     if body.get("jql"):
         _validate_jql(req, str(body["jql"]))
-    for k in ("name", "description", "jql", "favourite", "sharePermissions", "editPermissions"):
+    for k in ("name", "description", "jql", "favourite", "editPermissions"):
         if k in body:
             f[k] = body[k]
+    if "sharePermissions" in body:
+        f["sharePermissions"] = _shares(req, body["sharePermissions"])
     req.store.touch()
     return Response(200, render.filter_(f, req.base, req.version, req.store))
 
@@ -223,6 +308,29 @@ def create_dashboard(req: Request) -> Response:
     return Response(200, render.dashboard(d, req.base, req.version, store))
 
 
+_G = "rest/gadgets/1.0/g/"
+BUILT_IN_GADGETS: dict[str, str] = {
+    _G
+    + "com.atlassian.jira.gadgets:filter-results-gadget/gadgets/filter-results-gadget.xml": "Filter Results",
+    _G + "com.atlassian.jira.gadgets:pie-chart-gadget/gadgets/piechart-gadget.xml": "Pie Chart",
+    _G + "com.atlassian.jira.gadgets:two-dimensional-stats-gadget/gadgets/two-dimensional-stats-gadget.xml": (
+        "Two Dimensional Filter Statistics"
+    ),
+    _G + "com.atlassian.jira.gadgets:stats-gadget/gadgets/stats-gadget.xml": "Issue Statistics",
+    _G
+    + "com.atlassian.streams.streams-jira-plugin:activitystream-gadget/gadgets/activitystream-gadget.xml": (
+        "Activity Stream"
+    ),
+}
+"""The built-in gadgets of the simulated site, by spec uri (as ``GET /dashboard/gadgets`` lists them).
+The site has no apps, so no dashboard item has a module key."""
+
+
+@route("GET", "/rest/api/{ver}/dashboard/gadgets", flavors=("cloud",))
+def available_gadgets(req: Request) -> Response:
+    return Response(200, {"gadgets": [{"uri": u, "title": t} for u, t in BUILT_IN_GADGETS.items()]})
+
+
 @route("GET", "/rest/api/{ver}/dashboard/{dashboardId}")
 def get_dashboard(req: Request) -> Response:
     return Response(200, render.dashboard(_dashboard(req), req.base, req.version, req.store))
@@ -252,8 +360,34 @@ def delete_dashboard(req: Request) -> Response:
 
 @route("GET", "/rest/api/{ver}/dashboard/{dashboardId}/gadget", flavors=("cloud",))
 def list_gadgets(req: Request) -> Response:
+    """The dashboard's gadgets (a built-in one with its ``uri``, an app's with its ``moduleKey``);
+    ``moduleKey``/``uri``/``gadgetId`` narrow the list."""
     d = _dashboard(req)
-    return Response(200, {"gadgets": list(req.store.gadgets.get(d["id"], []))})
+    gadgets = list(req.store.gadgets.get(d["id"], []))
+    for name, attr in (("moduleKey", "moduleKey"), ("uri", "uri"), ("gadgetId", "id")):
+        wanted = {v.lstrip("/") for v in req.q_all(name) if v}
+        if wanted:
+            gadgets = [g for g in gadgets if str(g.get(attr, "")).lstrip("/") in wanted]
+    return Response(200, {"gadgets": gadgets})
+
+
+def _gadget_kind(body: Json) -> tuple[str, str]:
+    """("moduleKey" or "uri", its value) of a DashboardGadgetSettings, validated like Jira: a built-in
+    gadget by the uri Jira lists it by, a module key only for an installed app's dashboard item
+    (none here), unless ``ignoreUriAndModuleKeyValidation``."""
+    module_key, uri = body.get("moduleKey"), body.get("uri")
+    if bool(module_key) == bool(uri):
+        raise bad_request("Either moduleKey or uri must be provided, not both.")
+    if body.get("ignoreUriAndModuleKeyValidation") is True:
+        return ("moduleKey", str(module_key)) if module_key else ("uri", str(uri))
+    if module_key:
+        hint = ""
+        if str(module_key).startswith("com.atlassian.jira.gadgets:"):
+            hint = " Built-in gadgets are added by their uri (GET /rest/api/3/dashboard/gadgets lists them)."
+        raise bad_request(f"The gadget with module key '{module_key}' does not exist.{hint}")
+    if str(uri).lstrip("/") not in BUILT_IN_GADGETS:
+        raise bad_request(f"The gadget with uri '{uri}' does not exist.")
+    return "uri", str(uri).lstrip("/")
 
 
 @route("POST", "/rest/api/{ver}/dashboard/{dashboardId}/gadget", flavors=("cloud",))
@@ -261,11 +395,7 @@ def add_gadget(req: Request) -> Response:
     d = _dashboard(req)
     req.store.require_admin(req.me, "You do not have permission to edit this dashboard.")
     body = req.json_object()
-    # the jira library (3.x) sends "module_key"; accept it beside the documented "moduleKey"
-    module_key = body.get("moduleKey") or body.get("module_key")
-    uri = body.get("uri")
-    if bool(module_key) == bool(uri):
-        raise bad_request("Either moduleKey or uri must be provided, not both.")
+    kind, value = _gadget_kind(body)
     gadgets = req.store.gadgets.setdefault(d["id"], [])
     position = body.get("position") or {"row": len(gadgets), "column": 0}
     if any(g["position"] == position for g in gadgets):
@@ -277,11 +407,8 @@ def add_gadget(req: Request) -> Response:
         "color": body.get("color") or "blue",
         "position": position,
         "title": body.get("title") or "",
+        kind: value,
     }
-    if module_key:
-        gadget["moduleKey"] = module_key
-    else:
-        gadget["uri"] = uri
     gadgets.append(gadget)
     req.store.touch()
     return Response(200, gadget)
@@ -312,6 +439,14 @@ def delete_gadget(req: Request) -> Response:
     req.store.gadgets[req.params["dashboardId"]].remove(g)
     req.store.touch()
     return Response(204)
+
+
+def _has_spec_uri(req: Request) -> bool:
+    """Whether the dashboard item is a gadget with a spec uri and no module key."""
+    for g in req.store.gadgets.get(req.params["dashboardId"], []):
+        if str(g["id"]) == req.params["itemId"]:
+            return bool(g.get("uri")) and not g.get("moduleKey")
+    return False
 
 
 def _item_key(req: Request) -> str:
@@ -353,6 +488,15 @@ def put_item_property(req: Request) -> Response:
     if not req.body:
         raise bad_request("The property value can not be empty.")
     value = req.json()
+    # "For dashboard items with a spec URI and no complete module key, if the provided propertyKey
+    # is equal to "config", the request body's JSON must be an object with all keys and values as
+    # strings."
+    strings = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    if req.params["propertyKey"] == "config" and _has_spec_uri(req) and not strings:
+        raise bad_request(
+            "The JSON data provided for the property has too many levels. It must be an object "
+            "with all keys and values as strings."
+        )
     props = req.store.item_properties.setdefault(key, {})
     created = req.params["propertyKey"] not in props
     props[req.params["propertyKey"]] = value
