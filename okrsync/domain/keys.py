@@ -14,6 +14,10 @@ ISSUE_PROPERTY: Final = "okrsync"
 COMMENT_PROPERTY: Final = "okrsync"
 """The comment property with the identity of each comment okrsync posts."""
 
+COMMENT_FOOTER: Final = "— okrsync · "
+"""How the footer line of each comment okrsync posts begins (``— okrsync · <identity>``), in its plain
+text: the comments whose property is worth a request to read."""
+
 META_LAST_TREE: Final = "last_tree"
 """The scored tree of the last sync (the reports, the status page)."""
 

@@ -24,16 +24,19 @@ from typing import Any
 import requests
 
 from okrsync.domain.config import JiraConfig
+from okrsync.domain.keys import COMMENT_FOOTER, COMMENT_PROPERTY
 from okrsync.jira.admin import JiraAdmin
 from okrsync.jira.auth import Flavor
 from okrsync.jira.client import ADD_COMMENTS, BROWSE, EDIT, EDIT_COMMENTS, JiraClient, utc_now
 from okrsync.jira.fields import FieldRegistry
 from okrsync.jira.jql import MAX_IN_VALUES, MAX_JQL_CHARS
-from okrsync.jira.markup import Doc, to_adf, to_wiki
+from okrsync.jira.markup import Doc, plain_text, to_adf, to_wiki
 from okrsync.jira.search import JiraSearch
 from okrsync.jira.stats import RequestStats
 
+SILENT_EDIT = "Administer projects (or Administer Jira) for notifyUsers=false"
 COMMENT_PAGE = 1000
+COMMENT_LIST_IDS = 1000  # comment/list: "A maximum of 1000 IDs can be specified"
 BULK_CHANGELOG_ISSUES = 1000  # changelog/bulkfetch: up to 1000 issues and 10 field ids a request
 BULK_CHANGELOG_FIELDS = 10
 
@@ -219,8 +222,13 @@ class JiraGateway:
     def edit_issue(self, key: str, fields: Mapping[str, Any], *, notify: bool) -> None:
         """One ``PUT /rest/api/{v}/issue/{key}?notifyUsers=...`` with all changed fields (204).
 
-        https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put
-        ``notifyUsers=false`` needs the Administer projects (or Administer Jira) permission.
+        ``notifyUsers=false`` needs Administer Jira or Administer projects. Without it Cloud
+        ignores it ("If the user doesn't have the necessary permission the request is ignored":
+        the edit is made and notifies the watchers,
+        https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put);
+        Data Center refuses the edit, 403 "if the user doesn't have permissions to disable users
+        notification" (DC 10.3 spec, PUT /api/2/issue/{issueIdOrKey}). ``okrsync check`` says up
+        front which one a site will do (:mod:`okrsync.provision.check`).
         """
         if not fields:
             return
@@ -231,7 +239,7 @@ class JiraGateway:
             params={"notifyUsers": "true" if notify else "false"},
             body={"fields": dict(fields)},
             operation=f"edit {key}",
-            permission=EDIT if notify else f"{EDIT}, and Administer projects for notifyUsers=false",
+            permission=EDIT if notify or self.flavor == "cloud" else f"{EDIT}, and {SILENT_EDIT}",
             key=key,
         )
 
@@ -242,13 +250,26 @@ class JiraGateway:
         return to_adf(doc) if self.flavor == "cloud" else to_wiki(doc)
 
     def comments(self, key: str, *, properties: bool = False) -> list[dict[str, Any]]:
-        """All comments of an issue, every page; with their properties when ``properties``."""
+        """All comments of an issue, every page (``GET …/issue/{key}/comment``).
+
+        With ``properties``, the comments that carry okrsync's footer (:data:`COMMENT_FOOTER`) get
+        their ``okrsync`` property as ``comment["properties"] = [{"key", "value"}]``, read the way
+        each dialect documents it (see :meth:`_read_comment_properties`); the others are not asked
+        about: okrsync's property is only on okrsync's comments, and they all carry the footer.
+        """
+        out = self._comment_pages(key)
+        if properties:
+            marked = [c for c in out if COMMENT_FOOTER in plain_text(c.get("body"))]
+            self._read_comment_properties(key, marked)
+        return out
+
+    def _comment_pages(self, key: str) -> list[dict[str, Any]]:
+        # the documented expand of this operation is renderedBody only (both dialects): properties
+        # are not asked for here
         out: list[dict[str, Any]] = []
         start = 0
         while True:
             params: dict[str, Any] = {"startAt": start, "maxResults": COMMENT_PAGE}
-            if properties:
-                params["expand"] = "properties"
             data = self._client.json(
                 self._client.call(
                     "GET",
@@ -266,6 +287,64 @@ class JiraGateway:
             total = data.get("total")
             if not page or not isinstance(total, int) or start >= total:
                 return out
+
+    def _read_comment_properties(self, key: str, comments: Sequence[dict[str, Any]]) -> None:
+        """Put okrsync's comment property on each of ``comments`` (``[]`` where it has none).
+
+        Cloud: ``POST /rest/api/3/comment/list?expand=properties`` with ``{"ids": [...]}``, at most
+        1000 ids a request ("Returned if the request contains more than 1000 IDs"; the expand
+        "``properties`` Returns the comment's properties"): one request for an issue's comments.
+        Data Center has no such operation and documents no properties expand: one
+        ``GET /rest/api/2/comment/{id}/properties/okrsync`` per comment, 404 when it has none.
+        """
+        if not comments:
+            return
+        if self.flavor != "cloud":
+            for comment in comments:
+                value = self.comment_property(str(comment.get("id")), COMMENT_PROPERTY, issue_key=key)
+                comment["properties"] = [] if value is None else [{"key": COMMENT_PROPERTY, "value": value}]
+            return
+        by_id = {str(c.get("id")): c for c in comments}
+        ids = [i for i in by_id if i.isdigit()]
+        for start in range(0, len(ids), COMMENT_LIST_IDS):
+            chunk = ids[start : start + COMMENT_LIST_IDS]
+            data = self._client.json(
+                self._client.call(
+                    "POST",
+                    "/rest/api/3/comment/list",
+                    params={"expand": "properties"},
+                    body={"ids": [int(i) for i in chunk]},
+                    idempotent=True,  # it only reads
+                    operation=f"read the properties of {len(chunk)} comments on {key}",
+                    permission=BROWSE,
+                    key=key,
+                )
+            )
+            for listed in data.get("values") or []:
+                found = by_id.get(str(listed.get("id"))) if isinstance(listed, dict) else None
+                if found is not None:
+                    props = listed.get("properties")
+                    found["properties"] = (
+                        [p for p in props if isinstance(p, dict)] if isinstance(props, list) else []
+                    )
+        for comment in comments:
+            comment.setdefault("properties", [])
+
+    def comment_property(self, comment_id: str, prop: str, *, issue_key: str | None = None) -> Any | None:
+        """``GET /rest/api/{v}/comment/{id}/properties/{prop}``: the value, ``None`` when not set (404)."""
+        resp = self._client.call(
+            "GET",
+            "/rest/api/{v}/comment/{id}/properties/{prop}",
+            path={"id": comment_id, "prop": prop},
+            operation=f"read property {prop} of comment {comment_id}",
+            permission=BROWSE,
+            key=issue_key or comment_id,
+            none_on_404=True,
+        )
+        if resp is None:
+            return None
+        body = self._client.json(resp)
+        return body.get("value") if isinstance(body, dict) else None
 
     def add_comment(
         self, key: str, body: Doc, *, properties: Mapping[str, Any] | None = None
