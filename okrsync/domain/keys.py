@@ -30,6 +30,12 @@ META_FAILING_SOURCES: Final = "failing_sources"
 META_BACKFILL_CURSOR: Final = "backfill"
 """Where an interrupted backfill continues."""
 
+META_OUTBOX: Final = "comment_outbox"
+"""Status comments a run is about to post or update, until their record lands (``okrsync.sync.outbox``)."""
+
+META_STATUS_SAID: Final = "status_said"
+"""KR epic → the health its last recorded status comment states, and when (``okrsync.sync.outbox``)."""
+
 META_DAEMON_LEADER: Final = "daemon_leader"
 """Which daemon process leads (pid, host, since)."""
 

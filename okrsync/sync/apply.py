@@ -103,6 +103,15 @@ def _marker(comment: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
+def _marker_for(change: CommentPost) -> dict[str, Any]:
+    """The ``okrsync`` comment property: identity, content hash and, for a status comment, the
+    health it states (what okrsync announced there, readable back from Jira)."""
+    marker: dict[str, Any] = {"identity": change.identity, "hash": change.value_hash}
+    if change.announces:
+        marker["health"] = change.announces
+    return marker
+
+
 def marker_hash(comment: Mapping[str, Any]) -> str:
     """The content hash in the comment's ``okrsync`` property, or ``""`` (a footer only)."""
     value = _marker(comment).get("hash")
@@ -133,8 +142,11 @@ class Applier:
         stop: Callable[[], bool] = lambda: False,
         on_change: Callable[[], None] = lambda: None,
         comments: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
+        on_comment_recorded: Callable[[str, str], None] = lambda key, identity: None,
     ) -> None:
-        """``comments``: issue key → its comments, where the planning read them already."""
+        """``comments``: issue key → its comments, where the planning read them already;
+        ``on_comment_recorded(key, identity)`` after each comment's record lands (the outbox)."""
+        self.on_comment_recorded = on_comment_recorded
         self.gateway = gateway
         self.store = store
         self.run_id = run_id
@@ -352,8 +364,7 @@ class Applier:
         footer only (Data Center, killed between the POST and the property PUT) gets its marker."""
         comment_id = str(found.get("id"))
         if not _marker(found):
-            marker = {"identity": change.identity, "hash": change.value_hash}
-            self.gateway.set_comment_property(comment_id, COMMENT_PROPERTY, marker)
+            self.gateway.set_comment_property(comment_id, COMMENT_PROPERTY, _marker_for(change))
             outcome.warnings.append(f"{change.issue_key}: comment {comment_id}'s okrsync marker repaired")
         self._record_comment(change, comment_id)
         outcome.comments_adopted += 1
@@ -371,7 +382,7 @@ class Applier:
                     self._adopt(change, found, outcome)
                     return
                 outcome.comments_adopted += 1
-        marker = {"identity": change.identity, "hash": change.value_hash}
+        marker = _marker_for(change)
         if existing_id is not None:
             try:
                 self.gateway.update_comment(change.issue_key, existing_id, body, notify=self.notify)
@@ -406,4 +417,5 @@ class Applier:
                 )
             ]
         )
+        self.on_comment_recorded(change.issue_key, change.identity)
         self.touched.add(change.issue_key)

@@ -34,6 +34,7 @@ from okrsync.domain.records import MirrorIssue, ProgressPoint
 from okrsync.jira.errors import JiraError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
+from okrsync.sync import outbox
 from okrsync.sync.apply import ApplyError
 from okrsync.sync.fetch import Fetcher, FetchResult
 from okrsync.sync.field_schemas import schema_ids, with_health_options
@@ -251,6 +252,11 @@ def _cycle(
         return
 
     step("write")
+    if cfg.writeback.enabled:
+        # before any write: what this run is about to say, and what a dead run's left open was
+        if in_jira.recovered is not None:
+            outbox.settle(store, in_jira.recovered, run_id=report.run_id, at=clock())
+        outbox.record_due(store, plan)
     # the mirror first: a crash from here on re-reads nothing it already has
     fetched = state.fetched
     epic_set = set(fetched.kr_epics)
@@ -406,6 +412,22 @@ def _plan(
     if not cfg.writeback.enabled:
         return Plan(()), out_of_scope, CommentsInJira()
     prior = prior_writes(store)
+    # status comments a dead run may have left said but unrecorded (see okrsync.sync.outbox)
+    recovered = outbox.recover(store, gateway, prior.comments)
+    if not prior.comments:  # a new or lost state database: what the status comments in Jira say
+        status = ids.status
+        shown = {k: n.fields.get(status) for k, n in now_in_jira.items()} if status else {}
+        shows = [
+            kr.jira_key
+            for kr in state.scored.tree.key_results
+            if kr.jira_key and has_value(shown.get(kr.jira_key))
+        ]
+        recovered = outbox.recover_fresh(gateway, shows)
+    said = {**outbox.announced(store, prior.property_times), **recovered.announced}
+    for key, health in said.items():
+        if key in now_in_jira:
+            now_in_jira[key] = replace(now_in_jira[key], announced=health)
+    records = {**prior.comments, **recovered.landed}
     last_change = moved_days(store.history(since=state.scored.tree.period.start))
     # issues of team-managed projects take no OKR field (Cloud); their project field tells
     team_managed = team_managed_projects(
@@ -415,7 +437,7 @@ def _plan(
     )
     plan, in_jira = plan_with_jira_comments(
         gateway,
-        prior.comments,
+        records,
         lambda records: plan_changes(
             state.scored,
             ids,
@@ -427,7 +449,9 @@ def _plan(
             out_of_scope=out_of_scope,
             team_managed=team_managed,
         ),
+        already_read=recovered.read,
     )
+    in_jira = replace(in_jira, recovered=recovered)
     return with_health_options(cfg, gateway, ids, plan), out_of_scope, in_jira
 
 

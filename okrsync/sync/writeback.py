@@ -24,6 +24,8 @@ from okrsync.jira.errors import JiraAuthError, JiraError, JiraUnavailable
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
 from okrsync.sync.apply import Applier, ApplyOutcome, identity_of, marker_hash
+from okrsync.sync.outbox import Recovered
+from okrsync.sync.outbox import close as outbox_close
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ class PriorWrites:
     """(issue key, comment identity) → the comment's id and content hash."""
     property_hashes: Mapping[str, str]
     """issue key → the hash of the ``okrsync`` property value last written."""
+    property_times: Mapping[str, datetime] = field(default_factory=dict)
+    """issue key → when okrsync last wrote its ``okrsync`` property."""
 
 
 def prior_writes(store: StateStore) -> PriorWrites:
@@ -60,8 +64,10 @@ def prior_writes(store: StateStore) -> PriorWrites:
         for (key, kind, target), write in applied.items()
         if kind == "comment"
     }
-    hashes = {key: write.value_hash for (key, kind, _target), write in applied.items() if kind == "property"}
-    return PriorWrites(comments, hashes)
+    props = {key: write for (key, kind, _target), write in applied.items() if kind == "property"}
+    return PriorWrites(
+        comments, {k: w.value_hash for k, w in props.items()}, {k: w.applied_at for k, w in props.items()}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +91,16 @@ class CommentsInJira:
     """Comments found there under an identity the plan would post: not posted again."""
     read: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Issue key → its comments, as read (the apply step reuses them)."""
+    recovered: Recovered | None = None
+    """The outbox entries a dead run left open, settled (:class:`okrsync.sync.outbox.Recovered`)."""
 
 
 def plan_with_jira_comments(
-    gateway: JiraGateway, records: Records, plan_with: Callable[[Records], Plan]
+    gateway: JiraGateway,
+    records: Records,
+    plan_with: Callable[[Records], Plan],
+    *,
+    already_read: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> tuple[Plan, CommentsInJira]:
     """``plan_with(records)``, knowing the comments okrsync made that Jira shows but ``records``
     (the state store's) lack: after a crash, or with a new or lost state database.
@@ -101,11 +113,11 @@ def plan_with_jira_comments(
     """
     plan = plan_with(records)
     wanted = {(c.issue_key, c.identity): c for c in plan.comments if c.existing_id is None}
-    read: dict[str, list[dict[str, Any]]] = {}
+    read: dict[str, list[dict[str, Any]]] = dict(already_read or {})
     found: dict[tuple[str, str], CommentRecord] = {}
     for key in sorted({k for k, _identity in wanted}, key=fields.key_order):
         try:
-            comments = gateway.comments(key, properties=True)
+            comments = read.get(key) or gateway.comments(key, properties=True)
         except (JiraAuthError, JiraUnavailable):
             break  # the apply step meets the same error and stops there
         except JiraError:
@@ -191,6 +203,7 @@ def apply_plan(
         stop=stop,
         on_change=step,
         comments=in_jira.read,
+        on_comment_recorded=lambda key, identity: outbox_close(store, key, identity, clock()),
     )
     outcome = applier.apply(plan, out_of_scope)
     outcome.comments_adopted += len(in_jira.adopted)

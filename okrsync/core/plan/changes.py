@@ -61,6 +61,9 @@ class IssueNow:
     property: Mapping[str, Any] | None = None
     property_known: bool = False
     """Whether ``property`` was read from Jira (Data Center searches cannot return properties)."""
+    announced: str | None = None
+    """The health okrsync's status comment on this issue states, where okrsync knows it better
+    than the property does (a status comment that landed in a run that then died); a health value."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,8 @@ class CommentPost:
     summary: str
     existing_id: str | None = None
     """Set when the comment exists and is to be updated in place."""
+    announces: str | None = None
+    """A status comment: the health it states (a health value), kept in its marker."""
     kind: Literal["comment"] = "comment"
 
 

@@ -10,6 +10,7 @@ twice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -67,6 +68,13 @@ def post_once(key: str, identity: str, doc: Doc, summary: str, records: Records)
     return _post(key, identity, doc, summary, records, update=False)
 
 
+def _health(value: str | None) -> Health | None:
+    try:
+        return Health(value) if value else None
+    except ValueError:
+        return None
+
+
 def _doc_fingerprint(doc: Doc) -> Any:
     return repr(doc)
 
@@ -90,7 +98,7 @@ def kr_comments(
     (overdue: close or re-plan it; else stale: it has not moved)."""
     key = kr.jira_key or kr.id
     posts: list[CommentPost | None] = []
-    before = health_in_jira(now, ids.status)
+    before = _health(now.announced) or health_in_jira(now, ids.status)
     if (
         policy.status_change
         and before is not None
@@ -141,7 +149,8 @@ def _status_change(
             )
         )
     summary = f"status {before.value} → {s.health.value}"
-    return _post(key, "status", Doc(*blocks), summary, records, update=True)
+    post = _post(key, "status", Doc(*blocks), summary, records, update=True)
+    return replace(post, announces=s.health.value) if post is not None else None
 
 
 def _kr_celebration(key: str, kr: KeyResult, obj: Objective | None, records: Records) -> CommentPost | None:
