@@ -283,6 +283,13 @@ def sim(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="demo: build the company around this day (YYYY-MM-DD).")
     ] = None,
+    lenient: Annotated[
+        bool,
+        typer.Option(
+            "--lenient",
+            help="Serve requests that break Jira's contract (listed as deviations in /_sim/requests).",
+        ),
+    ] = False,
 ) -> None:
     """Start the bundled Jira simulator (Cloud or Data Center dialect) until interrupted."""
     from okrsync.jira_sim.cli import run_sim
@@ -311,6 +318,7 @@ def sim(
             webhook_secret=webhook_secret,
             okr_fields=okr_fields,
             as_of=day,
+            lenient=lenient,
         )
     )
 

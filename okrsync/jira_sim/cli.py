@@ -41,10 +41,13 @@ def run_sim(
     console: Console | None = None,
     stop: threading.Event | None = None,
     as_of: date | None = None,
+    lenient: bool = False,
 ) -> int:
     """Start the simulator, print how to use it, serve until interrupted; returns the exit code.
 
-    The demo company is built around ``as_of`` (default: today), like ``okrsync demo``'s.
+    The demo company is built around ``as_of`` (default: today), like ``okrsync demo``'s. Requests
+    that break Jira's contract are refused as Jira refuses them; ``lenient`` serves them (each is
+    still recorded as a deviation in ``GET /_sim/requests``).
     """
     console = console or Console()
     if flavor not in catalog.FLAVORS:
@@ -72,6 +75,7 @@ def run_sim(
             load=load,
             faults=faults,
             demo_start=demo_dataset.start_for(as_of or datetime.now(UTC).date()),
+            strict=not lenient,
         )
         sim.start()
     except (OSError, ValueError) as exc:
@@ -157,6 +161,12 @@ def _banner(console: Console, sim: JiraSimulator, webhook: str | None) -> None:
         table.add_row("PAT", f"Authorization: Bearer {catalog.DEMO_PAT}")
     table.add_row("read-only user", f"{catalog.VIEWER_EMAIL} / {catalog.VIEWER_TOKEN}")
     table.add_row("admin API", f"{sim.url}/_sim/requests, /_sim/faults, /_sim/webhook-deliveries")
+    table.add_row(
+        "Jira's contract",
+        "strict: requests the spec refuses get Jira's 400 (--lenient serves them)"
+        if sim.contract.strict
+        else "lenient: requests the spec refuses are served, and listed under deviations in /_sim/requests",
+    )
     if webhook:
         table.add_row("webhook", webhook)
     console.print("[bold green]Jira simulator running[/]")

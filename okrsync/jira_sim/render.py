@@ -77,9 +77,32 @@ def comments_page(
     }
 
 
+_USER_BEAN = ("accountId", "active", "avatarUrls", "displayName", "self")
+
+
+def user_bean(u: Mapping[str, Any] | None, base: str, version: str, flavor: str) -> Json | None:
+    """A user where Cloud's spec says ``UserBean`` (a dashboard's owner): no email, time zone or
+    account type there (``additionalProperties: false``)."""
+    out = user(u, base, version, flavor)
+    if out is not None and flavor == "cloud":
+        out = {k: v for k, v in out.items() if k in _USER_BEAN}
+    return out
+
+
+def _change_item(item: Mapping[str, Any]) -> Json:
+    # ChangeDetails (Cloud) / ChangeItemBean (Data Center) type from, fromString, to and toString as
+    # strings, not nullable: a side without a value is left out
+    return {k: v for k, v in item.items() if v is not None}
+
+
 def changelog(store: Store, key: str, base: str, version: str) -> Json:
     histories = [
-        {**h, "author": user(h["author"], base, version, store.flavor)} for h in store.changelog.get(key, [])
+        {
+            **h,
+            "author": user(h["author"], base, version, store.flavor),
+            "items": [_change_item(i) for i in h.get("items", [])],
+        }
+        for h in store.changelog.get(key, [])
     ]
     return {"startAt": 0, "maxResults": len(histories), "total": len(histories), "histories": histories}
 
@@ -234,5 +257,5 @@ def dashboard(d: Mapping[str, Any], base: str, version: str, store: Store) -> Js
         out["description"] = d.get("description", "")
         out["editPermissions"] = d.get("editPermissions", [])
         if d.get("owner"):
-            out["owner"] = user(store.users.get(d["owner"]), base, version, store.flavor)
+            out["owner"] = user_bean(store.users.get(d["owner"]), base, version, store.flavor)
     return out

@@ -203,6 +203,8 @@ class _Handler(BaseHTTPRequestHandler):
             version="2" if version == "latest" else version,
             sim=sim,
         )
+        check = None
+        raw_query = urlsplit(self.path).query
         try:
             if route.auth:
                 req.user = authenticate(sim, self.headers.get("Authorization"))
@@ -212,6 +214,10 @@ class _Handler(BaseHTTPRequestHandler):
                         {"errorMessages": [UNAUTHORIZED], "errors": {}},
                         {"WWW-Authenticate": 'Basic realm="protected-area"'},
                     )
+            # Jira's contract (okrsync/jira_sim/contract): strict refuses a request that breaks it
+            check, refusal = sim.contract.before(self.command, path, raw_query, query, body)
+            if refusal is not None:
+                return refusal
             key = params.get("key")
             if key and route.template.startswith("/rest/api/{ver}/issue/"):
                 with sim.store.lock:
@@ -222,9 +228,10 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = route.handler(req)
                 if resp.body is not None and not isinstance(resp.body, bytes):
                     resp.body = json.dumps(resp.body, separators=(",", ":")).encode("utf-8")
-            return resp
         except ApiError as exc:
-            return Response(exc.status, exc.body(), exc.headers)
+            resp = Response(exc.status, exc.body(), exc.headers)
+        sim.contract.after(check, self.command, path, raw_query, resp)
+        return resp
 
     def _send(self, resp: Response) -> bytes:
         body = resp.body

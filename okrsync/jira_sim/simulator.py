@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from okrsync.jira_sim import catalog
 from okrsync.jira_sim.catalog import Flavor
+from okrsync.jira_sim.contract.guard import ContractGuard
 from okrsync.jira_sim.faults import FaultConfig, Faults
 from okrsync.jira_sim.search_index import SearchIndex
 from okrsync.jira_sim.server import RequestLog, SimHTTPServer, make_server
@@ -83,6 +84,8 @@ class JiraSimulator:
         team_managed: Sequence[str] = (),
         index_lag_seconds: float = 0.0,
         index_clock: Callable[[], float] | None = None,
+        strict: bool = True,
+        validate_responses: bool = False,
     ) -> None:
         """``index_lag_seconds``: how long Cloud's search index takes to show a write (0: at once; see
         :mod:`okrsync.jira_sim.search_index`); ``POST /_sim/faults`` changes it until :meth:`reset`.
@@ -106,6 +109,10 @@ class JiraSimulator:
         self._initial_faults = faults
         self._index_lag = float(index_lag_seconds)
         self._index_clock = index_clock
+        # Jira's contract (okrsync/jira_sim/contract): strict refuses what Jira refuses; either way
+        # every deviation is recorded (requests()["deviations"]); validate_responses checks answers too
+        self._contract_args = {"strict": strict, "validate_responses": validate_responses}
+        self.contract = ContractGuard(flavor, **self._contract_args)
         self._webhook_backoff = webhook_backoff_seconds
         self.store = self._fresh_store()
         self.faults = self._fresh_faults()
@@ -147,6 +154,7 @@ class JiraSimulator:
         self.store = store
         self.faults = self._fresh_faults()
         self.request_log.reset()
+        self.contract = ContractGuard(self.flavor, **self._contract_args)
         if running:
             self.webhooks.start()
         return self
@@ -241,10 +249,16 @@ class JiraSimulator:
         """What ``GET /_sim/requests`` answers."""
         out = self.request_log.snapshot()
         out["retry_after_violations"] = list(self.faults.retry_after_violations)
+        out["deviations"] = self.contract.log.entries()
         return out
+
+    def deviations(self) -> list[dict[str, Any]]:
+        """The requests (and, with ``validate_responses``, answers) that broke Jira's contract."""
+        return self.contract.log.entries()
 
     def reset_counters(self) -> None:
         self.request_log.reset()
+        self.contract.log.reset()
         self.faults.reset_measurements()
 
     def _actor(self, who: str | None) -> Json | None:

@@ -71,6 +71,7 @@ def test_issue_edit_and_changelog(sim_okr: JiraSimulator) -> None:
     assert err.value.status_code == 400
 
 
+@pytest.mark.deviations_expected  # the library's update sends notifyUsers, which Data Center's updateComment does not declare
 def test_comments(sim: JiraSimulator) -> None:
     jira = client(sim)
     comment = jira.add_comment("WEB-1", "KR progress: 40 %")
@@ -109,6 +110,7 @@ def test_filters(sim: JiraSimulator) -> None:
     assert jira.filter(created.id).name == "OKR: key results"
 
 
+@pytest.mark.deviations_expected  # the library pages gadgets and item properties with maxResults, which Cloud does not declare
 def test_dashboards(sim: JiraSimulator) -> None:
     jira = client(sim)
     assert [d.name for d in jira.dashboards()] == ["System Dashboard"]

@@ -103,6 +103,7 @@ def test_approximate_count_is_strict_too(sim_cloud: JiraSimulator) -> None:
     assert resp.json()["errorMessages"] == [MISSING.format(key="FOO-999", field="key")]
 
 
+@pytest.mark.deviations_expected  # sends what Jira's contract refuses, on purpose
 @pytest.mark.parametrize("mode", [False, "false"])
 def test_datacenter_validate_query_false_answers_with_warnings(
     sim_datacenter: JiraSimulator, mode: Any
@@ -134,6 +135,7 @@ def test_datacenter_false_also_downgrades_other_validation_errors(sim_datacenter
     ]
 
 
+@pytest.mark.deviations_expected  # sends what Jira's contract refuses, on purpose
 @pytest.mark.parametrize("mode", [True, "true", None])
 def test_datacenter_validate_query_strict(sim_datacenter: JiraSimulator, mode: Any) -> None:
     extra = {} if mode is None else {"validateQuery": mode}
@@ -149,6 +151,7 @@ def test_a_query_that_does_not_parse_is_a_400_whatever_validate_query_says(
     assert resp.status_code == 400 and resp.json()["errorMessages"]
 
 
+@pytest.mark.deviations_expected  # sends what Jira's contract refuses, on purpose
 @pytest.mark.parametrize("mode", ["warn", "none", "strict", "lenient", 0])
 def test_datacenter_refuses_a_validate_query_that_is_not_a_boolean(
     sim_datacenter: JiraSimulator, mode: Any
@@ -160,12 +163,14 @@ def test_datacenter_refuses_a_validate_query_that_is_not_a_boolean(
     assert "validateQuery" in resp.json()["errorMessages"][0]
 
 
+@pytest.mark.deviations_expected  # sends what Jira's contract refuses, on purpose
 def test_datacenter_get_refuses_a_validate_query_that_is_not_a_boolean(sim_datacenter: JiraSimulator) -> None:
     resp = get(sim_datacenter, "/search", params={"jql": "key = PLAT-1", "validateQuery": "warn"})
     assert resp.status_code == 400
     assert "validateQuery" in resp.json()["errorMessages"][0]
 
 
+@pytest.mark.deviations_expected  # sends what Jira's contract refuses, on purpose
 def test_cloud_search_jql_has_no_validate_query(sim_cloud: JiraSimulator) -> None:
     resp = _search(sim_cloud, "key in (PLAT-1, FOO-999)", validateQuery="warn")
     assert resp.status_code == 400

@@ -10,10 +10,19 @@ from okrsync.jira_sim.routing import Request, Response, route
 from okrsync.jira_sim.store import Json
 from okrsync.jira_sim.webhooks import ISSUE_SECTION, webhook_json
 
+# Cloud's FieldDetails has neither (additionalProperties: false); Data Center's FieldBean takes them
+_NOT_IN_CLOUD_FIELD_DETAILS = ("untranslatedName", "description")
+
+
+def _field_json(req: Request, fdef: Json) -> Json:
+    if req.store.flavor != "cloud":
+        return dict(fdef)
+    return {k: v for k, v in fdef.items() if k not in _NOT_IN_CLOUD_FIELD_DETAILS}
+
 
 @route("GET", "/rest/api/{ver}/field")
 def list_fields(req: Request) -> Response:
-    return Response(200, [dict(f) for f in req.store.fields])
+    return Response(200, [_field_json(req, f) for f in req.store.fields])
 
 
 @route("POST", "/rest/api/{ver}/field")
@@ -28,7 +37,7 @@ def create_field(req: Request) -> Response:
     # there is a REST call only to add it to the Default Screen, POST .../screens/addToDefault/{fieldId})
     for pkey in req.store.projects:
         req.store.off_screen.setdefault(pkey, []).append(str(fdef["id"]))
-    return Response(201, fdef)
+    return Response(201, _field_json(req, fdef))
 
 
 def _custom_field(req: Request) -> Json:

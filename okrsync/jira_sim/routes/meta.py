@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from okrsync.jira_sim import catalog, render
 from okrsync.jira_sim.errors import ApiError
 from okrsync.jira_sim.routing import Request, Response, route
@@ -15,7 +17,7 @@ DC_VERSION = [9, 12, 15]
 def server_info(req: Request) -> Response:
     cloud = req.store.flavor == "cloud"
     numbers = CLOUD_VERSION if cloud else DC_VERSION
-    body = {
+    body: dict[str, Any] = {
         "baseUrl": req.base,
         "version": "1001.0.0-SNAPSHOT" if cloud else ".".join(map(str, numbers)),
         "versionNumbers": numbers,
@@ -26,9 +28,10 @@ def server_info(req: Request) -> Response:
         "serverTime": fmt(req.store.now()),
         "scmInfo": "0123456789abcdef0123456789abcdef01234567",
         "serverTitle": "Jira" if cloud else "Jira Data Center (simulated)",
-        "defaultLocale": {"locale": "en_US"},
         "serverTimeZone": "Etc/UTC",
     }
+    if not cloud:  # Cloud's ServerInformation has no defaultLocale (additionalProperties: false)
+        body["defaultLocale"] = {"locale": "en_US"}
     return Response(200, body)
 
 
