@@ -21,19 +21,22 @@ none (Data Center, proxies) per-user bucket sends no     ``X-RateLimit-Reset`` (
 The overall rate is additive-increase / multiplicative-decrease, never above ``max_rate``
 (``jira.requests_per_second``):
 
-* **429** in the overall (or a method's) scope: the rate becomes ``margin`` (95 %) of what Jira
-  accepted over the last second, or of the rate itself if that is lower. A second decrease soon
-  after the first cuts deeper (75 %, then 50 %: the limit is shared, or the estimate was wrong).
+* **429** in the overall (or a method's) scope: what Jira accepted in the second before the
+  refused request left is the estimate of its limit (when it was this pace that spent it, i.e.
+  requests left at 80 % of the rate or faster; else the rate itself), and the rate becomes
+  ``margin`` (95 %) of the estimate, or of the rate if that is lower. A second decrease soon after
+  the first cuts deeper (75 %, then 50 %: the limit is shared, or the estimate was wrong).
   Answers to requests sent before the last decrease do not decrease it again (one decrease per
   round, whatever was in flight).
 * **X-RateLimit-NearLimit: true** ("less than 20% of any budget remains"; on Data Center, which
-  does not send it, ``X-RateLimit-Remaining`` under 20 % of ``X-RateLimit-Limit``): no increase;
-  and while requests leave at 80 % of the rate or faster (so that it is this pace that spends the
+  does not send it, ``X-RateLimit-Remaining`` under 20 % of ``X-RateLimit-Limit``): no probing
+  (see below); and while requests leave at 80 % of the rate or faster (so that it is this pace that spends the
   budget), the rate comes down to what Jira accepted over the last second. Near a limit the pacer
   keeps the pace that fits; it does not probe further.
-* **success** without NearLimit: the rate grows by ``increase`` requests a second per second of
-  traffic (``increase / rate`` per answer), twenty times slower at or above 95 % of the rate last
-  refused (so that without NearLimit a limit is probed seldom).
+* **success**: the rate grows by ``increase`` requests a second per second of traffic
+  (``increase / rate`` per answer) back to 95 % of the last estimate, NearLimit or not (that pace
+  was fine); beyond it twenty times slower, and only without NearLimit (so that a limit is probed
+  seldom).
 * Data Center's ``X-RateLimit-FillRate`` per ``X-RateLimit-Interval-Seconds`` is the sustained rate
   an admin allows: the pacer keeps to ``margin`` of it.
 * Cloud's documented per-issue write windows (20 writes in 2 s, 100 in 30 s) are kept before any
@@ -150,20 +153,21 @@ class _Aimd:
     decreased_at: float = -math.inf
     streak_until: float = -math.inf
     streak: int = 0
-    refused_at_rate: float | None = None
+    limit_estimate: float | None = None  # what Jira accepted in the second before its last 429
     delivered: deque[float] = field(default_factory=deque)
 
-    def pace(self) -> float:
-        """How fast the requests Jira accepted in the last second left (requests a second)."""
-        if len(self.delivered) < 2:
-            return float(len(self.delivered))
-        span = self.delivered[-1] - self.delivered[0]
-        return (len(self.delivered) - 1) / span if span > 0 else math.inf
-
-    def accepted_last_second(self, now: float) -> int:
-        while self.delivered and self.delivered[0] <= now - DELIVERY_WINDOW:
+    def forget_before(self, moment: float) -> None:
+        while self.delivered and self.delivered[0] <= moment - DELIVERY_WINDOW:
             self.delivered.popleft()
-        return len(self.delivered)
+
+    def accepted(self, sent_at: float) -> tuple[int, float]:
+        """Jira's accepted requests sent in the second up to ``sent_at`` (the window a request
+        sent then met, however late its answer came), and how fast they left (requests a second)."""
+        times = [t for t in self.delivered if sent_at - DELIVERY_WINDOW < t <= sent_at]
+        if len(times) < 2:
+            return len(times), float(len(times))
+        span = times[-1] - times[0]
+        return len(times), (len(times) - 1) / span if span > 0 else math.inf
 
 
 class AdaptivePacer:
@@ -192,6 +196,7 @@ class AdaptivePacer:
         self._methods: dict[str, _Aimd] = {}
         self._holds: dict[tuple[Scope, str], tuple[float, str | None]] = {}
         self._issue_writes: dict[str, deque[float]] = {}
+        self._accepted_by_method: dict[str, deque[float]] = {}  # the last second's, for a new method rate
         self._ceiling = max_rate
 
     # ------------------------------------------------------------------ reading
@@ -294,13 +299,17 @@ class AdaptivePacer:
                 states.append((method_state, self._overall.rate))
             for state, _ in states:
                 state.delivered.append(ticket.sent_at)
-            if answer.near_limit:
-                if not self._issue_budget_near(ticket, now):
-                    for state, _ in states:
-                        self._near(state, now)
-                return
+                state.forget_before(ticket.sent_at)  # keeps only the last second
+            if method_state is None:
+                recent = self._accepted_by_method.setdefault(ticket.method, deque())
+                recent.append(ticket.sent_at)
+                while recent and recent[0] <= ticket.sent_at - DELIVERY_WINDOW:
+                    recent.popleft()
+            near = answer.near_limit and not self._issue_budget_near(ticket, now)
             for state, ceiling in states:
-                self._increase(state, ceiling)
+                if near:
+                    self._near(state, ticket.sent_at)
+                self._increase(state, ceiling, near=answer.near_limit)
             if method_state is not None and method_state.rate >= self._overall.rate:
                 del self._methods[ticket.method]  # recovered: back under the overall rate only
 
@@ -315,13 +324,16 @@ class AdaptivePacer:
             until = now + wait
             if until > self._holds.get(key, (-math.inf, None))[0]:
                 self._holds[key] = (until, answer.reason)
+            if len(self._holds) > 1000:  # forget holds that are over
+                for old in [k for k, (end, _) in self._holds.items() if end <= now]:
+                    del self._holds[old]
         if scope == "issue":
             return  # that issue only: no other request slows down
         if scope == "method":
             state = self._methods.get(ticket.method)
             if state is None:
                 state = self._methods[ticket.method] = _Aimd(self._overall.rate)
-                state.delivered = deque(self._overall.delivered)  # its history is part of the overall one
+                state.delivered = deque(self._accepted_by_method.get(ticket.method, ()))
                 state.last_sent = ticket.sent_at
         else:
             state = self._overall
@@ -333,29 +345,36 @@ class AdaptivePacer:
         now = self._clock()
         state.streak = state.streak + 1 if now <= state.streak_until else 0
         factor = DEEPER[min(state.streak, len(DEEPER) - 1)]
-        accepted = state.accepted_last_second(now)
-        base = min(state.rate, float(accepted)) if accepted else state.rate
-        state.refused_at_rate = base
-        self._set_rate(state, max(self.min_rate, factor * base))
+        accepted, pace = state.accepted(ticket.sent_at)
+        # what Jira took in the last second estimates its limit, if this pace was what spent it
+        binding = accepted and pace >= BINDING_SHARE * state.rate
+        estimate = float(accepted) if binding else state.rate
+        state.limit_estimate = estimate
+        self._set_rate(state, max(self.min_rate, factor * min(state.rate, estimate)))
         state.decreased_at = now
         state.streak_until = max(now, pause_ends) + STREAK_SECONDS
 
-    def _near(self, state: _Aimd, now: float) -> None:
+    def _near(self, state: _Aimd, sent_at: float) -> None:
         """NearLimit while this pace is what spends the budget (requests have been leaving at 80 %
         of the rate or more): down to what Jira accepted over the last second. A client going
         slower than its rate is near some other budget (a quota, an issue), which a slower pace
         would not spare: it only stops increasing."""
-        accepted = state.accepted_last_second(now)
-        if accepted and state.pace() >= BINDING_SHARE * state.rate:
+        accepted, pace = state.accepted(sent_at)
+        if accepted and pace >= BINDING_SHARE * state.rate:
             rate = max(self.min_rate, float(accepted))
             if rate < state.rate:
                 self._set_rate(state, rate)
 
-    def _increase(self, state: _Aimd, ceiling: float) -> None:
+    def _increase(self, state: _Aimd, ceiling: float, *, near: bool) -> None:
+        """Additive increase: up to ``margin`` of the last limit estimate at the usual step (also
+        near a limit: that pace was fine), beyond it twenty times slower and only when no budget
+        is near."""
         step = self.increase / state.rate
-        if state.refused_at_rate is not None and state.rate >= MARGIN * state.refused_at_rate:
-            step /= PROBE_SLOWDOWN
-        state.rate = min(ceiling, state.rate + step)
+        target = MARGIN * state.limit_estimate if state.limit_estimate is not None else None
+        if target is not None and state.rate < target:
+            state.rate = min(ceiling, target, state.rate + step)
+        elif not near:
+            state.rate = min(ceiling, state.rate + (step / PROBE_SLOWDOWN if target is not None else step))
 
     def _set_rate(self, state: _Aimd, rate: float) -> None:
         state.rate = rate

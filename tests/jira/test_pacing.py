@@ -202,6 +202,39 @@ def test_a_429_lowers_the_rate_to_what_jira_accepted_then_deeper_in_a_streak(clo
     assert p.rate == pytest.approx(0.5 * 0.75 * 1.9)
 
 
+def test_after_a_deeper_cut_the_rate_climbs_back_to_the_estimate_even_near_the_limit(
+    clock: FakeClock,
+) -> None:
+    near = Answer(200, near_limit=True)
+    p = pacer(clock, 20.0, increase=0.2)
+    send(p, clock)
+    send(p, clock, near)  # 2 a second
+    send(p, clock, refused(None, 1.0))
+    clock.sleep(1.0)
+    send(p, clock, near)
+    # a second 429 soon after, when only one request had left in the second before: 75 % of 1.9,
+    # and 1.9 is the new estimate (the site took less than the pace it was refused at)
+    send(p, clock, refused(None, 1.0))
+    assert p.rate == pytest.approx(0.75 * 1.9)
+    clock.sleep(1.0)
+    for _ in range(30):
+        send(p, clock, near)
+    assert p.rate == pytest.approx(0.95 * 1.9)  # back to 95 % of the estimate, no further
+
+
+def test_the_estimate_is_the_window_the_refused_request_met_not_when_its_answer_came(
+    clock: FakeClock,
+) -> None:
+    p = pacer(clock, 4.0)
+    send(p, clock)
+    send(p, clock)
+    send(p, clock)  # 3 accepted, 0.25 s apart
+    ticket = p.acquire("GET")
+    clock.now += 2.0  # a slow answer: by now none of the 3 is in the last second
+    p.observe(ticket, refused(None, 1.0))
+    assert p.rate == pytest.approx(0.95 * 3)
+
+
 def test_answers_to_requests_sent_before_a_decrease_do_not_decrease_again(clock: FakeClock) -> None:
     p = pacer(clock, 10.0)
     in_flight = [p.acquire("GET") for _ in range(3)]  # three threads sent before any answer
