@@ -28,7 +28,7 @@ from typing import Any
 from okrsync.core.plan import Change, CommentPost, FieldEdit, Plan, PropertySet
 from okrsync.domain.doc import Doc, Paragraph, Text
 from okrsync.domain.hashing import value_hash
-from okrsync.domain.keys import COMMENT_PROPERTY
+from okrsync.domain.keys import COMMENT_FOOTER, COMMENT_PROPERTY
 from okrsync.domain.records import AppliedWrite
 from okrsync.jira.errors import (
     JiraAuthError,
@@ -51,7 +51,7 @@ NOTIFY_HINT = (
     " — okrsync edits without notifications (writeback.notify_users: false), which Jira allows only "
     "with Administer projects: grant it to okrsync's account, or set writeback.notify_users: true"
 )
-_FOOTER = re.compile(r"— okrsync · (\S.*?)\s*$")
+_FOOTER = re.compile(re.escape(COMMENT_FOOTER) + r"(\S.*?)\s*$")
 _FIELD_ID = re.compile(r"\bcustomfield_\d+\b")
 
 
@@ -90,7 +90,7 @@ def _about_notifications(exc: JiraError) -> bool:
 
 
 def with_footer(doc: Doc, identity: str) -> Doc:
-    return Doc(*doc.blocks, Paragraph(Text(f"— okrsync · {identity}", italic=True)))
+    return Doc(*doc.blocks, Paragraph(Text(f"{COMMENT_FOOTER}{identity}", italic=True)))
 
 
 def _marker(comment: Mapping[str, Any]) -> Mapping[str, Any]:
