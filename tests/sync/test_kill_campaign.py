@@ -129,6 +129,7 @@ def test_thirty_kills_then_one_clean_run_equal_a_run_never_killed(
         died += report is None
         if kill % 3 == 0:  # the twin syncs from time to time, never killed
             assert sync(twin_cfg, twin_db, now) is not None
+    print(f"{flavor} lose_db={lose_db}: {died} of {KILLS} runs died")
     assert died >= KILLS // 2  # most runs really died (some had fewer writes than the kill point)
 
     end = now + timedelta(minutes=15)
