@@ -71,7 +71,9 @@ class JiraConfig(_Strict):
     flavor: Literal["auto", "cloud", "datacenter"] = "auto"
     api_token: SecretStr | None = None
     pat: SecretStr | None = None
-    requests_per_second: float = Field(10.0, gt=0, description="Client-side pacing budget")
+    requests_per_second: float = Field(
+        10.0, gt=0, description="The most requests a second; okrsync paces slower when Jira says so"
+    )
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(5, ge=0, le=20)
     max_retry_seconds: float = Field(300.0, gt=0, description="Give up retrying after this long")
