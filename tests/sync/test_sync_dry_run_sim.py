@@ -95,7 +95,9 @@ def write_requests(sim: JiraSimulator) -> Counter[str]:
     for route, count in sim.requests()["counts"].items():
         method, _, path = route.partition(" ")
         # the POSTs that only read: searches, and Cloud's comment/list (okrsync's comment properties)
-        if method == "GET" or path.endswith(("/search", "/search/jql", "/approximate-count", "/comment/list")):
+        if method == "GET" or path.endswith(
+            ("/search", "/search/jql", "/approximate-count", "/comment/list")
+        ):
             continue
         kinds[f"{method} {path.split('/rest/api/')[-1].split('/', 1)[-1]}"] += count
     return kinds
