@@ -51,9 +51,19 @@ def _share(req: Request, given: Any) -> Json:
     share: Json = {"id": _next_share_id(req), "type": given["type"]}
     if share["type"] == "authenticated":
         share["type"] = "loggedin"
-    for k in ("group", "project", "role", "user", "groupname", "projectId", "projectRoleId", "accountId"):
+    # the input bean names things by id (SharePermissionInputBean: projectId, groupname, accountId,
+    # projectRoleId); the stored and answered SharePermission holds them as objects
+    for k in ("group", "project", "role", "user"):
         if k in given:
             share[k] = given[k]
+    if "projectId" in given:
+        share["project"] = {"id": str(given["projectId"])}
+    if "groupname" in given:
+        share["group"] = {"name": str(given["groupname"])}
+    if "accountId" in given:
+        share["user"] = {"accountId": str(given["accountId"])}
+    if "projectRoleId" in given:
+        share["role"] = {"id": int(given["projectRoleId"])}
     return share
 
 
