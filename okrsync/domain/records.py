@@ -23,7 +23,11 @@ def _require_aware(name: str, value: datetime | None) -> None:
 
 @dataclass(frozen=True, slots=True)
 class MirrorIssue:
-    """One fetched Jira issue as mirrored locally: the raw JSON of only the fields okrsync uses."""
+    """One fetched Jira issue as mirrored locally.
+
+    ``raw`` is the issue's JSON as Jira returned it (when okrsync stores it) or its compact record
+    (when the store returns it: the same shape without what okrsync never reads, see
+    :func:`okrsync.domain.mirror_record.compact_issue`)."""
 
     key: str
     issue_id: str

@@ -6,10 +6,15 @@ steps (each a function from version n to n + 1) in one transaction, so a failed 
 database as it was (DDL is transactional on PostgreSQL, and on SQLite with the store's engine,
 which emits BEGIN itself). A database newer than the code is refused with a `StateStoreError`.
 
-Adding version 2: freeze nothing here that exists (`_v1_metadata` must keep creating exactly the
-version 1 tables, because a new database replays every step), write `_v1_to_v2(conn)` with the
-ALTER/CREATE statements, append `Migration(1, "...", _v1_to_v2)` to MIGRATIONS, bump
+Adding a version: freeze nothing here that exists (`_v1_metadata` must keep creating exactly the
+version 1 tables, because a new database replays every step), write `_vN_to_vN1(conn)` with the
+ALTER/CREATE statements, append `Migration(N, "...", _vN_to_vN1)` to MIGRATIONS, bump
 SCHEMA_VERSION and update `metadata` (the tables as the current code uses them).
+
+Version 2 (issue 15, "a mirror that scales"): the mirror keeps a compact record per issue
+(:mod:`okrsync.domain.mirror_record`) in `okrsync_mirror.record` (JSON text) instead of the raw
+JSON in `okrsync_issues.raw`; `_v1_to_v2` compacts every version 1 row into the new table, in
+batches, and drops the old one.
 
 All table names start with `okrsync_`, so the store can share a database (or a PostgreSQL schema)
 with other applications.
@@ -18,6 +23,7 @@ with other applications.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,15 +43,17 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     func,
     select,
     text,
 )
 from sqlalchemy.types import TypeDecorator
 
+from okrsync.domain.mirror_record import compact_issue
 from okrsync.state.errors import StateStoreError
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """The schema version this code reads and writes."""
 
 
@@ -157,10 +165,36 @@ def _v1_metadata() -> MetaData:
     return md
 
 
+def _mirror_table(md: MetaData) -> Table:
+    """Version 2's mirror: the compact record of each issue (``record``, JSON text written and read
+    by :mod:`okrsync.state.repositories.mirror`), with the columns a cycle selects by."""
+    return Table(
+        "okrsync_mirror",
+        md,
+        Column("key", String(100), primary_key=True),
+        Column("issue_id", String(100), nullable=False),
+        Column("updated", UTCDateTime, nullable=True),
+        Column("epic_key", String(100), nullable=True),
+        Column("record", Text, nullable=False),
+        Index("ix_okrsync_mirror_epic_key", "epic_key"),
+        Index("ix_okrsync_mirror_updated", "updated"),
+    )
+
+
+def _current_metadata() -> MetaData:
+    """The tables as version SCHEMA_VERSION has them."""
+    md = MetaData()
+    for table in _v1_metadata().tables.values():
+        if table.name != "okrsync_issues":
+            table.to_metadata(md)
+    _mirror_table(md)
+    return md
+
+
 # The tables as the current code uses them (version SCHEMA_VERSION).
-metadata: Final = _v1_metadata()
+metadata: Final = _current_metadata()
 schema_version_table: Final = _version_table(metadata)
-issues_table: Final = metadata.tables["okrsync_issues"]
+issues_table: Final = metadata.tables["okrsync_mirror"]
 watermarks_table: Final = metadata.tables["okrsync_watermarks"]
 applied_table: Final = metadata.tables["okrsync_applied"]
 progress_table: Final = metadata.tables["okrsync_progress"]
@@ -181,7 +215,49 @@ def _create_v1(conn: Connection) -> None:
     _v1_metadata().create_all(conn, checkfirst=False)
 
 
-MIGRATIONS: Final[tuple[Migration, ...]] = (Migration(0, "create the version 1 tables", _create_v1),)
+V2_BATCH: Final = 1000
+"""Rows compacted per statement by the version 2 step (a large mirror is never loaded whole)."""
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    """The mirror's raw JSON → compact records (``okrsync_issues`` → ``okrsync_mirror``)."""
+    md = MetaData()
+    old = _v1_metadata().tables["okrsync_issues"].to_metadata(md)
+    new = _mirror_table(md)
+    new.create(conn, checkfirst=False)
+    last: str | None = None
+    while True:
+        query = select(old).order_by(old.c.key).limit(V2_BATCH)
+        if last is not None:
+            query = query.where(old.c.key > last)
+        rows = conn.execute(query).all()
+        if not rows:
+            break
+        conn.execute(
+            new.insert(),
+            [
+                {
+                    "key": row.key,
+                    "issue_id": row.issue_id,
+                    "updated": row.updated,
+                    "epic_key": row.epic_key,
+                    "record": json.dumps(
+                        compact_issue(row.raw if isinstance(row.raw, dict) else {}),
+                        separators=(",", ":"),
+                        ensure_ascii=False,
+                    ),
+                }
+                for row in rows
+            ],
+        )
+        last = rows[-1].key
+    old.drop(conn)
+
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    Migration(0, "create the version 1 tables", _create_v1),
+    Migration(1, "the mirror keeps compact records (okrsync_issues -> okrsync_mirror)", _v1_to_v2),
+)
 
 
 def _lock_key(label: str) -> int:

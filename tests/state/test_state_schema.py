@@ -17,7 +17,9 @@ T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 
 def _fill(store: StateStore) -> int:
-    store.upsert_issues([MirrorIssue("PLAT-1", "10001", T0, "PLAT-0", {"summary": "Ship it"})])
+    store.upsert_issues(
+        [MirrorIssue("PLAT-1", "10001", T0, "PLAT-0", {"key": "PLAT-1", "fields": {"summary": "Ship it"}})]
+    )
     store.set_watermark("default", T0)
     store.record_progress([ProgressPoint(date(2026, 3, 1), "KR-1", "key_result", 0.5, 0.4, "on_track")])
     store.set_meta("cursor", {"day": "2026-03-01"})
@@ -26,13 +28,13 @@ def _fill(store: StateStore) -> int:
 
 def test_create_then_reopen_keeps_data_and_version(backend: Backend) -> None:
     first = backend.open()
-    assert first.schema_version() == SCHEMA_VERSION == 1
+    assert first.schema_version() == SCHEMA_VERSION == 2
     run_id = _fill(first)
     first.close()
 
     again = backend.open()
     assert again.schema_version() == SCHEMA_VERSION
-    assert again.issues()["PLAT-1"].raw == {"summary": "Ship it"}
+    assert again.issues()["PLAT-1"].raw == {"key": "PLAT-1", "fields": {"summary": "Ship it"}}
     assert again.watermark() == T0
     assert [p.progress for p in again.history()] == [0.5]
     assert again.get_meta("cursor") == {"day": "2026-03-01"}
@@ -40,7 +42,7 @@ def test_create_then_reopen_keeps_data_and_version(backend: Backend) -> None:
     assert last is not None and last.run_id == run_id
     with again.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT version FROM okrsync_schema_version")).scalars().all()
-    assert rows == [1]  # reopening applied nothing again
+    assert rows == [1, 2]  # reopening applied nothing again
 
 
 def test_all_tables_created(store: StateStore) -> None:
@@ -49,28 +51,28 @@ def test_all_tables_created(store: StateStore) -> None:
     assert all(name.startswith("okrsync_") for name in metadata.tables)
 
 
-def _add_column_v2(conn: sa.Connection) -> None:
-    conn.execute(sa.text("ALTER TABLE okrsync_issues ADD COLUMN project_key VARCHAR(50)"))
-    conn.execute(sa.text("UPDATE okrsync_issues SET project_key = 'PLAT'"))
+def _add_column_v3(conn: sa.Connection) -> None:
+    conn.execute(sa.text("ALTER TABLE okrsync_mirror ADD COLUMN project_key VARCHAR(50)"))
+    conn.execute(sa.text("UPDATE okrsync_mirror SET project_key = 'PLAT'"))
 
 
-def test_migration_path_runs_a_v2_step_on_a_v1_database(backend: Backend) -> None:
+def test_migration_path_runs_a_v3_step_on_a_v2_database(backend: Backend) -> None:
     store = backend.open()
     _fill(store)
     engine = store.engine
-    steps = [*MIGRATIONS, Migration(1, "add issues.project_key", _add_column_v2)]
+    steps = [*MIGRATIONS, Migration(2, "add mirror.project_key", _add_column_v3)]
 
-    assert migrate(engine, steps) == 2
+    assert migrate(engine, steps) == 3
     with engine.connect() as conn:
         versions = conn.execute(sa.text("SELECT version FROM okrsync_schema_version ORDER BY 1")).scalars()
-        assert list(versions) == [1, 2]
-        row = conn.execute(sa.text("SELECT key, project_key FROM okrsync_issues")).one()
+        assert list(versions) == [1, 2, 3]
+        row = conn.execute(sa.text("SELECT key, project_key FROM okrsync_mirror")).one()
     assert tuple(row) == ("PLAT-1", "PLAT")
-    assert migrate(engine, steps) == 2  # idempotent
+    assert migrate(engine, steps) == 3  # idempotent
     store.close()
 
-    # This code only knows version 1: the upgraded database is refused, with the fix.
-    with pytest.raises(StateStoreError, match=r"schema version 2.*up to 1.*Upgrade okrsync"):
+    # This code only knows version 2: the upgraded database is refused, with the fix.
+    with pytest.raises(StateStoreError, match=r"schema version 3.*up to 2.*Upgrade okrsync"):
         backend.open()
 
 
@@ -83,9 +85,9 @@ def test_a_fresh_database_replays_every_step(backend: Backend) -> None:
         with engine.begin() as conn:
             for table in metadata.tables:
                 conn.execute(sa.text(f"DROP TABLE {table}"))
-        steps = [*MIGRATIONS, Migration(1, "add issues.project_key", _add_column_v2)]
-        assert migrate(engine, steps) == 2
-        assert "project_key" in {c["name"] for c in sa.inspect(engine).get_columns("okrsync_issues")}
+        steps = [*MIGRATIONS, Migration(2, "add mirror.project_key", _add_column_v3)]
+        assert migrate(engine, steps) == 3
+        assert "project_key" in {c["name"] for c in sa.inspect(engine).get_columns("okrsync_mirror")}
     finally:
         engine.dispose()
 
@@ -96,12 +98,12 @@ def test_a_failed_step_leaves_the_database_unchanged(backend: Backend) -> None:
 
     def broken(conn: sa.Connection) -> None:
         conn.execute(sa.text("CREATE TABLE okrsync_half_done (x INTEGER)"))
-        conn.execute(sa.text("UPDATE okrsync_issues SET issue_id = 'changed'"))
+        conn.execute(sa.text("UPDATE okrsync_mirror SET issue_id = 'changed'"))
         raise RuntimeError("step failed half way")
 
     with pytest.raises(RuntimeError, match="half way"):
-        migrate(store.engine, [*MIGRATIONS, Migration(1, "broken", broken)])
-    assert store.schema_version() == 1
+        migrate(store.engine, [*MIGRATIONS, Migration(2, "broken", broken)])
+    assert store.schema_version() == 2
     assert "okrsync_half_done" not in sa.inspect(store.engine).get_table_names()
     assert store.issues()["PLAT-1"].issue_id == "10001"
 
@@ -129,9 +131,9 @@ def test_a_database_newer_than_the_code_is_refused(backend: Backend) -> None:
 def test_migration_steps_must_be_contiguous(backend: Backend) -> None:
     store = backend.open()
     with pytest.raises(ValueError, match="0, 1, 2"):
-        migrate(store.engine, [*MIGRATIONS, Migration(5, "gap", _add_column_v2)])
+        migrate(store.engine, [*MIGRATIONS, Migration(5, "gap", _add_column_v3)])
     with pytest.raises(ValueError, match="no migration path"):
-        migrate(store.engine, MIGRATIONS, target=3)
+        migrate(store.engine, MIGRATIONS, target=4)
 
 
 @pytest.mark.parametrize(

@@ -27,11 +27,18 @@ def _issue(i: int, version: int = 0) -> MirrorIssue:
         updated=T0 + timedelta(minutes=i + version),
         epic_key=f"PLAT-E{(i + version) % 40}" if i % 7 else None,
         raw={
-            "summary": f"Issue {i} v{version}",
-            "status": {"name": "Done" if i % 3 == 0 else "In Progress", "statusCategory": {"key": "done"}},
-            "customfield_10016": i % 8 if version == 0 else None,
-            "labels": ["okr", f"v{version}"],
-            "unicode": "Zielvereinbarung ✓ 目標",
+            "id": str(10_000 + i),
+            "key": f"PLAT-{i}",
+            "fields": {
+                "summary": f"Issue {i} v{version}",
+                "status": {
+                    "name": "Done" if i % 3 == 0 else "In Progress",
+                    "statusCategory": {"key": "done"},
+                },
+                "customfield_10016": i % 8 if version == 0 else None,
+                "labels": ["okr", f"v{version}"],
+                "unicode": "Zielvereinbarung ✓ 目標",
+            },
         },
     )
 
@@ -60,7 +67,7 @@ def test_mirror_upsert_update_delete_10000_issues(store: StateStore, backend: Ba
         "PLAT-3": expected["PLAT-3"],
     }
     assert store.issues([]) == {}
-    assert store.issues()["PLAT-2"].raw["customfield_10016"] is None
+    assert store.issues()["PLAT-2"].raw["fields"]["customfield_10016"] is None
     assert store.issues(["PLAT-1"])["PLAT-1"].updated == T0 + timedelta(minutes=1)
 
     gone = [f"PLAT-{i}" for i in range(0, N, 3)]

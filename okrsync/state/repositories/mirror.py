@@ -1,13 +1,16 @@
-"""The mirror of fetched issues (the raw JSON of the fields okrsync uses) and the fetch watermarks."""
+"""The mirror of fetched issues (a compact record of each, see :mod:`okrsync.domain.mirror_record`)
+and the fetch watermarks."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import delete, select
 
+from okrsync.domain.mirror_record import RecordSharing, compact_issue
 from okrsync.domain.records import MirrorIssue
 from okrsync.state import schema as s
 from okrsync.state.repositories.base import Repository, chunks, utc
@@ -19,10 +22,17 @@ class IssueMirror(Repository):
     """Issues as last fetched, by key, and until when each fetch scope is known."""
 
     def upsert_issues(self, issues: Iterable[MirrorIssue]) -> int:
-        """Insert or replace mirrored issues; returns how many distinct issues were written."""
+        """Insert or replace mirrored issues, each as its compact record (``raw`` may be the issue as
+        Jira returned it); returns how many distinct issues were written."""
         by_key = {i.key: i for i in issues}
         rows = [
-            {"key": i.key, "issue_id": i.issue_id, "updated": i.updated, "epic_key": i.epic_key, "raw": i.raw}
+            {
+                "key": i.key,
+                "issue_id": i.issue_id,
+                "updated": i.updated,
+                "epic_key": i.epic_key,
+                "record": json.dumps(compact_issue(i.raw), separators=(",", ":"), ensure_ascii=False),
+            }
             for i in by_key.values()
         ]
         with self._tx(write=True) as conn:
@@ -30,8 +40,14 @@ class IssueMirror(Repository):
         return len(rows)
 
     def issues(self, keys: Iterable[str] | None = None) -> dict[str, MirrorIssue]:
+        """The mirrored issues (all, or those of ``keys``), ``raw`` their compact records; equal
+        values of different records are one shared object (:class:`RecordSharing`): each record's own
+        dict and its ``fields`` and ``properties`` dicts may be changed, the values in them only
+        replaced, never changed in place."""
         t = s.issues_table
         result: dict[str, MirrorIssue] = {}
+        sharing = RecordSharing()
+        decode = json.JSONDecoder().decode
         with self._tx() as conn:
             if keys is None:
                 batches: Iterable[Any] = [conn.execute(select(t))]
@@ -45,7 +61,7 @@ class IssueMirror(Repository):
                         issue_id=row.issue_id,
                         updated=row.updated,
                         epic_key=row.epic_key,
-                        raw=row.raw,
+                        raw=sharing.share(decode(row.record)),
                     )
         return result
 
