@@ -27,6 +27,7 @@ from okrsync.domain.config import JiraConfig
 from okrsync.domain.keys import COMMENT_FOOTER, COMMENT_PROPERTY
 from okrsync.jira.admin import JiraAdmin
 from okrsync.jira.auth import Flavor
+from okrsync.jira.bulk import JiraBulk
 from okrsync.jira.client import ADD_COMMENTS, BROWSE, EDIT, EDIT_COMMENTS, JiraClient, utc_now
 from okrsync.jira.fields import FieldRegistry
 from okrsync.jira.jql import MAX_IN_VALUES, MAX_JQL_CHARS
@@ -59,6 +60,7 @@ class JiraGateway:
         self._client = JiraClient(
             cfg, session=session, sleep=sleep, clock=clock, wall_clock=wall_clock, stats=stats
         )
+        self._bulk_sleep, self._bulk_clock = sleep, clock
         self._search = JiraSearch(self._client)
         self.max_in_values = max_in_values
         """Bounds of one ``clause in (...)`` query (see :func:`okrsync.jira.jql.batch_values`)."""
@@ -82,6 +84,18 @@ class JiraGateway:
     def admin(self) -> JiraAdmin:
         """The setup-only calls (fields, screens, filters, dashboards, permissions), on this client."""
         return JiraAdmin(self._client, fields_changed=self._forget_fields)
+
+    @cached_property
+    def bulk(self) -> JiraBulk:
+        """Cloud's bulk edits (:mod:`okrsync.jira.bulk`), on this client; whether okrsync may use them
+        is one ``mypermissions`` read (:meth:`JiraAdmin.permissions`) of BULK_CHANGE."""
+        return JiraBulk(
+            self._client,
+            lambda: self.fields,
+            lambda name: self.admin.permissions(name)[name],
+            sleep=self._bulk_sleep,
+            clock=self._bulk_clock,
+        )
 
     # ------------------------------------------------------------------ the client's facts
 

@@ -41,6 +41,7 @@ from okrsync.jira.errors import (
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.state.store import StateStore
+from okrsync.sync.bulk_apply import apply_bulk
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ class ApplyError:
 class ApplyOutcome:
     field_edits: int = 0
     field_values: int = 0
+    bulk_edits: int = 0
+    """Bulk edit requests whose task completed (their issues count in ``field_edits`` too)."""
     properties: int = 0
     comments_posted: int = 0
     comments_updated: int = 0
@@ -143,10 +146,14 @@ class Applier:
         on_change: Callable[[], None] = lambda: None,
         comments: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
         on_comment_recorded: Callable[[str, str], None] = lambda key, identity: None,
+        bulk: bool = False,
     ) -> None:
         """``comments``: issue key → its comments, where the planning read them already;
         ``on_comment_recorded(key, identity)`` after each comment's record lands (the outbox)."""
         self.on_comment_recorded = on_comment_recorded
+        self.bulk = bulk
+        """Send field edits that set the same values on many issues as bulk edits (Cloud;
+        :mod:`okrsync.sync.bulk_apply`), the rest per issue."""
         self.gateway = gateway
         self.store = store
         self.run_id = run_id
@@ -168,6 +175,8 @@ class Applier:
     def apply(self, plan: Plan, out_of_scope: Iterable[str] = ()) -> ApplyOutcome:
         outcome = ApplyOutcome()
         try:
+            if self.bulk:
+                plan = apply_bulk(self, plan, outcome)
             self._apply(plan, set(out_of_scope), outcome)
         finally:
             self._flush()

@@ -204,6 +204,7 @@ def apply_plan(
         on_change=step,
         comments=in_jira.read,
         on_comment_recorded=lambda key, identity: outbox_close(store, key, identity, clock()),
+        bulk=True,
     )
     outcome = applier.apply(plan, out_of_scope)
     outcome.comments_adopted += len(in_jira.adopted)

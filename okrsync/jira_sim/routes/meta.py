@@ -7,6 +7,7 @@ from typing import Any
 from okrsync.jira_sim import catalog, render
 from okrsync.jira_sim.errors import ApiError
 from okrsync.jira_sim.routing import Request, Response, route
+from okrsync.jira_sim.tasks import may_bulk_change
 from okrsync.jira_sim.timeutil import fmt
 
 CLOUD_VERSION = [1001, 0, 0]
@@ -54,6 +55,7 @@ PERMISSIONS = {
     "MANAGE_WEBHOOKS": ("GLOBAL", "Manage Webhooks", True),
     "ADMINISTER_PROJECTS": ("PROJECT", "Administer Projects", True),
     "TRANSITION_ISSUES": ("PROJECT", "Transition Issues", True),
+    "BULK_CHANGE": ("GLOBAL", "Bulk Change", False),
 }
 
 
@@ -84,7 +86,8 @@ def mypermissions(req: Request) -> Response:
             "name": name,
             "type": ptype,
             "description": name,
-            "havePermission": admin or not admin_only,
+            "havePermission": (admin or not admin_only)
+            and (key != "BULK_CHANGE" or may_bulk_change(req.store, req.me)),
         }
     return Response(200, {"permissions": out})
 
