@@ -117,7 +117,11 @@ def test_a_leader_whose_lock_is_gone_stands_by_at_the_next_check(
             pid = lock_conn.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
             with other._engine.connect() as conn:
                 conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-            assert other.try_acquire_leader()  # another replica takes the free lock first
+            # pg_terminate_backend only signals the backend: the lock is free once it has exited
+            deadline = time.monotonic() + 10
+            while not other.try_acquire_leader():  # another replica takes the free lock first
+                assert time.monotonic() < deadline, "the terminated session kept its lock"
+                time.sleep(0.05)
             caplog.set_level(logging.INFO, logger="okrsync.daemon.service")
             assert d.check_leadership() is False
             assert not d.is_leader and leader_gauge(d) == "okrsync_leader 0.0"
