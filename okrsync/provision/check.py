@@ -33,6 +33,7 @@ from okrsync.core.team_managed import check_advice, tree_issue_keys
 from okrsync.domain import exit_codes
 from okrsync.domain.config import Settings
 from okrsync.domain.model import Measure, OkrsyncError, OkrTree, exit_code_of
+from okrsync.jira.bulk import BULK_CHANGE
 from okrsync.jira.errors import JiraError
 from okrsync.jira.fields import MissingFieldError
 from okrsync.jira.gateway import JiraGateway
@@ -186,7 +187,20 @@ def _permissions(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> No
                 )
             elif silent and not have.get(SILENT):
                 loud.append(project)
-        admin = bool(gateway.admin.permissions("ADMINISTER").get("ADMINISTER"))
+        bulk = cfg.writeback.enabled and gateway.flavor == "cloud"
+        globals_ = gateway.admin.permissions("ADMINISTER", *([BULK_CHANGE] if bulk else []))
+        admin = bool(globals_.get("ADMINISTER"))
+        if bulk and not globals_.get(BULK_CHANGE):
+            report.warnings.append(
+                Problem(
+                    "permission",
+                    f"{who} lacks Jira's global Bulk change permission: okrsync writes every field edit "
+                    "one issue at a time (a first sync of a large site: one request per issue, where "
+                    "bulk edits take one per key result).",
+                    "Ask a Jira admin to grant it (Jira settings → System → Global permissions → "
+                    "Bulk change) to okrsync's account.",
+                )
+            )
         if not admin:
             report.warnings.append(
                 Problem(
