@@ -46,6 +46,7 @@ from okrsync.daemon.preflight import open_store, probe_jira, refuse_to_start
 from okrsync.daemon.readiness import JiraProbe
 from okrsync.daemon.schedule import Schedule
 from okrsync.daemon.server import Server, bind, http_config, stop_on_signals
+from okrsync.daemon.site_facts import SiteFacts
 from okrsync.daemon.webhook_intake import WebhookIntake
 from okrsync.daemon.webhooks import Identity
 from okrsync.domain.config import Settings
@@ -91,6 +92,8 @@ class Daemon:
         self.last_success_at: datetime | None = None
         self.identity: Identity | None = None
         self.epic_link_id: str | None = None
+        self.site_facts = SiteFacts()
+        """When the one gateway re-reads the field list (:mod:`okrsync.daemon.site_facts`)."""
         self.jira_probe = JiraProbe(
             clock,
             gateway_factory or (lambda: JiraGateway(cfg.jira, stats=gateway.stats)),
@@ -242,6 +245,7 @@ class Daemon:
         self, reason: str, affected: frozenset[str], full: bool, refresh: tuple[str, ...] = ()
     ) -> SyncReport | None:
         self.learn_identity()
+        self.site_facts.before(self.gateway, full=full)
         try:
             report = run_sync(
                 self.cfg,
@@ -259,6 +263,7 @@ class Daemon:
             self._failed(reason)
             return None
         self.last_report = report
+        self.site_facts.after(report)
         self.metrics.observe_cycle(report, finished_at=self.clock().timestamp())
         log_cycle(reason, report, affected)
         if report.status == "failed":
