@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from okrsync.core.clear_guard import ClearGuardError, check_clearing
 from okrsync.core.mappers import children, issue_fields
@@ -215,7 +215,8 @@ def _cycle(
     step = _stepper(store, report.run_id, now)
     step("read")
     mirror_rows = store.issues()
-    mirror = {k: dict(m.raw) for k, m in mirror_rows.items()}
+    # the store's compact records, as they are (``merged`` below is the copy the apply step edits)
+    mirror = {k: cast(dict[str, Any], m.raw) for k, m in mirror_rows.items()}
     state = _read_and_score(
         cfg,
         store,

@@ -16,6 +16,8 @@ from okrsync.state import schema as s
 from okrsync.state.repositories.base import Repository, chunks, utc
 
 FULL_RECONCILE_SCOPE: Final = "__full_reconcile__"
+LOAD_BATCH: Final = 1000
+"""Rows a full load of the mirror fetches at a time."""
 
 
 class IssueMirror(Repository):
@@ -50,7 +52,9 @@ class IssueMirror(Repository):
         decode = json.JSONDecoder().decode
         with self._tx() as conn:
             if keys is None:
-                batches: Iterable[Any] = [conn.execute(select(t))]
+                # streamed (a server-side cursor on PostgreSQL): the JSON texts of a big mirror are
+                # never all in memory beside the records made of them
+                batches: Iterable[Any] = [conn.execution_options(yield_per=LOAD_BATCH).execute(select(t))]
             else:
                 wanted = list(dict.fromkeys(keys))
                 batches = (conn.execute(select(t).where(t.c.key.in_(chunk))) for chunk in chunks(wanted))
