@@ -133,6 +133,11 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.sim
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            # the client went away mid-body (a killed process): Jira never sees such a request, so
+            # it is neither served nor logged nor a contract deviation
+            self.close_connection = True
+            return
         split = urlsplit(self.path)
         path = unquote(split.path)
         query = parse_qs(split.query, keep_blank_values=True)

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 from sim_http import post
 
@@ -29,3 +32,16 @@ def test_a_share_is_answered_as_jira_shows_it(
         key, value = shown
         assert share[key] == value and "projectId" not in share and "groupname" not in share
         assert sim.deviations() == []
+
+
+def test_a_request_whose_body_never_fully_arrives_is_not_served_nor_a_deviation() -> None:
+    with JiraSimulator("cloud") as sim:
+        head = (
+            "PUT /rest/api/3/issue/PLAT-2 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: 200\r\n\r\n"
+        )
+        with socket.create_connection((sim.host, sim.port), timeout=5) as conn:
+            conn.sendall(head.encode() + b'{"fields": {')  # then the process dies
+        sim.webhooks.wait_idle(1.0)
+        time.sleep(0.2)
+        assert sim.deviations() == [] and sim.requests()["log"] == []
