@@ -261,7 +261,9 @@ def _cycle(
     # the mirror first: a crash from here on re-reads nothing it already has
     fetched = state.fetched
     epic_set = set(fetched.kr_epics)
-    store.upsert_issues(_mirror_row(raw, state.scope.ids, epic_set) for raw in fetched.fresh.values())
+    store.upsert_issues(
+        _mirror_row(raw, state.scope.ids, epic_set) for raw in _to_mirror(fetched.fresh, merged, mirror)
+    )
     if fetched.removed:
         store.delete_issues(fetched.removed)
     outcome, applier = apply_plan(
@@ -302,6 +304,31 @@ def _cycle(
     if full:
         store.set_last_full_reconcile(now)
     report.status = "partial" if report.errors else "ok"
+
+
+def _property_of(raw: Mapping[str, Any] | None) -> Any:
+    props = raw.get("properties") if raw is not None else None
+    return props.get(ISSUE_PROPERTY) if isinstance(props, Mapping) else None
+
+
+def _to_mirror(
+    fresh: Mapping[str, issue_fields.RawIssue],
+    merged: Mapping[str, dict[str, Any]],
+    mirror: Mapping[str, Mapping[str, Any]],
+) -> list[issue_fields.RawIssue]:
+    """What the mirror keeps of this cycle's reads, before the apply: each fresh issue as the plan
+    saw it (``merged``). Data Center's searches return no properties: the ``okrsync`` property the
+    plan knew (kept from the mirror, or read, see ``_known_properties``) stays in the mirror, also
+    for an epic okrsync did not read again, so that no later cycle reads it again."""
+    rows = [merged.get(key, raw) for key, raw in fresh.items()]
+    rows += [
+        raw
+        for key, raw in merged.items()
+        if key not in fresh
+        and _property_of(raw) is not None
+        and _property_of(raw) != _property_of(mirror.get(key))
+    ]
+    return rows
 
 
 def _read_and_score(
