@@ -7,8 +7,9 @@ avatar URLs, a parent its own summary, status, priority and issue type (Cloud pl
 mappers (:mod:`okrsync.core.mappers.issue_fields`) the names, keys, ids, hierarchy levels and the
 values of its own fields; the planner the write-back fields and the ``okrsync`` property. The
 record is the issue's raw JSON with the presentation keys removed at every nesting level below
-``fields`` (:data:`PRESENTATION_KEYS`) and only ``id``, ``key``, ``fields`` and ``properties`` at the
-top: the same shape, so every reader of raw issues reads a record unchanged.
+``fields`` (:data:`PRESENTATION_KEYS`), the ``properties`` (okrsync's own values) as they are,
+and nothing else at the top but ``id`` and ``key``: the same shape, so every reader of raw issues
+reads a record unchanged.
 
 Loading 10,000 records makes 10,000 copies of the same status, issue type, project and user
 objects, and of every dict key: :class:`RecordSharing` hands out one shared instance of each equal
@@ -53,15 +54,15 @@ def _prune(value: Any) -> Any:
 
 def compact_issue(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The record of one raw issue: its ``id``, ``key``, ``fields`` (each value without
-    presentation keys) and ``properties``, as plain JSON values."""
+    presentation keys) and ``properties`` (okrsync's own values, as they are)."""
     record: dict[str, Any] = {}
     for name in TOP_LEVEL_KEYS:
         if name not in raw:
             continue
         value = raw[name]
-        if name in ("fields", "properties") and isinstance(value, Mapping):
+        if name == "fields" and isinstance(value, Mapping):
             record[name] = {k: _prune(v) for k, v in value.items()}
-        else:
+        else:  # the properties are okrsync's own values: kept as they are
             record[name] = value
     return record
 

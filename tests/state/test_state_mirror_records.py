@@ -164,6 +164,12 @@ def test_a_record_keeps_what_okrsync_reads(path: tuple[str, ...], expected: Any)
     assert value == expected
 
 
+def test_a_record_keeps_okrsyncs_property_as_it_is() -> None:
+    raw = raw_issue(1)
+    raw["properties"]["okrsync"]["explanation"] = {"self": "x", "description": "y", "summary": "z"}
+    assert compact_issue(raw)["properties"] == raw["properties"]
+
+
 def test_a_record_drops_the_top_level_rest_and_leaves_the_raw_issue_alone() -> None:
     raw = raw_issue(1)
     before = copy.deepcopy(raw)
