@@ -23,21 +23,20 @@ from okrsync.core.plan import (
     plan_changes,
 )
 from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
-from okrsync.core.stale import failing_sources, keep_failures_visible, last_known_progress
+from okrsync.core.stale import failing_sources
 from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.core.stored_tree import stored_tree_of
 from okrsync.core.team_managed import tree_issue_keys
 from okrsync.domain.config import Settings
 from okrsync.domain.keys import ISSUE_PROPERTY, META_FAILING_SOURCES, META_KR_EPICS
-from okrsync.domain.model import OkrTree
 from okrsync.domain.records import MirrorIssue, ProgressPoint
-from okrsync.jira.errors import JiraError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
 from okrsync.sync import outbox
 from okrsync.sync.apply import ApplyError
 from okrsync.sync.fetch import Fetcher, FetchResult
 from okrsync.sync.field_schemas import schema_ids, with_health_options
+from okrsync.sync.known_state import known_properties, with_failures
 from okrsync.sync.project_styles import team_managed_projects
 from okrsync.sync.recent_writes import recent_writes, remember_writes
 from okrsync.sync.run_report import RunReport, record_run
@@ -365,7 +364,7 @@ def _read_and_score(
 
     tree = build_tree(cfg, fetched.snapshot, scope.ids, objective_field_id=scope.objective_field_id)
     tree = replace(tree, warnings=(*tree.warnings, *fetched.warnings))
-    tree = _with_failures(store, tree, now.date())
+    tree = with_failures(store, tree, now.date())
     for failing in failing_sources(tree):
         since = f" (since {failing.since.isoformat()})" if failing.since else ""
         prefix = f"{failing.label}: " if failing.label != failing.kr_id else ""
@@ -391,30 +390,6 @@ def _stepper(store: StateStore, run_id: int | None, now: datetime) -> Callable[[
     return note
 
 
-def _with_failures(store: StateStore, tree: OkrTree, today: date) -> OkrTree:
-    """The tree with each failing source's KRs kept at their last known progress (see
-    :mod:`okrsync.core.stale`): the last stored tree, the history and since when each fails."""
-    if not tree.broken_sources and not any(kr.source_error for kr in tree.key_results):
-        return tree
-    last = store.get_meta(SNAPSHOT_KEY) or {}
-    last_krs = (
-        [e for e in last.get("key_results", []) if isinstance(e, dict)] if isinstance(last, dict) else []
-    )
-    since: dict[str, date] = {}
-    for kr_id, day in (store.get_meta(META_FAILING_SOURCES) or {}).items():
-        try:
-            since[str(kr_id)] = date.fromisoformat(str(day))
-        except ValueError:
-            continue
-    return keep_failures_visible(
-        tree,
-        today=today,
-        last_krs=last_krs,
-        last_known=last_known_progress(store.history(since=tree.period.start)),
-        failing_since=since,
-    )
-
-
 def _plan(
     cfg: Settings,
     store: StateStore,
@@ -428,7 +403,7 @@ def _plan(
     ids, fetched = state.ids, state.fetched
     known = gateway.search_returns_properties
     if not known and cfg.writeback.enabled:
-        _known_properties(gateway, state, merged, mirror)
+        known_properties(gateway, state.scored.tree, state.ids.status, merged, mirror)
     now_in_jira = {k: issue_now(raw, ids, known) for k, raw in merged.items()}
     # keys Jira says are gone (deleted, unbrowsable) cannot be cleared: no futile write
     leaving = [k for k in fetched.removed if k in mirror and k not in fetched.gone]
@@ -481,45 +456,6 @@ def _plan(
     )
     in_jira = replace(in_jira, recovered=recovered)
     return with_health_options(cfg, gateway, ids, plan), out_of_scope, in_jira
-
-
-def _known_properties(
-    gateway: JiraGateway,
-    state: _Scored,
-    merged: MutableMapping[str, dict[str, Any]],
-    mirror: Mapping[str, dict[str, Any]],
-) -> None:
-    """Data Center: the ``okrsync`` property of each KR epic as okrsync last wrote it.
-
-    Its searches return no properties, yet the property's health is what okrsync last announced (a
-    status comment is due when it differs, see ``health_in_jira``): a fresh read keeps the mirror's
-    copy, and where the state store has none (a new or lost database) but the epic shows a health
-    okrsync wrote, the property is read, one ``GET`` per such epic.
-    """
-    status = state.ids.status
-    for kr in state.scored.tree.key_results:
-        key = kr.jira_key
-        raw = merged.get(key) if key else None
-        if key is None or raw is None:
-            continue
-        props = raw.get("properties")
-        if isinstance(props, Mapping) and ISSUE_PROPERTY in props:
-            continue
-        kept = (mirror.get(key) or {}).get("properties")
-        if isinstance(kept, Mapping) and ISSUE_PROPERTY in kept:
-            raw["properties"] = {
-                **(props if isinstance(props, Mapping) else {}),
-                ISSUE_PROPERTY: kept[ISSUE_PROPERTY],
-            }
-            continue
-        if status and has_value(issue_fields.fields_of(raw).get(status)):
-            try:
-                value = gateway.issue_property(key, ISSUE_PROPERTY)
-            except JiraError as exc:  # the plan then compares with the field, as before
-                log.info("could not read the okrsync property of %s: %s", key, exc)
-                continue
-            if value is not None:
-                raw["properties"] = {**(props if isinstance(props, Mapping) else {}), ISSUE_PROPERTY: value}
 
 
 def _record_scores(store: StateStore, scored: ScoredTree, day: date) -> None:
