@@ -363,7 +363,7 @@ def _read_history(
     report.warnings.extend(read.warnings)
     statuses: list[dict[str, Any]] = []
     try:
-        statuses = gateway.statuses()
+        statuses = gateway.history.statuses()
     except JiraError as exc:
         report.warnings.append(f"could not list the statuses ({exc}); used those seen on issues")
     names = {

@@ -67,21 +67,21 @@ def read_with_changelogs(
         by_id = {str(raw.get("id")): key for key, raw in issues.items() if raw.get("id") is not None}
         on_progress("changelogs", 0, len(by_id))
         try:
-            bulk = gateway.changelogs(list(by_id))
+            bulk = gateway.history.changelogs(list(by_id))
             logs = {by_id[i]: h for i, h in bulk.items() if i in by_id}
         except JiraNotFound:
             warnings.append(
                 "this site has no bulk changelog endpoint; changelogs were read one issue at a time"
             )
             for n, key in enumerate(issues, 1):
-                logs[key] = gateway.issue_changelog(key)
+                logs[key] = gateway.history.issue_changelog(key)
                 on_progress("changelogs", n, len(issues))
         on_progress("changelogs", len(by_id), len(by_id))
     else:
         again = [key for key, raw in issues.items() if _truncated(raw)]
         on_progress("changelogs", 0, len(again))
         for n, key in enumerate(again, 1):
-            logs[key] = gateway.issue_changelog(key)
+            logs[key] = gateway.history.issue_changelog(key)
             on_progress("changelogs", n, len(again))
 
     def conv(raw: fields.RawIssue) -> dict[str, Any]:

@@ -296,6 +296,6 @@ def test_bulk_changelogs_keep_entries_whose_created_is_a_number(
             ]
         },
     )
-    got = make_gateway("cloud").changelogs(["10001"])
+    got = make_gateway("cloud").history.changelogs(["10001"])
     assert [h["created"] for h in got["10001"]] == [1492070429, 1651316514000, "2026-10-05T09:30:00.000+0000"]
     assert len(rsps.calls) == 1

@@ -107,12 +107,12 @@ def test_the_gateway_reads_whole_changelogs_by_issue_id(sim_factory: Any, flavor
     with gateway(sim) as gw:
         assert gw.flavor == flavor  # serverInfo, before counting
         sim.reset_counters()
-        logs = gw.changelogs(list(ids), page_size=3)
+        logs = gw.history.changelogs(list(ids), page_size=3)
         counts = sim.requests()["counts"]
         for ident, key in ids.items():
             assert [h["id"] for h in logs[ident]] == [h["id"] for h in sim.store.changelog[key]]
-            assert [h["id"] for h in gw.issue_changelog(key)] == [h["id"] for h in sim.store.changelog[key]]
-        statuses = gw.statuses()
+            assert [h["id"] for h in gw.history.issue_changelog(key)] == [h["id"] for h in sim.store.changelog[key]]
+        statuses = gw.history.statuses()
     stored = sum(len(sim.store.changelog[k]) for k in keys)
     if flavor == "cloud":
         assert counts == {"POST /rest/api/3/changelog/bulkfetch": (stored + 2) // 3}
