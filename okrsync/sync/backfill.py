@@ -31,13 +31,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from okrsync.core.changelog_items import tracked_fields
 from okrsync.core.history import (
     IssueHistory,
     days_between,
     history_from_changelogs,
     rebuild,
     scores_of,
-    tracked_fields,
 )
 from okrsync.core.periods import BackfillError
 from okrsync.core.plan import WritebackIds

@@ -4,7 +4,7 @@ On Cloud the changelogs come from ``POST /rest/api/3/changelog/bulkfetch`` (1000
 one issue at a time where a site has no bulk endpoint); on Data Center from the searches themselves
 (``expand=changelog``, which returns whole changelogs there), and an issue whose changelog came back
 truncated is re-read alone. Each entry's ``created`` may be a date-time or a number (epoch
-milliseconds or seconds: :func:`okrsync.core.history.changelog_time`); none is dropped.
+milliseconds or seconds: :func:`okrsync.core.changelog_items.changelog_time`); none is dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from okrsync.core.history import unreadable_times
+from okrsync.core.changelog_items import unreadable_times
 from okrsync.core.mappers import issue_fields as fields
 from okrsync.core.mappers.tree import RawTree
 from okrsync.domain.config import Settings

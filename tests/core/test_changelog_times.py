@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from test_history import DAYS, EXPECTED, ISSUES, setup_history, table
 
-from okrsync.core.history import Tracked, changelog_time, changes_of, unreadable_times
+from okrsync.core.changelog_items import Tracked, changelog_time, changes_of, unreadable_times
 
 AT = datetime(2026, 10, 5, 9, 30, tzinfo=UTC)
 

@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
+from okrsync.core.changelog_items import Tracked, tracked_fields
 from okrsync.core.history import (
     IssueHistory,
-    Tracked,
     days_between,
     history_from_changelogs,
     rebuild,
     scores_of,
-    tracked_fields,
 )
 from okrsync.core.mappers.tree import RawTree, fields_for
 from okrsync.core.periods import BackfillError, parse_period

@@ -111,7 +111,9 @@ def test_the_gateway_reads_whole_changelogs_by_issue_id(sim_factory: Any, flavor
         counts = sim.requests()["counts"]
         for ident, key in ids.items():
             assert [h["id"] for h in logs[ident]] == [h["id"] for h in sim.store.changelog[key]]
-            assert [h["id"] for h in gw.history.issue_changelog(key)] == [h["id"] for h in sim.store.changelog[key]]
+            assert [h["id"] for h in gw.history.issue_changelog(key)] == [
+                h["id"] for h in sim.store.changelog[key]
+            ]
         statuses = gw.history.statuses()
     stored = sum(len(sim.store.changelog[k]) for k in keys)
     if flavor == "cloud":
