@@ -127,24 +127,20 @@ def _search_jql(query: Query, data: Any, raw: bytes, v3: bool) -> Iterator[str]:
     yield from _order_by_at_most_7(query, data)
     yield from _at_most("properties", 5, '"A list of up to 5 issue properties"')(query, data)
     yield from _at_most("reconcileIssues", 50, '"Accepts max 50 ids"')(query, data)
+
+
+def _body_expand(op: Operation, data: Any) -> Iterator[str]:
+    """A body's ``expand`` (a comma-delimited string) takes only what the operation's description
+    lists: the contract carries that list as the body's ``x-okrsync-expand``."""
+    body = op.spec.get("requestBody") or {}
+    vocabulary = body.get("x-okrsync-expand")
     expand = data.get("expand") if isinstance(data, dict) else None
-    if isinstance(expand, str):
-        vocabulary = _SEARCH_EXPAND
-        for item in filter(None, (e.strip() for e in expand.split(","))):
-            if item not in vocabulary:
-                yield f"'expand': {item!r} is not an expand option of search/jql ({', '.join(vocabulary)})"
-
-
-_SEARCH_EXPAND = (
-    "renderedFields",
-    "names",
-    "schema",
-    "transitions",
-    "operations",
-    "editmeta",
-    "changelog",
-    "versionedRepresentations",
-)
+    if vocabulary is None or not isinstance(expand, str):
+        return
+    for item in filter(None, (e.strip() for e in expand.split(","))):
+        if item not in vocabulary:
+            where = re.sub(r"^/(rest/)?api/\d+/", "", op.path)
+            yield f"'expand': {item!r} is not an expand option of {where} ({', '.join(vocabulary)})"
 
 
 def _old_search(query: Query, data: Any, raw: bytes, v3: bool) -> Iterator[str]:
@@ -257,6 +253,7 @@ def check(dialect: str, op: Operation, path: str, query: Query, data: Any, raw: 
     out: list[str] = []
     if op.method == "PUT" and op.path.endswith("/properties/{propertyKey}"):
         out.extend(_property_key(path))
+    out.extend(_body_expand(op, data))
     rule = RULES.get((dialect, op.method, op.path))
     if rule is not None:
         out.extend(rule(query, data, raw, path.startswith("/rest/api/3/")))
