@@ -277,3 +277,16 @@ def ticking_clock(start: datetime) -> Callable[[], datetime]:
     """A clock that reads ``start`` now and runs on with the monotonic clock."""
     origin = time.monotonic()
     return lambda: start + timedelta(seconds=time.monotonic() - origin)
+
+
+class IndexClock:
+    """The seconds a simulator's search-index lag is measured in (``index_clock=``), moved by the test."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 from sim_http import get, post, put
-from simkit import SimFactory
+from simkit import IndexClock, SimFactory
 
 from okrsync.jira_sim.search_index import SearchIndex
 from okrsync.jira_sim.simulator import JiraSimulator
@@ -21,22 +21,9 @@ LAG = 5.0
 MOB_7 = 10055  # "In Review", a child of MOB-1 in the demo dataset
 
 
-class IndexClock:
-    """The seconds the index lag is measured in, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock() -> IndexClock:
-    return IndexClock()
+    return IndexClock(100.0)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from simkit import SimFactory
+from simkit import IndexClock, SimFactory
 
 import okrsync.jira.search as jira_search
 from okrsync.data import DEMO_CONFIG
@@ -34,20 +34,9 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # MOB-1: 2 of 12 done = 16.7 %
 SEARCH = "POST /rest/api/3/search/jql"
 
 
-class IndexClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock() -> IndexClock:
-    return IndexClock()
+    return IndexClock(1000.0)
 
 
 @pytest.fixture
