@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
+from test_setup_sim import play_dc_admin
 
 from okrsync.data import DEMO_CONFIG
 from okrsync.domain.config import Settings, load_config
@@ -85,16 +85,6 @@ def on_screens(sim: JiraSimulator, names: list[str]) -> dict[str, list[str]]:
         p: [n for fid, n in ids.items() if fid not in hidden.get(p, []) and n not in hidden.get(p, [])]
         for p in ("PLAT", "MOB", "WEB", "DATA")
     }
-
-
-def play_dc_admin(sim: JiraSimulator) -> None:
-    """Data Center's manual steps: the health options and the fields on the screens."""
-    requests.post(
-        f"{sim.url}/_sim/field-options",
-        json={"field": "OKR Status", "options": list(HEALTH_OPTIONS)},
-        timeout=10,
-    ).raise_for_status()
-    sim.put_on_screens()
 
 
 def test_on_a_new_site_the_dry_run_lists_what_setup_then_does(
