@@ -317,7 +317,7 @@ def _to_mirror(
 ) -> list[issue_fields.RawIssue]:
     """What the mirror keeps of this cycle's reads, before the apply: each fresh issue as the plan
     saw it (``merged``). Data Center's searches return no properties: the ``okrsync`` property the
-    plan knew (kept from the mirror, or read, see ``_known_properties``) stays in the mirror, also
+    plan knew (kept from the mirror, or read: ``known_state.known_properties``) stays in the mirror, also
     for an epic okrsync did not read again, so that no later cycle reads it again."""
     rows = [merged.get(key, raw) for key, raw in fresh.items()]
     rows += [
