@@ -315,6 +315,17 @@ def patch_cloud(contract: dict[str, Any]) -> None:
     # README: Cloud's changelog/bulkfetch examples show `created` as a number where the schema says a
     # date-time string: accept both.
     _created_either(schemas, "Changelog")
+    # Defect: `IssueEntityPropertiesForMultiUpdate.properties` (POST /rest/api/3/issue/properties/multi)
+    # types each property value as `JsonNode`, the bean of Jackson's Java class (isArray, textValue,
+    # ... with additionalProperties false and 1-10 members): a serialization artefact. The operation
+    # takes any JSON value there, as the PUT of one property does ("a valid, non-empty JSON").
+    multi = schemas.get("IssueEntityPropertiesForMultiUpdate", {}).get("properties", {}).get("properties")
+    if isinstance(multi, dict) and multi.get("additionalProperties") == {
+        "$ref": "#/components/schemas/JsonNode"
+    }:
+        multi["additionalProperties"] = _mark(
+            {}, "spec defect: JsonNode (Jackson's Java bean) where any JSON value is meant"
+        )
 
 
 def _created_either(schemas: dict[str, Any], name: str) -> None:

@@ -27,6 +27,9 @@ class FaultConfig:
     ``per_issue_writes``: Cloud's per-issue write windows, ``[[writes, seconds], ...]``;
     ``quota_limit`` requests per ``quota_window_seconds``: a tenant quota. All off by default;
     ``okrsync.jira_sim.ratelimit.CLOUD_RATE_LIMITS`` holds Cloud's documented numbers.
+    ``fail_tasks``: every asynchronous task submitted meanwhile (bulk edit, ``properties/multi``)
+    ends ``FAILED`` having written nothing; ``task_failed_issues``: issue keys a task fails on (the
+    other issues of the task are written).
     """
 
     latency_ms: int = 0
@@ -41,6 +44,8 @@ class FaultConfig:
     drop_rate: float = 0.0
     seed: int | None = None
     forbidden_issues: list[str] = field(default_factory=list)
+    fail_tasks: bool = False
+    task_failed_issues: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -173,3 +178,11 @@ class Faults:
 
     def forbidden(self, key: str) -> bool:
         return key.upper() in {k.upper() for k in self._config.forbidden_issues}
+
+    def task_fails(self) -> bool:
+        """Whether a task submitted now fails whole (``fail_tasks``)."""
+        return self._config.fail_tasks
+
+    def task_fails_on(self, key: str) -> bool:
+        """Whether a task fails on this issue (``task_failed_issues``)."""
+        return key.upper() in {k.upper() for k in self._config.task_failed_issues}

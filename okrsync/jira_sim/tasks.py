@@ -7,8 +7,9 @@ background; ``GET /rest/api/3/bulk/queue/{taskId}`` shows ``ENQUEUED``/``RUNNING
 ``totalIssueCount`` (spec: ``BulkOperationProgress``). The simulator applies the edits when the task
 is submitted and reports it ``RUNNING`` for ``polls_running`` polls first (default 0: the first
 poll sees it complete), so that a client's polling and a crash between submit and poll are
-testable. The queue also holds who may bulk change (the global *Bulk change* permission, granted to
-every account unless revoked with :func:`revoke_bulk_change`).
+testable. ``properties/multi``'s tasks (:class:`Job`, read at ``GET /rest/api/3/task/{taskId}``)
+share its ids and ``polls_running``. The queue also holds who may bulk change (the global *Bulk
+change* permission, granted to every account unless revoked with :func:`revoke_bulk_change`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,23 @@ class Task:
     invalid: int = 0
     polls_left: int = 0
     polled: int = 0
+    status: str = "COMPLETE"
+    """What the task ends as (``FAILED``: the fault ``fail_tasks``, nothing written)."""
+
+
+@dataclass
+class Job:
+    """A long-running task of ``GET /rest/api/3/task/{taskId}`` (``TaskProgressBeanObject``): its
+    work is done at submit, its ``result`` any JSON (the spec documents none for properties/multi)."""
+
+    task_id: str
+    description: str
+    submitted_by: str
+    submitted: int
+    """Epoch milliseconds, as the bean's timestamps are."""
+    status: str = "COMPLETE"
+    result: Any = None
+    polls_left: int = 0
 
 
 @dataclass
@@ -45,6 +63,14 @@ class TaskQueue:
     bulk_change_denied: set[str] = field(default_factory=set)
     """Account ids without the global Bulk change permission."""
     submitted: int = 0
+    jobs: dict[str, Job] = field(default_factory=dict)
+    """The tasks ``GET /rest/api/3/task/{taskId}`` answers (``properties/multi``'s)."""
+
+    def add_job(self, job: Job) -> Job:
+        job.polls_left = self.polls_running
+        self.jobs[job.task_id] = job
+        self.submitted += 1
+        return job
 
     def add(self, task: Task) -> Task:
         task.polls_left = self.polls_running
@@ -86,6 +112,25 @@ def set_task_polls(sim: JiraSimulator, polls_running: int) -> None:
     queue_of(sim.store).polls_running = polls_running
 
 
+def job_progress(job: Job, api: str) -> dict[str, Any]:
+    """One ``GET /rest/api/3/task/{taskId}`` answer (``TaskProgressBeanObject``: ``submittedBy`` is
+    an int64 there, which a Cloud account id is not; the simulator answers 10000, as the example)."""
+    body: dict[str, Any] = {
+        "self": f"{api}/task/{job.task_id}",
+        "id": job.task_id,
+        "description": job.description,
+        "submittedBy": 10000,
+        "submitted": job.submitted,
+        "started": job.submitted,
+        "lastUpdate": job.submitted,
+        "elapsedRuntime": 0,
+    }
+    if job.polls_left > 0:
+        job.polls_left -= 1
+        return {**body, "status": "RUNNING", "progress": 50}
+    return {**body, "status": job.status, "progress": 100, "finished": job.submitted, "result": job.result}
+
+
 def progress(task: Task) -> dict[str, Any]:
     """One poll's answer (``BulkOperationProgress``; its timestamps are date-time strings)."""
     task.polled += 1
@@ -101,7 +146,7 @@ def progress(task: Task) -> dict[str, Any]:
         return {**body, "status": "RUNNING", "progressPercent": 50}
     return {
         **body,
-        "status": "COMPLETE",
+        "status": task.status,
         "progressPercent": 100,
         "processedAccessibleIssues": list(task.processed),
         "failedAccessibleIssues": {k: list(v) for k, v in task.failed.items()},

@@ -111,6 +111,9 @@ def bulk_edit(req: Request) -> Response:
         )
     queue = queue_of(req.store)
     task = Task(queue.new_id(), str(req.me.get("accountId")), fmt(req.store.now()), len(issues))
+    if req.sim.faults.task_fails():  # the fault fail_tasks: the task fails, nothing written
+        task.status = "FAILED"
+        issues = []
     for ref in dict.fromkeys(issues):
         try:
             issue = req.store.get_issue(ref)
@@ -119,6 +122,9 @@ def bulk_edit(req: Request) -> Response:
             continue
         if req.sim.faults.forbidden(issue["key"]):  # the fault key_forbidden_issues: not visible
             task.invalid += 1
+            continue
+        if req.sim.faults.task_fails_on(issue["key"]):  # the fault task_failed_issues
+            task.failed[str(issue["id"])] = ["An injected fault."]
             continue
         current = issue.get("fields") or {}
         put = {fid: _put_value(kind, item, current.get(fid)) for fid, (kind, item) in values.items()}
