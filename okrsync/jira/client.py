@@ -88,6 +88,9 @@ class _Request:
     headers: dict[str, str] = field(repr=False)  # may hold the PAT
     auth: AuthBase | None = field(repr=False)
     issue: str | None = None  # the issue a write addresses (per-issue limits)
+    follow_redirects: bool = True
+    """False: a 3xx is the answer (Cloud's asynchronous operations answer 303 with the task's
+    ``Location``); following it would send a GET nobody paced or counted."""
 
 
 def utc_now() -> datetime:
@@ -218,10 +221,12 @@ class JiraClient:
         permission: str,
         key: str | None = None,
         none_on_404: bool = False,
+        see_other: bool = False,
     ) -> requests.Response | None:
         """Send one request (paced, retried within the bounds, counted); raise a
         :class:`~okrsync.jira.errors.JiraError` for any answer but 200/201/204 (or ``None`` for a
-        404 when ``none_on_404``). ``{v}`` in ``template`` is the flavor's REST API version;
+        404 when ``none_on_404``; with ``see_other`` a 303, not followed: the caller reads its
+        ``Location``). ``{v}`` in ``template`` is the flavor's REST API version;
         ``path`` fills the other placeholders, escaped. POSTs count as not idempotent unless told."""
         path_t = template.replace("{v}", self.api) if "{v}" in template else template
         url_path = path_t.format(**{k: quote(str(v), safe="") for k, v in (path or {}).items()})
@@ -240,12 +245,13 @@ class JiraClient:
             headers,
             auth,
             str(issue) if issue else None,
+            follow_redirects=not see_other,
         )
         context: dict[str, Any] = {"method": method, "path": path_t, "key": key}
         if idempotent is None:
             idempotent = method != "POST"
         resp, attempts = self._send(request, idempotent=idempotent, operation=operation, context=context)
-        if resp.status_code in _OK:
+        if resp.status_code in _OK or (see_other and resp.status_code == 303):
             return resp
         if resp.status_code == 404 and none_on_404:
             return None
@@ -298,6 +304,7 @@ class JiraClient:
                 headers=request.headers,
                 auth=request.auth,
                 timeout=self._cfg.timeout_seconds,
+                allow_redirects=request.follow_redirects,
             )
         except requests.RequestException:
             self.stats.record(request.method, request.path, None, self._clock() - started)

@@ -28,6 +28,7 @@ from okrsync.domain.keys import COMMENT_FOOTER, COMMENT_PROPERTY
 from okrsync.jira.admin import JiraAdmin
 from okrsync.jira.auth import Flavor
 from okrsync.jira.bulk import JiraBulk
+from okrsync.jira.bulk_properties import JiraBulkProperties
 from okrsync.jira.client import ADD_COMMENTS, BROWSE, EDIT, EDIT_COMMENTS, JiraClient, utc_now
 from okrsync.jira.fields import FieldRegistry
 from okrsync.jira.history import JiraHistory
@@ -100,6 +101,11 @@ class JiraGateway:
             sleep=self._bulk_sleep,
             clock=self._bulk_clock,
         )
+
+    @cached_property
+    def bulk_properties(self) -> JiraBulkProperties:
+        """Cloud's bulk issue properties (:mod:`okrsync.jira.bulk_properties`), on this client."""
+        return JiraBulkProperties(self._client, sleep=self._bulk_sleep, clock=self._bulk_clock)
 
     # ------------------------------------------------------------------ the client's facts
 
