@@ -42,6 +42,7 @@ from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.state.store import StateStore
 from okrsync.sync.bulk_apply import apply_bulk
+from okrsync.sync.bulk_properties import apply_with_properties
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ class ApplyOutcome:
     bulk_edits: int = 0
     """Bulk edit requests whose task completed (their issues count in ``field_edits`` too)."""
     properties: int = 0
+    property_batches: int = 0
+    """``properties/multi`` requests Jira accepted (their issues count in ``properties`` if written)."""
     comments_posted: int = 0
     comments_updated: int = 0
     comments_adopted: int = 0
@@ -177,7 +180,7 @@ class Applier:
         try:
             if self.bulk:
                 plan = apply_bulk(self, plan, outcome)
-            self._apply(plan, set(out_of_scope), outcome)
+            apply_with_properties(self, plan, set(out_of_scope), outcome)
         finally:
             self._flush()
         return outcome

@@ -1,7 +1,9 @@
 """Bulk writes on Cloud, end to end (issue 15, Build 1): a first sync of a site whose key results
 have many action plans writes them in bulk edits, leaves Jira exactly as the per-issue path does,
 falls back to per-issue edits (saying so once) without the Bulk change permission, maps a task's
-per-issue failures back to their issues, and converges after dying mid-bulk."""
+per-issue failures back to their issues, and converges after dying mid-bulk. A site of many key
+results sets their ``okrsync`` properties in ``properties/multi`` batches, each only after its
+issue's comments landed."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 
 from okrsync.domain.config import Settings, load_config
+from okrsync.jira.errors import JiraBadRequest
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.jira_sim.tasks import revoke_bulk_change, set_task_polls
@@ -83,7 +86,11 @@ def okr_values(sim: JiraSimulator) -> dict[str, tuple[Any, ...]]:
     ids = [sim.field_id(n) for n in OKR_FIELDS]
     with sim.store.lock:
         return {
-            key: (*(issue["fields"].get(f) for f in ids), sim.store.item_properties.get(key))
+            key: (
+                *(issue["fields"].get(f) for f in ids),
+                sim.store.item_properties.get(key),
+                issue["properties"].get("okrsync"),
+            )
             for key, issue in sim.store.issues.items()
         }
 
@@ -92,14 +99,19 @@ def counts(sim: JiraSimulator) -> dict[str, int]:
     return dict(sim.requests()["counts"])
 
 
+def no_bulk_properties(gateway: JiraGateway) -> None:
+    gateway.bulk_properties.available = lambda: False  # type: ignore[method-assign]
+
+
 def per_issue_reference(
     sim: JiraSimulator, tmp_path: Path, prepare: Callable[[JiraSimulator], None] = lambda sim: None
 ) -> tuple[SyncReport, dict[str, tuple[Any, ...]], dict[str, int]]:
-    """The same first sync on the per-issue path (the account without Bulk change)."""
+    """The same first sync on the per-issue path (the account without Bulk change, and the
+    properties one issue at a time)."""
     sim.reset()
     prepare(sim)
     revoke_bulk_change(sim)
-    report = sync(settings(sim, tmp_path / "ref"), tmp_path / "ref.db")
+    report = sync(settings(sim, tmp_path / "ref"), tmp_path / "ref.db", hook=no_bulk_properties)
     values, requests = okr_values(sim), counts(sim)
     sim.reset()
     prepare(sim)
@@ -190,3 +202,104 @@ def test_dying_mid_bulk_converges(site: JiraSimulator, tmp_path: Path, polls_run
     # every submitted edit had landed in Jira: the next plan sees it, nothing of it is sent again
     assert counts(site).get("POST /rest/api/3/bulk/issues/fields") == EPICS
     assert sync(cfg, db, NOW.replace(minute=30)).writes == 0
+
+
+# ------------------------------------------------------------------ properties in bulk
+
+MANY = 120  # key results: two properties/multi batches (100 issues a request)
+PROPS_MULTI = "POST /rest/api/3/issue/properties/multi"
+PROP_PUT = "PUT /rest/api/3/issue/{key}/properties/{propertyKey}"
+
+
+@pytest.fixture
+def many(sim_factory: Any) -> JiraSimulator:
+    return sim_factory("cloud", dataset="generated", epics=MANY, issues_per_epic=1, okr_fields=True)
+
+
+def test_a_first_sync_of_many_krs_sets_their_properties_in_a_handful_of_requests(
+    many: JiraSimulator, tmp_path: Path
+) -> None:
+    ref, ref_values, ref_counts = per_issue_reference(many, tmp_path)
+    assert ref.status == "ok" and ref_counts[PROP_PUT] == MANY and PROPS_MULTI not in ref_counts
+    report = sync(settings(many, tmp_path), tmp_path / "state.db")
+    assert report.status == "ok", report.as_dict()
+    assert okr_values(many) == ref_values  # every field and property as the per-issue path left them
+    got = counts(many)
+    assert got[PROPS_MULTI] == 2
+    assert got["GET /rest/api/3/task/{taskId}"] == 2
+    assert got["POST /rest/api/3/issue/bulkfetch"] == 2
+    assert PROP_PUT not in got
+    assert report.requests == ref.requests - MANY + 6
+    assert report.writes == ref.writes  # the properties count as written, as per issue
+    # recorded as per-issue writes are: the next sync writes nothing
+    again = sync(settings(many, tmp_path), tmp_path / "state.db", NOW.replace(minute=15))
+    assert again.status == "ok" and again.writes == 0
+    assert many.deviations() == []
+
+
+def test_a_property_the_task_does_not_write_goes_per_issue(many: JiraSimulator, tmp_path: Path) -> None:
+    epic = epics_of(many)[7]
+    _ref, ref_values, _ = per_issue_reference(many, tmp_path)
+    many.set_faults(task_failed_issues=[epic])
+    report = sync(settings(many, tmp_path), tmp_path / "state.db")
+    assert report.status == "ok", report.as_dict()
+    assert okr_values(many) == ref_values
+    got = counts(many)
+    assert got[PROPS_MULTI] == 2 and got[PROP_PUT] == 1  # the one the task failed on, per issue
+    log = many.requests()["log"]
+    assert [e["path"] for e in log if e["method"] == "PUT" and "/properties/" in e["path"]] == [
+        f"/rest/api/3/issue/{epic}/properties/okrsync"
+    ]
+
+
+def test_a_failed_task_leaves_every_property_to_the_per_issue_path(
+    many: JiraSimulator, tmp_path: Path
+) -> None:
+    _ref, ref_values, _ = per_issue_reference(many, tmp_path)
+    many.set_faults(fail_tasks=True)  # bulk edits' tasks fail too: those go per issue as well
+    report = sync(settings(many, tmp_path), tmp_path / "state.db")
+    assert report.status == "ok", report.as_dict()
+    assert okr_values(many) == ref_values
+    assert counts(many)[PROP_PUT] == MANY
+
+
+def announced_on_track(sim: JiraSimulator) -> None:
+    """Every KR epic shows On track in Jira: a first sync that finds another health posts its
+    status comment."""
+    for key in epics_of(sim):
+        sim.set_fields(key, {"OKR Status": {"value": "On track"}})
+
+
+def test_a_property_waits_for_its_issue_s_status_comment(many: JiraSimulator, tmp_path: Path) -> None:
+    ref, ref_values, _ = per_issue_reference(many, tmp_path, announced_on_track)
+    moved = [
+        k
+        for k in epics_of(many)
+        if (ref_values[k][OKR_FIELDS.index("OKR Status")] or {}).get("value") not in ("On track", "Done")
+    ]
+    assert len(moved) >= 10 and ref.comments_posted >= len(moved)
+    epic = moved[3]
+
+    def refuse_its_comment(gateway: JiraGateway) -> None:
+        original = gateway.add_comment
+
+        def add_comment(key: str, *args: Any, **kw: Any) -> Any:
+            if key == epic:
+                raise JiraBadRequest("Comment body can not be empty!", status=400)
+            return original(key, *args, **kw)
+
+        gateway.add_comment = add_comment  # type: ignore[method-assign]
+
+    report = sync(settings(many, tmp_path), tmp_path / "state.db", hook=refuse_its_comment)
+    assert report.status == "partial"
+    assert {e["issue"] for e in report.as_dict()["errors"]} == {epic}
+    assert f"{epic}: its okrsync property waits for its status comment (next run)" in report.warnings
+    with many.store.lock:
+        assert "okrsync" not in many.store.issues[epic]["properties"]
+    got = counts(many)
+    assert got[PROPS_MULTI] == 2 and PROP_PUT not in got  # the others in bulk, that one not at all
+    # the next run writes it (after its comments): Jira ends as the per-issue path left it
+    after = sync(settings(many, tmp_path), tmp_path / "state.db", NOW.replace(minute=15))
+    assert after.status == "ok", after.as_dict()
+    assert okr_values(many) == ref_values
+    assert after.properties == 1
