@@ -121,7 +121,17 @@ def _linked(store: Store, ref: Mapping[str, Any], base: str, version: str) -> Js
     return out
 
 
-def field_value(store: Store, issue: Mapping[str, Any], fid: str, base: str, version: str) -> Any:
+def field_value(
+    store: Store,
+    issue: Mapping[str, Any],
+    fid: str,
+    base: str,
+    version: str,
+    *,
+    comments_cap: int | None = None,
+) -> Any:
+    """One field's value as Jira renders it; ``comments_cap``: at most so many comments in the
+    ``comment`` field's page (Cloud's search caps it: ``routes.search.CLOUD_SEARCH_COMMENTS``)."""
     fields = issue["fields"]
     value = fields.get(fid)
     v3 = version == "3" and store.flavor == "cloud"
@@ -153,6 +163,8 @@ def field_value(store: Store, issue: Mapping[str, Any], fid: str, base: str, ver
             details.update(projectTypeKey=project["projectTypeKey"], simplified=project["simplified"])
         return details
     if fid == "comment":
+        if comments_cap is not None:
+            return comments_page(store, issue, base, version, max_results=comments_cap)
         return comments_page(store, issue, base, version)
     if v3 and isinstance(value, str) and (fid == "description" or _is_textarea(store, fid)):
         return text_to_adf(value)
@@ -176,8 +188,10 @@ def issue(
     expand: Sequence[str] = (),
     properties: Sequence[str] = (),
     id_only_when_empty: bool = False,
+    comments_cap: int | None = None,
 ) -> Json:
-    """An issue as ``GET /issue/{key}`` or a search result item shows it."""
+    """An issue as ``GET /issue/{key}`` or a search result item shows it (``comments_cap``: see
+    :func:`field_value`)."""
     if id_only_when_empty and selection.ids_only and not selection.include and not expand and not properties:
         return {"id": raw["id"]}
     out: Json = {
@@ -196,7 +210,7 @@ def issue(
         if fid in ("id", "key"):
             continue
         if selection.wants(fid, navigable.get(fid, True)):
-            fields[fid] = field_value(store, raw, fid, base, version)
+            fields[fid] = field_value(store, raw, fid, base, version, comments_cap=comments_cap)
     # custom fields known to the catalogue but unset appear as null in *all / *navigable
     if selection.all_fields or selection.navigable or selection.include:
         for f in store.fields:

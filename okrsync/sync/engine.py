@@ -41,6 +41,7 @@ from okrsync.sync.project_styles import team_managed_projects
 from okrsync.sync.recent_writes import recent_writes, remember_writes
 from okrsync.sync.run_report import RunReport, record_run
 from okrsync.sync.scope import ReadScope, read_scope
+from okrsync.sync.searched_comments import searched_comments
 from okrsync.sync.writeback import (
     CommentsInJira,
     apply_plan,
@@ -425,7 +426,7 @@ def _plan(
             for kr in state.scored.tree.key_results
             if kr.jira_key and has_value(shown.get(kr.jira_key))
         ]
-        recovered = outbox.recover_fresh(gateway, shows)
+        recovered = outbox.recover_fresh(gateway, shows, searched_comments(gateway, shows, merged))
     said = {**outbox.announced(store, prior.property_times), **recovered.announced}
     for key, health in said.items():
         if key in now_in_jira:
@@ -453,6 +454,7 @@ def _plan(
             team_managed=team_managed,
         ),
         already_read=recovered.read,
+        issues=merged,
     )
     in_jira = replace(in_jira, recovered=recovered)
     return with_health_options(cfg, gateway, ids, plan), out_of_scope, in_jira

@@ -162,12 +162,22 @@ def recover(
     return found
 
 
-def recover_fresh(gateway: JiraGateway, epics: Iterable[str]) -> Recovered:
+def recover_fresh(
+    gateway: JiraGateway, epics: Iterable[str], searched: Mapping[str, list[dict[str, Any]]] | None = None
+) -> Recovered:
     """A new or lost state database on a site okrsync synced before (``epics``: the KR epics that
     show a health okrsync wrote): what each one's status comment states, read once per epic, and
-    its record, so that the plan updates it rather than trusting a property it may be newer than."""
+    its record, so that the plan updates it rather than trusting a property it may be newer than.
+
+    ``searched``: epics whose comments a search showed whole and with none of okrsync's
+    (:func:`okrsync.sync.searched_comments.searched_comments`): they have no status comment, and
+    are not read."""
     found = Recovered()
+    searched = searched or {}
     for key in epics:
+        if key in searched:
+            found.read[key] = searched[key]
+            continue
         try:
             comments = gateway.comments(key, properties=True)
         except JiraError as exc:

@@ -26,6 +26,7 @@ from okrsync.state.store import StateStore
 from okrsync.sync.apply import Applier, ApplyOutcome, identity_of, marker_hash
 from okrsync.sync.outbox import Recovered
 from okrsync.sync.outbox import close as outbox_close
+from okrsync.sync.searched_comments import searched_comments
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ def plan_with_jira_comments(
     plan_with: Callable[[Records], Plan],
     *,
     already_read: Mapping[str, list[dict[str, Any]]] | None = None,
+    issues: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[Plan, CommentsInJira]:
     """``plan_with(records)``, knowing the comments okrsync made that Jira shows but ``records``
     (the state store's) lack: after a crash, or with a new or lost state database.
@@ -110,14 +112,22 @@ def plan_with_jira_comments(
     celebration is not posted again, a status comment is updated in place where it differs. The
     plan is made again with them, so that a dry run plans what the run does. An issue whose
     comments cannot be read keeps its planned posts (the apply step reports its error).
+
+    ``issues`` (the raw issues by key): the issues whose comments ``records`` know nothing of (all
+    of them on a first sync) are searched first, many a request, and those the search shows whole
+    and without an okrsync comment are not read (:mod:`okrsync.sync.searched_comments`).
     """
     plan = plan_with(records)
     wanted = {(c.issue_key, c.identity): c for c in plan.comments if c.existing_id is None}
     read: dict[str, list[dict[str, Any]]] = dict(already_read or {})
+    if issues is not None:
+        on_record = {k for k, _identity in records}
+        unknown = {k for k, _identity in wanted if k not in on_record and k not in read}
+        read.update(searched_comments(gateway, unknown, issues))
     found: dict[tuple[str, str], CommentRecord] = {}
     for key in sorted({k for k, _identity in wanted}, key=fields.key_order):
         try:
-            comments = read.get(key) or gateway.comments(key, properties=True)
+            comments = read[key] if key in read else gateway.comments(key, properties=True)
         except (JiraAuthError, JiraUnavailable):
             break  # the apply step meets the same error and stops there
         except JiraError:

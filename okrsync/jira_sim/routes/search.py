@@ -25,6 +25,14 @@ CLOUD_MAX_PAGE = 100
 CLOUD_MAX_PAGE_IDS = 5000
 DC_DEFAULT_PAGE = 50
 DC_MAX_PAGE = 1000  # jira.search.views.default.max
+CLOUD_SEARCH_COMMENTS = 100
+"""The comments of one issue a Cloud search returns in its ``comment`` field (a PageOfComments:
+``comments``, ``maxResults``, ``total``, ``startAt``); ``total`` still counts them all. Neither spec
+documents a cap for the field; Cloud's own comment read pages at 100 (``GET /issue/{key}/comment``
+``maxResults`` default 100, Cloud platform v3 spec) and its search trims other nested lists (40
+changelog entries a search, JRACLOUD-96459), so the simulator caps the field at the comment read's
+page and a client must judge completeness by ``total``. Data Center's comment field carries every
+comment (its comment read's default page is every comment too: JRASERVER-74572)."""
 
 
 def _search(req: Request, jql: str, validation: str = "strict") -> tuple[list[str], tuple[str, ...]]:
@@ -180,6 +188,7 @@ def _render_issues(
     *,
     id_only: bool,
 ) -> list[Json]:
+    cap = CLOUD_SEARCH_COMMENTS if req.store.flavor == "cloud" else None
     return [
         render.issue(
             req.store,
@@ -190,6 +199,7 @@ def _render_issues(
             expand=expand,
             properties=properties,
             id_only_when_empty=id_only,
+            comments_cap=cap,
         )
         for issue in issues
     ]
