@@ -74,6 +74,15 @@ class JiraConfig(_Strict):
     requests_per_second: float = Field(
         10.0, gt=0, description="The most requests a second; okrsync paces slower when Jira says so"
     )
+    max_concurrency: int = Field(
+        4,
+        ge=1,
+        le=16,
+        description=(
+            "How many requests okrsync has in flight at once (independent issues written in "
+            "parallel; one issue's changes stay in order); 1 sends one request at a time"
+        ),
+    )
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(5, ge=0, le=20)
     max_retry_seconds: float = Field(300.0, gt=0, description="Give up retrying after this long")

@@ -24,7 +24,8 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -127,7 +128,14 @@ class JiraClient:
         self._cfg = cfg
         self._credentials = Credentials(cfg)
         self.base_url = cfg.url.rstrip("/")
-        self._session = session if session is not None else self._new_session()
+        self._given_session = session
+        """A session the caller made (tests): every request uses it. Otherwise a request takes a
+        session of its own from :attr:`_idle` (made when none is idle) and gives it back: threads
+        sending at once (the apply's workers, :mod:`okrsync.sync.lanes`) never share one, since
+        ``requests.Session`` is not documented as safe to share, and the sessions (with their
+        kept-alive connections) are as many as requests were ever in flight at once."""
+        self._idle: list[requests.Session] = []
+        self._sessions: list[requests.Session] = []
         self._clock = clock
         self.stats = stats if stats is not None else RequestStats()
         self._wall_clock = wall_clock
@@ -170,7 +178,29 @@ class JiraClient:
         return self._flavor or "auto"
 
     def close(self) -> None:
-        self._session.close()
+        if self._given_session is not None:
+            self._given_session.close()
+        with self.lock:
+            sessions, self._sessions, self._idle = self._sessions, [], []
+        for session in sessions:
+            session.close()
+
+    @contextmanager
+    def _session(self) -> Iterator[requests.Session]:
+        if self._given_session is not None:
+            yield self._given_session
+            return
+        with self.lock:
+            session = self._idle.pop() if self._idle else None
+            if session is None:
+                session = self._new_session()
+                self._sessions.append(session)
+        try:
+            yield session
+        finally:
+            with self.lock:
+                if session in self._sessions:  # not closed meanwhile
+                    self._idle.append(session)
 
     # ------------------------------------------------------------------ flavor
 
@@ -296,16 +326,17 @@ class JiraClient:
         self.stats.record_pacing(ticket.waited)
         started = self._clock()
         try:
-            resp = self._session.request(
-                request.method,
-                request.url,
-                params=request.params,
-                data=request.data,
-                headers=request.headers,
-                auth=request.auth,
-                timeout=self._cfg.timeout_seconds,
-                allow_redirects=request.follow_redirects,
-            )
+            with self._session() as session:
+                resp = session.request(
+                    request.method,
+                    request.url,
+                    params=request.params,
+                    data=request.data,
+                    headers=request.headers,
+                    auth=request.auth,
+                    timeout=self._cfg.timeout_seconds,
+                    allow_redirects=request.follow_redirects,
+                )
         except requests.RequestException:
             self.stats.record(request.method, request.path, None, self._clock() - started)
             raise

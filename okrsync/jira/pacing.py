@@ -227,16 +227,30 @@ class AdaptivePacer:
         Raises :class:`PacingTooLong` without waiting when the wait would pass ``max_wait``."""
         method = method.upper()
         issue = issue.upper() if issue and method in WRITE_METHODS else None
-        with self._lock:
-            now = self._clock()
-            at, scope, reason = self._earliest(method, issue, now)
-            if at - now > max_wait:
-                raise PacingTooLong(at - now, scope, reason)
-            self._reserve(method, issue, at)
-        waited = max(0.0, at - now)
-        if waited > 0:
-            self._sleep(waited)
-        return Ticket(method, issue, at, waited)
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                at, scope, reason = self._earliest(method, issue, now)
+                if at - now > max_wait:
+                    raise PacingTooLong(at - now, scope, reason)
+                self._reserve(method, issue, at)
+            wait = max(0.0, at - now)
+            if wait <= 0:
+                return Ticket(method, issue, at, waited)
+            self._sleep(wait)
+            waited += wait
+            with self._lock:
+                # a 429 that another thread met while this one slept holds this request back too
+                # (the holds known when it reserved end by ``at``: only a newer one can hold it)
+                if not self._held(method, issue, self._clock()):
+                    return Ticket(method, issue, at, waited)
+
+    def _held(self, method: str, issue: str | None, now: float) -> bool:
+        keys: list[tuple[Scope, str]] = [("site", ""), ("method", method)]
+        if issue:
+            keys.append(("issue", issue))
+        return any(hold[0] > now for key in keys if (hold := self._holds.get(key)) is not None)
 
     def _earliest(self, method: str, issue: str | None, now: float) -> tuple[float, Scope, str | None]:
         """The first moment a request may leave, and what holds it back longest."""

@@ -156,9 +156,11 @@ class Faults:
     def reset_measurements(self) -> None:
         self.limiter.reset_measurements()
 
-    def decide(self, client: str, method: str, path: str, issue: str | None = None) -> Decision:
+    def decide(
+        self, client: str, method: str, path: str, issue: str | None = None, connection: object = None
+    ) -> Decision:
         """``issue``: the key of the issue the request addresses, if any (per-issue write limits)."""
-        verdict = self.limiter.check(client, method, path, issue)
+        verdict = self.limiter.check(client, method, path, issue, connection=connection)
         d = Decision(headers=verdict.headers)
         with self._lock:
             cfg = self._config

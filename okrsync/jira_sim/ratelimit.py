@@ -33,7 +33,11 @@ bucket's size (default: the fill rate).
 Every limit is off unless configured (the suite's requests must not be refused by default);
 :data:`CLOUD_RATE_LIMITS` switches on Cloud's documented numbers. A client that sends a request its
 last 429 told it to hold back (same client, in the refused scope: everything, the method, or writes
-to the issue) before ``Retry-After`` has passed is recorded in :attr:`RateLimiter.violations`.
+to the issue) before ``Retry-After`` has passed is recorded in :attr:`RateLimiter.violations`. A
+request on the connection the 429 went out on always counts (HTTP/1.1 without pipelining: the client
+read the answer before it sent the next one); one on another connection only when it arrives more
+than :data:`IN_FLIGHT_GRACE` after the refusal, since a client with several requests in flight
+(okrsync's concurrent apply) may have sent it before the 429 could reach it.
 """
 
 from __future__ import annotations
@@ -67,6 +71,10 @@ QUOTA_GLOBAL = "jira-quota-global-based"
 
 Scope = tuple[str, str]
 """What a 429 holds back: ``("all", "")``, ``("method", "PUT")`` or ``("issue", "PLAT-1")``."""
+
+
+IN_FLIGHT_GRACE = 0.05
+"""Seconds after a 429 during which the same client's requests are taken as already on their way."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +198,9 @@ class RateLimiter:
         self._issues: dict[str, list[_Window]] = {}
         self._quota_start: float | None = None
         self._quota_used = 0
-        self._blocked: dict[tuple[str, Scope], tuple[float, float, str | None]] = {}
+        self._blocked: dict[tuple[str, Scope], tuple[float, float, str | None, float, frozenset[object]]] = {}
+        """(client, scope) → (held until, Retry-After, reason, first refused at, the connections
+        its 429s went out on)."""
 
     def configure(self, limits: Limits) -> None:
         """New limits; every budget starts full (the violation record is kept)."""
@@ -205,8 +215,11 @@ class RateLimiter:
 
     # ------------------------------------------------------------------ one request
 
-    def check(self, client: str, method: str, path: str, issue: str | None = None) -> Verdict:
-        """Refuse (429) or let through one request; ``issue`` is the key of the issue it addresses."""
+    def check(
+        self, client: str, method: str, path: str, issue: str | None = None, *, connection: object = None
+    ) -> Verdict:
+        """Refuse (429) or let through one request; ``issue`` is the key of the issue it addresses,
+        ``connection`` the connection it came on (``None``: one connection, as in unit tests)."""
         lim = self.limits
         if not lim.any:
             return Verdict()
@@ -214,12 +227,12 @@ class RateLimiter:
         write_to = issue.upper() if issue and method in WRITE_METHODS else None
         with self._lock:
             now = self._clock()
-            self._note_violation(client, method, path, write_to, now)
+            self._note_violation(client, method, path, write_to, now, connection)
             if lim.flavor == "datacenter":
-                return self._check_datacenter(client, now)
+                return self._check_datacenter(client, now, connection)
             refusal = self._first_refusal(method, write_to, now)
             if refusal is not None:
-                return self._refuse(client, refusal, now)
+                return self._refuse(client, refusal, now, connection)
             left = self._take(method, write_to, now)
         verdict = Verdict()
         if left < NEAR_LIMIT_SHARE:
@@ -279,9 +292,19 @@ class RateLimiter:
             window.take(now)  # no NearLimit for one issue's windows (see the module docstring)
         return left
 
-    def _refuse(self, client: str, r: _Refusal, now: float) -> Verdict:
+    def _block(
+        self, client: str, scope: Scope, now: float, retry_after: int, reason: str | None, connection: object
+    ) -> None:
+        told = self._blocked.get((client, scope))
+        if told is not None and told[0] > now:  # told already: no new grace, one more connection told
+            refused_at, connections = told[3], told[4] | {connection}
+        else:
+            refused_at, connections = now, frozenset({connection})
+        self._blocked[(client, scope)] = (now + retry_after, retry_after, reason, refused_at, connections)
+
+    def _refuse(self, client: str, r: _Refusal, now: float, connection: object) -> Verdict:
         retry_after = max(1, math.ceil(r.wait))
-        self._blocked[(client, r.scope)] = (now + retry_after, retry_after, r.reason)
+        self._block(client, r.scope, now, retry_after, r.reason, connection)
         reset = self._wall() + timedelta(seconds=retry_after)
         headers = {
             "Retry-After": str(retry_after),
@@ -297,7 +320,7 @@ class RateLimiter:
             headers["RateLimit-Reason"] = r.reason
         return Verdict(429, headers, "Rate limit exceeded.")
 
-    def _check_datacenter(self, client: str, now: float) -> Verdict:
+    def _check_datacenter(self, client: str, now: float, connection: object) -> Verdict:
         lim = self.limits
         rate = lim.site_per_second
         if not rate:
@@ -312,14 +335,16 @@ class RateLimiter:
         }
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
-            self._blocked[(client, ("all", ""))] = (now + retry_after, retry_after, None)
+            self._block(client, ("all", ""), now, retry_after, None, connection)
             headers.update({"X-RateLimit-Remaining": "0", "Retry-After": str(retry_after)})
             return Verdict(429, headers, "Rate limit exceeded.")
         bucket.take(now)
         headers.update({"X-RateLimit-Remaining": str(math.floor(bucket.tokens)), "Retry-After": "0"})
         return Verdict(None, headers)
 
-    def _note_violation(self, client: str, method: str, path: str, write_to: str | None, now: float) -> None:
+    def _note_violation(
+        self, client: str, method: str, path: str, write_to: str | None, now: float, connection: object
+    ) -> None:
         """Record a request sent inside a scope that a 429 told this client to hold back."""
         if not self._blocked:
             return
@@ -330,10 +355,12 @@ class RateLimiter:
             held = self._blocked.get((client, scope))
             if held is None:
                 continue
-            until, retry_after, reason = held
+            until, retry_after, reason, refused_at, told_on = held
             if now >= until:
                 del self._blocked[(client, scope)]
                 continue
+            if connection not in told_on and now - refused_at < IN_FLIGHT_GRACE:
+                continue  # on its way before the 429 could reach the client
             self.violations.append(
                 {
                     "client": client,

@@ -152,7 +152,9 @@ class _Handler(BaseHTTPRequestHandler):
         template = route.counted(version) if route else path
         decision = None
         if not admin:
-            decision = sim.faults.decide(client, self.command, path, _issue_of(sim, route, params))
+            decision = sim.faults.decide(
+                client, self.command, path, _issue_of(sim, route, params), connection=self.client_address
+            )
             if decision.delay:
                 time.sleep(decision.delay)
             if decision.drop:

@@ -8,6 +8,9 @@
   repeats one; field and property writes are recorded in batches (repeating one after a crash is
   harmless, and the next plan compares with what Jira shows), which keeps a 10,000-issue first
   sync from spending its time on one database commit per write.
+* Independent issues are applied at once (``concurrency`` workers, :mod:`okrsync.sync.lanes`): the
+  changes of one issue stay in the plan's order on one worker (its field edit, its comments in
+  order, its property last), and everything but the requests runs under one lock.
 * Comments carry their identity twice: as the comment property ``okrsync`` (created in the same
   request on Cloud) and as a footer line ``— okrsync · <identity>``. Before posting a comment the
   state store does not know of, the issue's comments are read once, and an existing comment with
@@ -43,6 +46,7 @@ from okrsync.jira.markup import plain_text
 from okrsync.state.store import StateStore
 from okrsync.sync.bulk_apply import apply_bulk
 from okrsync.sync.bulk_properties import apply_with_properties
+from okrsync.sync.lanes import BigLock, in_lanes, run_lanes, unlocked
 
 log = logging.getLogger(__name__)
 
@@ -150,14 +154,19 @@ class Applier:
         comments: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
         on_comment_recorded: Callable[[str, str], None] = lambda key, identity: None,
         bulk: bool = False,
+        concurrency: int = 1,
     ) -> None:
         """``comments``: issue key → its comments, where the planning read them already;
-        ``on_comment_recorded(key, identity)`` after each comment's record lands (the outbox)."""
+        ``on_comment_recorded(key, identity)`` after each comment's record lands (the outbox);
+        ``concurrency``: how many issues are applied at once (``jira.max_concurrency``)."""
         self.on_comment_recorded = on_comment_recorded
         self.bulk = bulk
         """Send field edits that set the same values on many issues as bulk edits (Cloud;
         :mod:`okrsync.sync.bulk_apply`), the rest per issue."""
-        self.gateway = gateway
+        self.concurrency = max(1, concurrency)
+        self.lock = BigLock()
+        """Held by whoever runs the apply's bookkeeping; let go of only while a request waits."""
+        self.gateway = unlocked(gateway, self.lock)
         self.store = store
         self.run_id = run_id
         self.notify = notify
@@ -170,59 +179,92 @@ class Applier:
             key: [dict(c) for c in read] for key, read in (comments or {}).items()
         }
         self._pending: list[AppliedWrite] = []
-        self._left = 0
+        self._total = 0
+        self._started = 0
+        self._halted = False
         self._unannounced: set[str] = set()
         """Issues whose status comment did not land this run: their ``okrsync`` property keeps the
         health okrsync last announced, so that the next run posts the comment."""
 
     def apply(self, plan: Plan, out_of_scope: Iterable[str] = ()) -> ApplyOutcome:
         outcome = ApplyOutcome()
-        try:
-            if self.bulk:
-                plan = apply_bulk(self, plan, outcome)
-            apply_with_properties(self, plan, set(out_of_scope), outcome)
-        finally:
-            self._flush()
+        self._started, self._halted = 0, False
+        with self.lock.held():
+            try:
+                if self.bulk:
+                    plan = apply_bulk(self, plan, outcome)
+                self._total = len(plan.changes)  # what the per-issue loops (one or more) have to do
+                apply_with_properties(self, plan, set(out_of_scope), outcome)
+            finally:
+                self._flush()
+        order = {key: i for i, key in enumerate(dict.fromkeys(c.issue_key for c in plan.changes))}
+        outcome.errors.sort(key=lambda e: order.get(e.issue_key, len(order)))  # the plan's order
         return outcome
 
     def _apply(self, plan: Plan, leaving: set[str], outcome: ApplyOutcome) -> None:
-        for index, change in enumerate(plan.changes):
-            self._left = len(plan.changes) - index
-            if self.stop():
-                outcome.stopped = True
-                break
-            try:
-                if isinstance(change, FieldEdit):
-                    self._edit(change, outcome)
-                elif isinstance(change, PropertySet) and change.issue_key in self._unannounced:
-                    outcome.warnings.append(
-                        f"{change.issue_key}: its okrsync property waits for its status comment (next run)"
-                    )
-                elif isinstance(change, PropertySet):
-                    self._property(change, outcome)
-                else:
-                    self._comment_or_leave_due(change, outcome)
-            except JiraNotFound as exc:
-                if change.issue_key in leaving:
-                    outcome.warnings.append(f"{change.issue_key}: gone from Jira; nothing to clear")
-                else:
-                    outcome.errors.append(
-                        ApplyError(change.issue_key, change.kind, self._speak(exc), exc.status)
-                    )
-            except (JiraAuthError, JiraUnavailable) as exc:
-                # the credential was refused, or Jira is down: every other change would fail the
-                # same way after its own retries (and failed logins can lock the account)
-                self._give_up(change, exc, outcome)
-                break
-            except JiraPermissionError as exc:
-                if isinstance(change, FieldEdit) and not self.notify and _about_notifications(exc):
-                    self._give_up(change, exc, outcome, hint=NOTIFY_HINT)
-                    break
+        """Every issue's changes in the plan's order; issues at once on ``concurrency`` workers."""
+        changes = plan.changes
+        if self._halted:
+            return
+
+        def lane(indexes: list[int]) -> None:
+            for index in indexes:
+                if self._halted:
+                    return
+                if self.stop():
+                    outcome.stopped = self._halted = True
+                    return
+                self._started += 1
+                try:
+                    going_on = self._one(changes[index], leaving, outcome)
+                except BaseException:  # a bug, or the process going down: the other workers stop too
+                    self._halted = True
+                    raise
+                if not going_on:
+                    self._halted = True
+                    return
+
+        run_lanes(
+            in_lanes([c.issue_key for c in changes]),
+            lane,
+            lock=self.lock,
+            workers=self.concurrency,
+            halted=lambda: self._halted,
+        )
+
+    def _one(self, change: Change, leaving: set[str], outcome: ApplyOutcome) -> bool:
+        """Apply one change; ``False`` when the apply must stop (Jira refused the credential, or is down)."""
+        try:
+            if isinstance(change, FieldEdit):
+                self._edit(change, outcome)
+            elif isinstance(change, PropertySet) and change.issue_key in self._unannounced:
+                outcome.warnings.append(
+                    f"{change.issue_key}: its okrsync property waits for its status comment (next run)"
+                )
+            elif isinstance(change, PropertySet):
+                self._property(change, outcome)
+            else:
+                self._comment_or_leave_due(change, outcome)
+        except JiraNotFound as exc:
+            if change.issue_key in leaving:
+                outcome.warnings.append(f"{change.issue_key}: gone from Jira; nothing to clear")
+            else:
                 outcome.errors.append(ApplyError(change.issue_key, change.kind, self._speak(exc), exc.status))
-            except JiraError as exc:
-                outcome.errors.append(ApplyError(change.issue_key, change.kind, self._speak(exc), exc.status))
-                log.warning("%s %s failed: %s", change.kind, change.issue_key, exc)
-            self.on_change()
+        except (JiraAuthError, JiraUnavailable) as exc:
+            # the credential was refused, or Jira is down: every other change would fail the
+            # same way after its own retries (and failed logins can lock the account)
+            self._give_up(change, exc, outcome)
+            return False
+        except JiraPermissionError as exc:
+            if isinstance(change, FieldEdit) and not self.notify and _about_notifications(exc):
+                self._give_up(change, exc, outcome, hint=NOTIFY_HINT)
+                return False
+            outcome.errors.append(ApplyError(change.issue_key, change.kind, self._speak(exc), exc.status))
+        except JiraError as exc:
+            outcome.errors.append(ApplyError(change.issue_key, change.kind, self._speak(exc), exc.status))
+            log.warning("%s %s failed: %s", change.kind, change.issue_key, exc)
+        self.on_change()
+        return True
 
     def _speak(self, exc: JiraError) -> str:
         """Jira's message with each field id it names followed by the field's name, once:
@@ -247,8 +289,10 @@ class Applier:
         outcome.errors.append(
             ApplyError(change.issue_key, change.kind, f"{self._speak(exc)}{hint}", exc.status)
         )
-        outcome.stopped = True
-        left = self._left
+        if outcome.stopped:
+            return  # another worker gave up first: one "stopped" line
+        outcome.stopped = self._halted = True
+        left = self._total - self._started + 1  # this one, and those not started
         outcome.warnings.append(
             f"stopped applying after this error; {left} change(s) left for the next cycle"
         )

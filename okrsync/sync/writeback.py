@@ -215,6 +215,7 @@ def apply_plan(
         comments=in_jira.read,
         on_comment_recorded=lambda key, identity: outbox_close(store, key, identity, clock()),
         bulk=True,
+        concurrency=cfg.jira.max_concurrency,
     )
     outcome = applier.apply(plan, out_of_scope)
     outcome.comments_adopted += len(in_jira.adopted)

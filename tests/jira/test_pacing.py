@@ -356,3 +356,36 @@ def test_threads_get_slots_of_their_own(clock: FakeClock) -> None:
     slots = sorted(t.sent_at for t in tickets)
     assert len(set(slots)) == 100
     assert all(b - a == pytest.approx(0.1) for a, b in itertools.pairwise(slots))
+
+
+@pytest.mark.parametrize(
+    ("reason", "method", "issue", "held"),
+    [
+        (None, "GET", None, True),  # a site-wide 429 holds back every request
+        ("jira-burst-based", "PUT", None, True),  # a burst 429 on PUT holds back PUTs
+        ("jira-burst-based", "GET", None, False),  # ... not GETs
+        ("jira-per-issue-on-write", "PUT", "A-1", True),  # writes to that issue
+        ("jira-per-issue-on-write", "PUT", "A-2", False),  # not to another
+    ],
+)
+def test_a_request_waiting_for_its_slot_obeys_a_429_another_thread_met_meanwhile(
+    clock: FakeClock, reason: str | None, method: str, issue: str | None, held: bool
+) -> None:
+    """Concurrent workers share the pacer: one sleeps towards its slot while another's answer
+    says 429; when it wakes, it must not send before that Retry-After has passed."""
+    p = pacer(clock, 10)
+    first = p.acquire("PUT", "A-1")  # the request the 429 will answer, in flight
+    slept: list[float] = []
+
+    def sleep_while_refused(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 1:  # while this one sleeps, the other request's 429 arrives
+            p.observe(first, refused(reason, wait=3.0))
+        clock.now += seconds
+
+    p._sleep = sleep_while_refused  # type: ignore[method-assign]
+    ticket = p.acquire(method, issue)
+    if held:
+        assert ticket.sent_at >= first.sent_at + 3.0 and len(slept) >= 2
+    else:
+        assert len(slept) == 1 and ticket.sent_at < first.sent_at + 1.0

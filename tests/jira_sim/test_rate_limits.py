@@ -12,7 +12,7 @@ import requests
 from sim_http import AUTH, api, put
 
 from okrsync.jira_sim.faults import FaultConfig
-from okrsync.jira_sim.ratelimit import CLOUD_RATE_LIMITS, Limits, RateLimiter
+from okrsync.jira_sim.ratelimit import CLOUD_RATE_LIMITS, IN_FLIGHT_GRACE, Limits, RateLimiter
 from okrsync.jira_sim.simulator import JiraSimulator
 
 
@@ -180,8 +180,14 @@ def test_violations_are_recorded_in_the_refused_scope_only(
 ) -> None:
     lim, clock = limiter(**settings)
     lim.check("me", refused[0], "/first", refused[1])
-    assert lim.check("me", refused[0], "/refused", refused[1]).status == 429
-    clock.now += 0.01
+    assert lim.check("me", refused[0], "/refused", refused[1], connection=1).status == 429
+    clock.now += 0.01  # within IN_FLIGHT_GRACE, on another connection: on its way before the 429 came
+    lim.check("me", refused[0], "/in-flight", refused[1], connection=2)
+    assert lim.violations == []
+    lim.check("me", refused[0], "/same-connection", refused[1], connection=1)  # read the 429, sent anyway
+    assert [v["path"] for v in lim.violations] == ["/same-connection"]
+    lim.violations.clear()
+    clock.now += 2 * IN_FLIGHT_GRACE
     for method, issue in then:
         lim.check("me", method, f"/{method}", issue)
     assert [v["method"] for v in lim.violations] == violations

@@ -1,0 +1,133 @@
+"""The concurrent apply (issue 15, Build 2; okrsync/sync/lanes.py) on the simulator, beside a
+sequential twin: requests overlap, one issue's never do, each issue's changes keep their order, and
+Jira ends exactly as the sequential apply leaves it, with the same requests.
+
+The crash tests (test_exactly_once.py, test_kill_campaign.py) and the 429 storm of test_sync_e2e.py
+run with the default ``jira.max_concurrency`` too, i.e. against the concurrent apply.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_failing_sources import NOW, settings
+
+from okrsync.domain.config import Settings
+from okrsync.jira.gateway import JiraGateway
+from okrsync.jira_sim.simulator import JiraSimulator
+from okrsync.state.store import StateStore
+from okrsync.sync.engine import SyncReport, run_sync
+
+WRITES = ("edit_issue", "add_comment", "update_comment", "set_issue_property", "set_comment_property")
+
+
+@dataclass
+class Calls:
+    """Every write the gateway made: (issue, method, started, ended), and how many overlapped."""
+
+    log: list[tuple[str, str, float, float]] = field(default_factory=list)
+    in_flight: int = 0
+    most: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    depth: threading.local = field(default_factory=threading.local)
+    """A write the gateway makes inside another (Data Center's comment marker) is not a second one."""
+
+    def watch(self, gateway: JiraGateway) -> None:
+        for name in WRITES:
+            original = getattr(gateway, name)
+
+            def watched(*args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
+                key = str(args[0] if args else kwargs.get("key"))
+                outer = getattr(self.depth, "n", 0) == 0
+                self.depth.n = getattr(self.depth, "n", 0) + 1
+                if outer:
+                    with self.lock:
+                        self.in_flight += 1
+                        self.most = max(self.most, self.in_flight)
+                started = time.monotonic()
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    self.depth.n -= 1
+                    with self.lock:
+                        self.in_flight -= 1 if outer else 0
+                        if outer:
+                            self.log.append((key, _name, started, time.monotonic()))
+
+            setattr(gateway, name, watched)
+
+    def by_issue(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for key, name, _s, _e in sorted(self.log, key=lambda c: c[2]):
+            if name != "set_comment_property":  # keyed by comment id, not by issue
+                out.setdefault(key, []).append(name)
+        return out
+
+    def overlapping_on_one_issue(self) -> list[str]:
+        spans: dict[str, list[tuple[float, float]]] = {}
+        for key, name, s, e in self.log:
+            if name != "set_comment_property":
+                spans.setdefault(key, []).append((s, e))
+        bad = []
+        for key, intervals in spans.items():
+            intervals.sort()
+            if any(b[0] < a[1] for a, b in itertools.pairwise(intervals)):
+                bad.append(key)
+        return bad
+
+
+def run(cfg: Settings, db: Path, calls: Calls) -> SyncReport:
+    with StateStore.open(f"sqlite:///{db}") as store, JiraGateway(cfg.jira) as gateway:
+        calls.watch(gateway)
+        return run_sync(cfg, store=store, gateway=gateway, now=NOW)
+
+
+def jira_state(sim: JiraSimulator) -> dict[str, Any]:
+    """Every issue's custom field values, properties and comment bodies."""
+    with sim.store.lock:
+        issues = {
+            key: (dict(issue["fields"]), dict(issue["properties"])) for key, issue in sim.store.issues.items()
+        }
+    return {
+        key: (
+            {fid: value for fid, value in fields.items() if fid.startswith("customfield_")},
+            props,
+            sorted(str(c["body"]) for c in sim.comments(key)),
+        )
+        for key, (fields, props) in issues.items()
+    }
+
+
+def counts(sim: JiraSimulator) -> dict[str, int]:
+    return dict(sim.requests()["counts"])
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_a_concurrent_first_sync_leaves_jira_as_the_sequential_one_with_the_same_requests(
+    sim_factory: Any, tmp_path: Path, flavor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = {}
+    for workers in (1, 4):
+        sim = sim_factory(flavor, okr_fields=True)
+        sim.set_faults(latency_ms=15)  # requests take long enough to overlap
+        monkeypatch.setenv("OKRSYNC_JIRA__MAX_CONCURRENCY", str(workers))
+        cfg = settings(sim, tmp_path / f"w{workers}")
+        assert cfg.jira.max_concurrency == workers
+        calls = Calls()
+        report = run(cfg, tmp_path / f"w{workers}.db", calls)
+        assert report.status == "ok", [e.as_dict() for e in report.errors]
+        results[workers] = (sim, calls, report)
+    (seq_sim, seq, seq_report), (con_sim, con, con_report) = results[1], results[4]
+    assert seq.most == 1
+    assert con.most > 1, "the concurrent apply never had two writes in flight"
+    assert con.overlapping_on_one_issue() == []  # never two requests to one issue at once
+    assert con.by_issue() == seq.by_issue()  # each issue's writes in the same order
+    assert jira_state(con_sim) == jira_state(seq_sim)
+    assert counts(con_sim) == counts(seq_sim)
+    assert con_report.writes == seq_report.writes and con_report.comments_posted == seq_report.comments_posted
