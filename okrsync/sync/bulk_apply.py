@@ -17,7 +17,7 @@ permission) the edits stay per issue, and a Cloud run says so once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from okrsync.core.plan import FieldEdit, Plan
@@ -26,6 +26,7 @@ from okrsync.domain.hashing import value_hash
 from okrsync.domain.records import AppliedWrite
 from okrsync.jira.bulk import BulkResult
 from okrsync.jira.errors import JiraAuthError, JiraBadRequest, JiraError, JiraUnavailable
+from okrsync.sync.lanes import parallel_map
 
 if TYPE_CHECKING:
     from okrsync.sync.apply import Applier, ApplyOutcome
@@ -73,35 +74,54 @@ def apply_bulk(applier: Applier, plan: Plan, outcome: ApplyOutcome) -> Plan:
 def _run(
     applier: Applier, bulks: tuple[BulkEdit, ...], ids: Mapping[str, str | None], outcome: ApplyOutcome
 ) -> set[int]:
-    """Submit every bulk edit, then poll each; the ``id()`` s of the edits that landed."""
+    """Submit every bulk edit, then poll each (both on the apply's workers); the ``id()`` s of the
+    edits that landed."""
     gateway = applier.gateway
-    submitted: list[tuple[BulkEdit, str]] = []
-    for bulk in bulks:
-        if applier.stop():
-            break
+    stop = applier.stop
+    halted = False
+
+    def submit(bulk: BulkEdit) -> str | None:
+        nonlocal halted
+        if halted or stop():
+            return None
         try:
-            task = gateway.bulk.submit(
+            return gateway.bulk.submit(
                 [str(ids[k]) for k in bulk.issue_keys], dict(bulk.fields), notify=applier.notify
             )
         except (JiraAuthError, JiraUnavailable):
-            break  # the per-issue path meets it and stops with it
+            halted = True  # the per-issue path meets it and stops with it
         except JiraBadRequest as exc:
             log.warning("bulk edit of %d issues refused, per issue instead: %s", len(bulk.edits), exc)
-            continue
         except JiraError as exc:
             log.warning("bulk edit of %d issues failed, per issue instead: %s", len(bulk.edits), exc)
-            continue
-        submitted.append((bulk, task))
-    done: set[int] = set()
-    for bulk, task in submitted:
+        return None
+
+    tasks = parallel_map(bulks, submit, lock=applier.lock, workers=applier.concurrency)
+    submitted = [(bulk, task) for bulk, task in zip(bulks, tasks, strict=True) if isinstance(task, str)]
+    _raise_bug(tasks)
+
+    def poll(item: tuple[BulkEdit, str]) -> BulkResult | None:
         try:
-            result = gateway.bulk.poll(task)
+            return gateway.bulk.poll(item[1])
         except JiraError as exc:
             # whether it landed is unknown: the per-issue edits set the same values again
-            log.warning("bulk edit task %s unreadable, per issue instead: %s", task, exc)
-            continue
-        done.update(_record(applier, bulk, ids, result, outcome))
+            log.warning("bulk edit task %s unreadable, per issue instead: %s", item[1], exc)
+            return None
+
+    results = parallel_map(submitted, poll, lock=applier.lock, workers=applier.concurrency)
+    _raise_bug(results)
+    done: set[int] = set()
+    for (bulk, _task), result in zip(submitted, results, strict=True):
+        if isinstance(result, BulkResult):
+            done.update(_record(applier, bulk, ids, result, outcome))
     return done
+
+
+def _raise_bug(results: Sequence[object]) -> None:
+    """An exception other than Jira's (a bug) that a worker met is raised here, as sequentially."""
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 def _record(

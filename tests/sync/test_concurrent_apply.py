@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_bulk_sync import okr_values
+from test_bulk_sync import settings as bulk_settings
 from test_failing_sources import NOW, settings
 
 from okrsync.domain.config import Settings
@@ -131,3 +133,45 @@ def test_a_concurrent_first_sync_leaves_jira_as_the_sequential_one_with_the_same
     assert jira_state(con_sim) == jira_state(seq_sim)
     assert counts(con_sim) == counts(seq_sim)
     assert con_report.writes == seq_report.writes and con_report.comments_posted == seq_report.comments_posted
+
+
+def test_bulk_edits_are_submitted_and_polled_on_the_workers(sim_factory: Any, tmp_path: Path) -> None:
+    """Cloud's bulk edits of a first sync (one per KR's action plans) overlap too, and land as
+    the sequential ones do."""
+    seen = {}
+    for workers in (1, 4):
+        sim = sim_factory("cloud", dataset="generated", epics=8, issues_per_epic=25, okr_fields=True)
+        sim.set_faults(latency_ms=15)
+        cfg = bulk_settings(sim, tmp_path / f"w{workers}")
+        cfg = cfg.model_copy(update={"jira": cfg.jira.model_copy(update={"max_concurrency": workers})})
+        overlap = Calls()
+
+        def hook(gateway: JiraGateway, overlap: Calls = overlap) -> None:
+            bulk = gateway.bulk
+            for name in ("submit", "poll"):
+                original = getattr(bulk, name)
+
+                def watched(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                    with overlap.lock:
+                        overlap.in_flight += 1
+                        overlap.most = max(overlap.most, overlap.in_flight)
+                    try:
+                        return _original(*args, **kwargs)
+                    finally:
+                        with overlap.lock:
+                            overlap.in_flight -= 1
+
+                setattr(bulk, name, watched)
+
+        with (
+            StateStore.open(f"sqlite:///{tmp_path / f'w{workers}.db'}") as store,
+            JiraGateway(cfg.jira) as gw,
+        ):
+            hook(gw)
+            report = run_sync(cfg, store=store, gateway=gw, now=NOW)
+        assert report.status == "ok", report.as_dict()
+        counted = counts(sim)
+        assert counted["POST /rest/api/3/bulk/issues/fields"] == 8
+        seen[workers] = (overlap.most, okr_values(sim), counted)
+    assert seen[1][0] == 1 and seen[4][0] > 1
+    assert seen[4][1:] == seen[1][1:]
