@@ -91,7 +91,7 @@ README = HERE.parent / "README.md"
 
 def child(args: argparse.Namespace) -> None:
     if args.tracemalloc:
-        tracemalloc.start()
+        tracemalloc.start(6 if args.profile and args.client == "okrsync" else 1)
     runs = run_okrsync(args) if args.client == "okrsync" else run_baseline(args)
     reply([r.__dict__ for r in runs])
 
@@ -104,6 +104,7 @@ def spawn_client(args: argparse.Namespace, client: str) -> list[Run]:
         *sim_argv(args),
         *(["--tracemalloc"] if args.tracemalloc else []),
         *(["--max-concurrency", str(args.max_concurrency)] if args.max_concurrency else []),
+        *(["--profile", str(args.profile), "--profile-heap", args.profile_heap] if args.profile else []),
     ]
     done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)
     return [Run(**r) for r in json.loads(done.stdout.strip().splitlines()[-1])]
@@ -210,6 +211,10 @@ def main() -> None:
     ap.add_argument("--tracemalloc", action="store_true", help="also the Python-heap peak (slower)")
     ap.add_argument(
         "--keep-nagle", action="store_true", help="leave Nagle's algorithm on (~40 ms a response)"
+    )
+    ap.add_argument("--profile", type=Path, help="okrsync's cProfile (and heap phases) per scenario, here")
+    ap.add_argument(
+        "--profile-heap", default="4", help="with --profile --tracemalloc: scenarios (1-4) to snapshot"
     )
     ap.add_argument("--json", type=Path, help="write every measurement to this file")
     ap.add_argument("--markdown", type=Path, nargs="+", help="print markdown tables of these results files")

@@ -125,6 +125,7 @@ def fill_minimum_writes(run: Run, before: Mapping[str, Any], after: Mapping[str,
     )
     run.min_writes = parts["writes"]
     run.min_detail.update({f"min_{k}": v for k, v in parts.items() if k != "writes"})
+    run.min_reads += parts["task_polls"]  # the reads' other parts are added by the client's run
 
 
 def growth(run: Run) -> float:

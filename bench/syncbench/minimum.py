@@ -12,8 +12,9 @@ writes on Cloud (dialect-aware, the ``÷ min`` column): the issues whose values 
          by the values they end with (issues that end with identical okrsync values could share
          one bulk edit that sets all of them); each group is cut into bulk edits of at most 1000
          issues, and a cut of at least 20 (okrsync's own threshold, ``core/plan/bulk.py``
-         MIN_ISSUES) costs 2 requests, the submit and one poll of its task (the simulator finishes
-         a task at once; a real one may need more polls), a smaller cut one PUT an issue. The
+         MIN_ISSUES) costs 2 requests, the submit (a write) and one poll of its task (a read, added
+         to the reads' minimum; the simulator finishes a task at once, a real one may need more
+         polls), a smaller cut one PUT an issue. The
          properties cost min(n, 2 ⌈n ÷ 100⌉): ``POST /issue/properties/multi`` takes 100 issues
          and is asynchronous too. Comments: one request each.
 Reads a bulk path needs beyond these (``mypermissions`` for Bulk change) are not in the minimum.
@@ -52,15 +53,29 @@ def min_reads(
 
 def bulk_edit_requests(group: int) -> int:
     """Requests to set identical values on ``group`` issues on Cloud (bulk edits of ≤ 1000)."""
-    total = 0
+    return sum(bulk_edit_parts(group))
+
+
+def bulk_edit_parts(group: int) -> tuple[int, int]:
+    """(writes, task polls) to set identical values on ``group`` issues on Cloud."""
+    writes = polls = 0
     for start in range(0, group, BULK_MAX_ISSUES):
         cut = min(BULK_MAX_ISSUES, group - start)
-        total += TASK_REQUESTS if cut >= BULK_MIN_ISSUES else cut
-    return total
+        if cut >= BULK_MIN_ISSUES:
+            writes, polls = writes + 1, polls + 1
+        else:
+            writes += cut
+    return writes, polls
 
 
 def properties_requests(n: int) -> int:
-    return min(n, TASK_REQUESTS * math.ceil(n / PROPERTIES_MULTI))
+    return sum(properties_parts(n))
+
+
+def properties_parts(n: int) -> tuple[int, int]:
+    """(writes, task polls) for ``n`` properties on Cloud: per issue, or 100 a ``properties/multi``."""
+    batches = math.ceil(n / PROPERTIES_MULTI)
+    return (batches, batches) if TASK_REQUESTS * batches < n else (n, 0)
 
 
 def value_groups(before: Mapping[str, str], after: Mapping[str, str]) -> list[int]:
@@ -71,17 +86,20 @@ def value_groups(before: Mapping[str, str], after: Mapping[str, str]) -> list[in
 
 def min_writes(flavor: str, groups: Sequence[int], properties: int, comments: int) -> dict[str, int]:
     """The writes' minimum: ``values`` / ``properties`` / ``comments`` per issue (Jira's changes),
-    ``per_issue`` their sum, and ``writes`` the dialect's minimum (Cloud's bulk requests)."""
+    ``per_issue`` their sum; ``writes`` and ``task_polls`` (reads: ``GET`` of an async task) the
+    dialect's minimum, Cloud's by bulk edits and ``properties/multi``."""
     values = sum(groups)
     per_issue = values + properties + comments
+    writes, polls = per_issue, 0
     if flavor == "cloud":
-        writes = sum(bulk_edit_requests(g) for g in groups) + properties_requests(properties) + comments
-    else:
-        writes = per_issue
+        parts = [bulk_edit_parts(g) for g in groups] + [properties_parts(properties)]
+        writes = sum(w for w, _p in parts) + comments
+        polls = sum(p for _w, p in parts)
     return {
         "values": values,
         "properties": properties,
         "comments": comments,
         "per_issue": per_issue,
         "writes": writes,
+        "task_polls": polls,
     }

@@ -19,6 +19,7 @@ from typing import Any
 
 from syncbench.measure import Run, measured
 from syncbench.minimum import min_reads, page_for
+from syncbench.profiling import HeapPhases, profiled
 from syncbench.sim import SimProcess
 from syncbench.site import accepts_max_concurrency, jql_sources, write_config
 
@@ -76,6 +77,11 @@ def run_okrsync(args: argparse.Namespace) -> list[Run]:
                 self.read_keys.append(str(issue.get("key")))
                 yield issue
 
+    profile_dir: Path | None = getattr(args, "profile", None)
+    heap = HeapPhases() if profile_dir is not None and args.tracemalloc else None
+    heap_at = str(getattr(args, "profile_heap", "4")).split(",")
+    if heap is not None:
+        heap.install()
     sim = SimProcess(args)
     runs: list[Run] = []
     concurrency, note = concurrency_setting(args)
@@ -104,8 +110,17 @@ def run_okrsync(args: argparse.Namespace) -> list[Run]:
                     now = sim.now()
                     out: dict[str, Any] = {}
 
-                    def body(now: datetime = now, out: dict[str, Any] = out) -> None:
-                        with RecordingGateway(cfg.jira) as gateway:
+                    name = f"{args.flavor}-{index + 1}-{scenario}"
+
+                    snap = str(index + 1) in heap_at
+
+                    def body(
+                        now: datetime = now, out: dict[str, Any] = out, name: str = name, snap: bool = snap
+                    ) -> None:
+                        with (
+                            profiled(profile_dir, name, heap, snapshots=snap),
+                            RecordingGateway(cfg.jira) as gateway,
+                        ):
                             gateway.read_keys = []
                             out["report"] = run_sync(
                                 cfg, store=store, gateway=gateway, now=now, clock=sim.now
@@ -127,7 +142,7 @@ def run_okrsync(args: argparse.Namespace) -> list[Run]:
                         user_changed=len(changed_now),
                         jql_epic_counts=shape.jql_epic_counts,
                     )
-                    run.min_reads = sum(parts.values())
+                    run.min_reads += sum(parts.values())  # after the task polls (measured)
                     run.min_detail.update({f"min_reads_{k}": v for k, v in parts.items()})
                     plan = report.plan
                     written = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from syncbench.minimum import (
+    bulk_edit_parts,
     bulk_edit_requests,
     min_reads,
     min_writes,
@@ -20,6 +21,11 @@ def test_bulk_edit_requests(group: int, requests: int) -> None:
     assert bulk_edit_requests(group) == requests
 
 
+def test_bulk_edit_parts_count_the_task_poll_as_a_read() -> None:
+    assert bulk_edit_parts(1019) == (1 + 19, 1)
+    assert bulk_edit_parts(2500) == (3, 3)
+
+
 @pytest.mark.parametrize(("n", "requests"), [(0, 0), (1, 1), (2, 2), (3, 2), (100, 2), (101, 4), (200, 4)])
 def test_properties_requests(n: int, requests: int) -> None:
     assert properties_requests(n) == requests
@@ -32,20 +38,20 @@ def test_value_groups_group_changed_issues_by_the_values_they_end_with() -> None
 
 
 @pytest.mark.parametrize(
-    ("flavor", "groups", "props", "comments", "writes", "per_issue"),
+    ("flavor", "groups", "props", "comments", "writes", "polls", "per_issue"),
     [
         # 10,200 issues' first sync: 200 KRs' 50 action plans, 200 KR epics of their own values
-        ("cloud", [50] * 200 + [1] * 200, 200, 200, 400 + 200 + 4 + 200, 10_200 + 400),
-        ("datacenter", [50] * 200 + [1] * 200, 200, 200, 10_600, 10_600),
-        ("cloud", [1] * 25, 68, 0, 25 + 2, 93),  # a 1 %-changed re-sync: nothing to bulk
-        ("cloud", [], 0, 0, 0, 0),
+        ("cloud", [50] * 200 + [1] * 200, 200, 200, 200 + 200 + 2 + 200, 200 + 2, 10_200 + 400),
+        ("datacenter", [50] * 200 + [1] * 200, 200, 200, 10_600, 0, 10_600),
+        ("cloud", [1] * 25, 68, 0, 25 + 1, 1, 93),  # a 1 %-changed re-sync: nothing to bulk
+        ("cloud", [], 0, 0, 0, 0, 0),
     ],
 )
 def test_min_writes(
-    flavor: str, groups: list[int], props: int, comments: int, writes: int, per_issue: int
+    flavor: str, groups: list[int], props: int, comments: int, writes: int, polls: int, per_issue: int
 ) -> None:
     out = min_writes(flavor, groups, props, comments)
-    assert out["writes"] == writes
+    assert (out["writes"], out["task_polls"]) == (writes, polls)
     assert out["per_issue"] == per_issue == out["values"] + out["properties"] + out["comments"]
 
 
