@@ -426,7 +426,9 @@ def _plan(
             for kr in state.scored.tree.key_results
             if kr.jira_key and has_value(shown.get(kr.jira_key))
         ]
-        recovered = outbox.recover_fresh(gateway, shows, searched_comments(gateway, shows, merged))
+        recovered = outbox.recover_fresh(
+            gateway, shows, searched_comments(gateway, shows, merged), workers=cfg.jira.max_concurrency
+        )
     said = {**outbox.announced(store, prior.property_times), **recovered.announced}
     for key, health in said.items():
         if key in now_in_jira:
@@ -455,6 +457,7 @@ def _plan(
         ),
         already_read=recovered.read,
         issues=merged,
+        workers=cfg.jira.max_concurrency,
     )
     in_jira = replace(in_jira, recovered=recovered)
     return with_health_options(cfg, gateway, ids, plan), out_of_scope, in_jira

@@ -36,6 +36,7 @@ from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.state.store import StateStore
 from okrsync.sync.apply import identity_of, marker_hash
+from okrsync.sync.comment_reads import comments_or_raise, read_comments
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,11 @@ def recover(
 
 
 def recover_fresh(
-    gateway: JiraGateway, epics: Iterable[str], searched: Mapping[str, list[dict[str, Any]]] | None = None
+    gateway: JiraGateway,
+    epics: Iterable[str],
+    searched: Mapping[str, list[dict[str, Any]]] | None = None,
+    *,
+    workers: int = 1,
 ) -> Recovered:
     """A new or lost state database on a site okrsync synced before (``epics``: the KR epics that
     show a health okrsync wrote): what each one's status comment states, read once per epic, and
@@ -171,15 +176,17 @@ def recover_fresh(
 
     ``searched``: epics whose comments a search showed whole and with none of okrsync's
     (:func:`okrsync.sync.searched_comments.searched_comments`): they have no status comment, and
-    are not read."""
+    are not read. The reads run on ``workers`` threads."""
     found = Recovered()
     searched = searched or {}
+    epics = list(epics)
+    fetched = read_comments(gateway, [k for k in epics if k not in searched], workers)
     for key in epics:
         if key in searched:
             found.read[key] = searched[key]
             continue
         try:
-            comments = gateway.comments(key, properties=True)
+            comments = comments_or_raise(fetched[key])
         except JiraError as exc:
             log.info("could not read the comments of %s: %s", key, exc)
             continue

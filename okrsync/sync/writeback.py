@@ -24,6 +24,7 @@ from okrsync.jira.errors import JiraAuthError, JiraError, JiraUnavailable
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
 from okrsync.sync.apply import Applier, ApplyOutcome, identity_of, marker_hash
+from okrsync.sync.comment_reads import comments_or_raise, read_comments
 from okrsync.sync.outbox import Recovered
 from okrsync.sync.outbox import close as outbox_close
 from okrsync.sync.searched_comments import searched_comments
@@ -103,6 +104,7 @@ def plan_with_jira_comments(
     *,
     already_read: Mapping[str, list[dict[str, Any]]] | None = None,
     issues: Mapping[str, Mapping[str, Any]] | None = None,
+    workers: int = 1,
 ) -> tuple[Plan, CommentsInJira]:
     """``plan_with(records)``, knowing the comments okrsync made that Jira shows but ``records``
     (the state store's) lack: after a crash, or with a new or lost state database.
@@ -115,7 +117,8 @@ def plan_with_jira_comments(
 
     ``issues`` (the raw issues by key): the issues whose comments ``records`` know nothing of (all
     of them on a first sync) are searched first, many a request, and those the search shows whole
-    and without an okrsync comment are not read (:mod:`okrsync.sync.searched_comments`).
+    and without an okrsync comment are not read (:mod:`okrsync.sync.searched_comments`). The reads
+    left run on ``workers`` threads (``jira.max_concurrency``).
     """
     plan = plan_with(records)
     wanted = {(c.issue_key, c.identity): c for c in plan.comments if c.existing_id is None}
@@ -125,9 +128,11 @@ def plan_with_jira_comments(
         unknown = {k for k, _identity in wanted if k not in on_record and k not in read}
         read.update(searched_comments(gateway, unknown, issues))
     found: dict[tuple[str, str], CommentRecord] = {}
-    for key in sorted({k for k, _identity in wanted}, key=fields.key_order):
+    keys = sorted({k for k, _identity in wanted}, key=fields.key_order)
+    fetched = read_comments(gateway, [k for k in keys if k not in read], workers)
+    for key in keys:
         try:
-            comments = read[key] if key in read else gateway.comments(key, properties=True)
+            comments = read[key] if key in read else comments_or_raise(fetched[key])
         except (JiraAuthError, JiraUnavailable):
             break  # the apply step meets the same error and stops there
         except JiraError:

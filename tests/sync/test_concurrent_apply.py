@@ -175,3 +175,40 @@ def test_bulk_edits_are_submitted_and_polled_on_the_workers(sim_factory: Any, tm
         seen[workers] = (overlap.most, okr_values(sim), counted)
     assert seen[1][0] == 1 and seen[4][0] > 1
     assert seen[4][1:] == seen[1][1:]
+
+
+def test_after_a_lost_database_the_comment_reads_overlap_and_every_comment_is_adopted(
+    sim_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_factory("cloud", dataset="generated", epics=12, issues_per_epic=5, okr_fields=True)
+    cfg = bulk_settings(sim, tmp_path / "cfg")
+    first = run(cfg, tmp_path / "first.db", Calls())
+    assert first.status == "ok" and first.comments_posted >= 6, first.comments_posted
+    before = {key: len(sim.comments(key)) for key in sim.store.issues}
+    sim.set_faults(latency_ms=15)
+    reads = Calls()
+
+    def watch_reads(gateway: JiraGateway) -> None:
+        original = gateway.comments
+
+        def comments(key: str, **kw: Any) -> Any:
+            with reads.lock:
+                reads.in_flight += 1
+                reads.most = max(reads.most, reads.in_flight)
+            try:
+                return original(key, **kw)
+            finally:
+                with reads.lock:
+                    reads.in_flight -= 1
+                    reads.log.append((key, "comments", 0.0, 0.0))
+
+        gateway.comments = comments  # type: ignore[method-assign]
+
+    # a new state database: every okrsync comment in Jira is unknown to it
+    with StateStore.open(f"sqlite:///{tmp_path / 'lost.db'}") as store, JiraGateway(cfg.jira) as gateway:
+        watch_reads(gateway)
+        again = run_sync(cfg, store=store, gateway=gateway, now=NOW)
+    assert again.status == "ok", [e.as_dict() for e in again.errors]
+    assert again.comments_posted == 0  # adopted, never posted twice
+    assert {key: len(sim.comments(key)) for key in sim.store.issues} == before
+    assert len(reads.log) >= first.comments_posted and reads.most > 1  # the reads overlapped
