@@ -1,4 +1,9 @@
-"""Apply a plan to Jira: one request per change, each isolated, each recorded as it lands.
+"""Apply a plan to Jira: each change isolated, each recorded as it lands.
+
+On Cloud, field edits that set the same values on many issues go first as bulk edits
+(:mod:`okrsync.sync.bulk_apply`) and the issues' ``okrsync`` properties last, in batches, after
+their comments (:mod:`okrsync.sync.bulk_properties`); what those leave, and everything on Data
+Center, goes one request per change:
 
 * A failure on one issue (403, 404, 400 — e.g. a field missing from one project's screen) is
   recorded with Jira's reason and the run goes on; the next run retries it, because the plan
@@ -13,9 +18,10 @@
   order, its property last), and everything but the requests runs under one lock.
 * Comments carry their identity twice: as the comment property ``okrsync`` (created in the same
   request on Cloud) and as a footer line ``— okrsync · <identity>``. Before posting a comment the
-  state store does not know of, the issue's comments are read once, and an existing comment with
+  state store does not know of, the issue's comments are known (read, or shown whole by a search
+  without any okrsync footer: :mod:`okrsync.sync.searched_comments`), and an existing comment with
   that identity is adopted instead of posting a second one (after a crash, or a lost database).
-  A sync reads them while it plans (:func:`okrsync.sync.writeback.plan_with_jira_comments`, so
+  A sync learns them while it plans (:func:`okrsync.sync.writeback.plan_with_jira_comments`, so
   that a dry run plans what the run does) and hands them over; the check here stays the last word.
 """
 
