@@ -207,6 +207,10 @@ def report(
     config: ConfigOption = None,
     fmt: Annotated[str, typer.Option("--format", help="tree, markdown, html, json or csv.")] = "tree",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="One period (periods:) by name; a closed one as it closed."),
+    ] = None,
 ) -> None:
     """Render the OKRs from the state store: tree, Markdown, HTML, JSON or CSV (no Jira needed).
 
@@ -215,7 +219,7 @@ def report(
     """
     from okrsync.cli.report import run_report
 
-    raise typer.Exit(run_report(_state(ctx).settings(config), fmt, output, console))
+    raise typer.Exit(run_report(_state(ctx).settings(config), fmt, output, console, period))
 
 
 @app.command()

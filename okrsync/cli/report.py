@@ -21,6 +21,7 @@ from rich.markup import escape
 
 from okrsync.core.stored_tree import META_KEY
 from okrsync.domain.config import Settings
+from okrsync.domain.keys import META_CLOSED_PERIODS
 from okrsync.domain.model import OkrsyncError
 from okrsync.report.csv_export import render_csv
 from okrsync.report.html import render_html
@@ -35,6 +36,7 @@ from okrsync.report.outline import (
     period_of,
     trends_of,
 )
+from okrsync.report.period_view import closed_trees, period_doc
 from okrsync.report.tree import render_stored_tree
 from okrsync.state.engine import describe_url
 from okrsync.state.store import StateStore
@@ -86,8 +88,12 @@ def open_existing_store(url: str) -> StateStore:
     return StateStore.open(url)
 
 
-def load_report_data(store: StateStore) -> ReportData:
+def load_report_data(store: StateStore, period_name: str | None = None) -> ReportData:
+    """The last sync's tree, or with ``period_name`` that period's (closed: as frozen at its close)."""
     doc = check_stored_tree(store.get_meta(META_KEY))
+    if period_name is not None:
+        closed = closed_trees(store.get_meta(META_CLOSED_PERIODS))
+        doc = period_doc(doc, period_name.strip(), closed)
     period = period_of(doc)
     ids = [o["id"] for o in doc["objectives"]] + [kr["id"] for kr in doc["key_results"]]
     points = store.history(ids, since=period.start, until=period.end) if ids else []
@@ -148,11 +154,13 @@ def write_atomically(path: Path, text: str) -> None:
         ) from exc
 
 
-def run_report(settings: Settings, fmt: str, output: Path | None, console: Console) -> int:
+def run_report(
+    settings: Settings, fmt: str, output: Path | None, console: Console, period: str | None = None
+) -> int:
     """``okrsync report``: exit code 0, or an :class:`OkrsyncError` with what to do."""
     fmt = normalize_format(fmt)
     with open_existing_store(settings.sync.state_url) as store:
-        data = load_report_data(store)
+        data = load_report_data(store, period)
     target = output_path(fmt, output)
     if target is None:
         if fmt == "tree" and console.is_terminal:

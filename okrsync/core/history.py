@@ -270,7 +270,9 @@ def rebuild(
         else:
             rebuild_now = any(d in structural for d in between)
         if rebuild_now or tree is None:
-            tree = build_tree(cfg, history.snapshot(day), ids, objective_field_id=objective_field_id)
+            tree = build_tree(
+                cfg, history.snapshot(day), ids, objective_field_id=objective_field_id, as_of=day
+            )
             where = _positions(tree)
         elif incremental:
             changed = {tl.key: tl for d in between for tl in by_day.get(d, ())}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, TypedDict
 
+from okrsync.core.cycles import kr_period, objective_periods
 from okrsync.domain.model import (
     ActionPlan,
     Health,
@@ -420,9 +421,11 @@ def score_key_result(
 def roll_up(tree: OkrTree, as_of: date, policy: RollupPolicy | None = None) -> ScoredTree:
     """Score every KR and objective of ``tree`` as of the end of day ``as_of``."""
     policy = policy or RollupPolicy()
-    period = tree.period
-    expected = period.elapsed_share(as_of)
-    kr_scores = {kr.id: score_key_result(kr, expected, policy, period, as_of) for kr in tree.key_results}
+    kr_scores: dict[str, Score] = {}
+    for kr in tree.key_results:
+        own = kr_period(kr, tree, as_of)  # each KR by its own period (OKR cycles)
+        kr_scores[kr.id] = score_key_result(kr, own.elapsed_share(as_of), policy, own, as_of)
+    periods = objective_periods(tree)
     warnings: list[str] = list(tree.warnings)
 
     by_id = {o.id: o for o in tree.objectives}
@@ -432,6 +435,8 @@ def roll_up(tree: OkrTree, as_of: date, policy: RollupPolicy | None = None) -> S
     def score_objective(obj: Objective) -> Score:
         if obj.id in obj_scores:
             return obj_scores[obj.id]
+        period = periods[obj.id]
+        expected = period.elapsed_share(as_of)
         if obj.id in visiting:
             # a cycle the configuration check did not see (e.g. objectives kept in Jira)
             warnings.append(f"{obj.id}: alignment cycle; its progress is not rolled up through the cycle")

@@ -21,8 +21,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from okrsync.core.cycles import objective_periods
 from okrsync.core.plan import pct
 from okrsync.core.rollup import Score, ScoredTree
+from okrsync.domain import model
 from okrsync.domain.keys import META_LAST_TREE
 
 SCHEMA = "okrsync.tree/1"
@@ -99,4 +101,23 @@ def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
             for kr in tree.key_results
         ],
         "warnings": list(scored.warnings),
+        **_cycles(scored),
+    }
+
+
+def _period(p: model.Period) -> dict[str, str]:
+    return {"name": p.name, "start": p.start.isoformat(), "end": p.end.isoformat()}
+
+
+def _cycles(scored: ScoredTree) -> dict[str, Any]:
+    """With several periods (OKR cycles): each one, and the periods of each KR and objective
+    (``okrsync report --period NAME`` picks them out)."""
+    tree = scored.tree
+    if len(tree.periods) <= 1:
+        return {}
+    own = objective_periods(tree)
+    return {
+        "periods": [_period(p) for p in tree.periods],
+        "kr_periods": {kr.id: [p.name for p in kr.periods] for kr in tree.key_results},
+        "objective_periods": {o.id: _period(own[o.id]) for o in tree.objectives},
     }

@@ -19,7 +19,8 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -98,9 +99,16 @@ class PeriodConfig(_Strict):
     name: str
     start: date
     end: date
+    level: str | None = Field(
+        None,
+        description="What kind of period (year, half, quarter, ...); periods of one level may not overlap",
+    )
 
     def to_period(self) -> Period:
         return Period(self.name, self.start, self.end)
+
+    def contains(self, other: PeriodConfig) -> bool:
+        return self.start <= other.start and other.end <= self.end
 
 
 class ObjectiveConfig(_Strict):
@@ -111,6 +119,9 @@ class ObjectiveConfig(_Strict):
     aligns_to: str | None = None
     weight: float = Field(1.0, gt=0)
     due: date | None = None
+    period: str | None = Field(
+        None, description="The name of its period (periods:); default: the only period"
+    )
 
 
 class ObjectivesFromJiraConfig(_Strict):
@@ -148,6 +159,12 @@ class KeyResultConfig(_Strict):
     title: str | None = None
     owner: str | None = None
     due: date | None = None
+    period: str | None = Field(
+        None, description="The name of its period (periods:); default: its objective's, else the only period"
+    )
+    carry_over: bool = Field(
+        False, description="Carry it into the next period of the same level when its period closes"
+    )
 
     @property
     def manual_field(self) -> str | None:
@@ -270,6 +287,9 @@ class Settings(BaseSettings):
 
     jira: JiraConfig = JiraConfig()
     period: PeriodConfig
+    """The one period (``period:``), or with ``periods:`` the span of them all (:func:`span_of`)."""
+    periods: tuple[PeriodConfig, ...] = ()
+    """The OKR cycles (``periods:``); with the one-period shorthand ``period:``, just that one."""
     objectives: list[ObjectiveConfig] = []
     objectives_from_jira: ObjectivesFromJiraConfig | None = None
     key_results: list[KeyResultConfig] = []
@@ -290,9 +310,82 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, dotenv_settings, _YamlSource(settings_cls))
 
+    @model_validator(mode="before")
+    @classmethod
+    def _period_from_periods(cls, data: Any) -> Any:
+        """``periods:`` without ``period:``: ``period`` is the span of them all; both: an error."""
+        if not isinstance(data, Mapping) or not data.get("periods"):
+            return data
+        if data.get("period") is not None:
+            raise PydanticCustomError(
+                "period_and_periods",
+                "period and periods: both given. Keep periods: (several cycles) and remove period:, "
+                "or keep period: (one cycle) and remove periods:.",
+            )
+        listed = data["periods"]
+        if not isinstance(listed, list | tuple):
+            return data
+        try:
+            parsed = [PeriodConfig.model_validate(p) for p in listed]
+        except ValidationError:
+            return {**data, "period": {"name": "?", "start": date.min, "end": date.min}}
+        return {**data, "period": span_of(parsed).model_dump()} if parsed else data
+
+    @model_validator(mode="after")
+    def _periods_from_period(self) -> Settings:
+        if not self.periods:  # the one-period shorthand: that period is the only cycle
+            object.__setattr__(self, "periods", (self.period,))
+        return self
+
+    def period_named(self, name: str | None) -> PeriodConfig | None:
+        return next((p for p in self.periods if p.name == name), None)
+
+    def kr_period(self, index: int) -> PeriodConfig:
+        """The period of ``key_results[index]``: its own, else its objective's, else the only one
+        (the configuration check makes sure one of them names a period)."""
+        kr = self.key_results[index]
+        named = kr.period
+        if named is None:
+            obj = next((o for o in self.objectives if o.id == kr.objective), None)
+            named = obj.period if obj is not None else None
+        found = self.period_named(named)
+        if found is not None:
+            return found
+        return self.periods[0] if len(self.periods) == 1 else self.period
+
+    def kr_periods(self, index: int) -> tuple[PeriodConfig, ...]:
+        """``key_results[index]``'s period, then (``carry_over``) the next period of its level."""
+        own = self.kr_period(index)
+        if not self.key_results[index].carry_over:
+            return (own,)
+        later = sorted(
+            (p for p in self.periods if p.level == own.level and p.start > own.end), key=lambda p: p.start
+        )
+        return (own, later[0]) if later else (own,)
+
+    def objective_period(self, objective_id: str) -> PeriodConfig | None:
+        """An objective's own period (``period:``), else the only period; ``None`` when it names
+        none among several (its period is then the span of its key results')."""
+        obj = next((o for o in self.objectives if o.id == objective_id), None)
+        found = self.period_named(obj.period if obj is not None else None)
+        if found is not None:
+            return found
+        return self.periods[0] if len(self.periods) == 1 else None
+
     def __repr_args__(self) -> Any:
         # SecretStr already masks itself; this keeps reprs short as well.
         return [("period", self.period.name), ("objectives", len(self.objectives))]
+
+
+def span_of(periods: list[PeriodConfig]) -> PeriodConfig:
+    """The period that holds ``periods``: the one of them that contains all the others (the year
+    of its quarters), else one from the first start to the last end named ``FIRST..LAST``."""
+    for p in periods:
+        if all(p.contains(o) for o in periods):
+            return p
+    first = min(periods, key=lambda p: p.start)
+    last = max(periods, key=lambda p: p.end)
+    return PeriodConfig(name=f"{first.name}..{last.name}", start=first.start, end=last.end)
 
 
 # ---------------------------------------------------------------------------------------- loading
@@ -478,6 +571,13 @@ def _describe_one(err: Any, loc: tuple[int | str, ...]) -> str:
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}."
         return f"{path}: unknown key; {hint} Remove or rename it."
+    if kind == "period_and_periods":
+        return str(err["msg"])
+    if kind == "missing" and loc == ("period",):
+        return (
+            "period: required but missing. Add period: {name, start, end} (one cycle) or "
+            "periods: [{name, start, end}, ...] (several; see config/okrsync.example.yaml)."
+        )
     if kind == "missing":
         return f"{path}: required but missing. Add it (see config/okrsync.example.yaml)."
     if kind in ("enum", "literal_error"):

@@ -8,6 +8,7 @@ import difflib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from okrsync.domain.config_periods import cycle_problems
 from okrsync.domain.model import Level, Measure
 
 if TYPE_CHECKING:  # config imports this module to run the checks
@@ -18,7 +19,7 @@ def cross_check(cfg: Settings) -> list[str]:
     """Problems a schema cannot see: references, cycles, sources, ranges. One line each."""
     problems: list[str] = []
     period = cfg.period
-    if period.end < period.start:
+    if len(cfg.periods) <= 1 and period.end < period.start:
         problems.append(
             f"period.end: {period.end} is before period.start {period.start}. Swap them or fix the dates."
         )
@@ -26,6 +27,8 @@ def cross_check(cfg: Settings) -> list[str]:
     problems.extend(_alignment_problems(cfg, ids))
     for i, kr in enumerate(cfg.key_results):
         problems.extend(_key_result_problems(cfg, i, kr, ids))
+    if len(cfg.periods) > 1:
+        problems.extend(cycle_problems(cfg))
     if cfg.writeback.enabled and cfg.jira.url and not cfg.jira.url.startswith(("http://", "https://")):
         problems.append(
             f"jira.url: '{cfg.jira.url}' is not an http(s) URL. Use e.g. https://acme.atlassian.net."
@@ -120,6 +123,8 @@ def _key_result_problems(cfg: Settings, i: int, kr: KeyResultConfig, ids: Mappin
         problems.append(f"{where}.metric: only used with measure metric. Remove it or set measure: metric.")
     if kr.manual is not None and kr.measure != Measure.MANUAL:
         problems.append(f"{where}.manual: only used with measure manual. Remove it or set measure: manual.")
+    if len(cfg.periods) > 1:
+        period = cfg.kr_period(i)
     if kr.due is not None and not (period.start <= kr.due <= period.end):
         problems.append(
             f"{where}.due: {kr.due} is outside the period {period.name}. Move it into the period."

@@ -39,5 +39,9 @@ META_STATUS_SAID: Final = "status_said"
 META_DAEMON_LEADER: Final = "daemon_leader"
 """Which daemon process leads (pid, host, since)."""
 
+META_CLOSED_PERIODS: Final = "closed_periods"
+"""Period name → its close: the day, each KR's and objective's final score, the tree frozen then
+(``okrsync.core.closing``)."""
+
 META_RECENT_WRITES: Final = "recent_writes"
 """Issue key → when okrsync last wrote it, for the last minutes (``okrsync.sync.recent_writes``)."""

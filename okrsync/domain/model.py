@@ -201,10 +201,20 @@ class KeyResult:
     """Which ``key_results[i]`` of the configuration it comes from."""
     failure: SourceFailure | None = None
     """Set with ``source_error`` once the state store was asked (since when, last known progress)."""
+    periods: tuple[Period, ...] = ()
+    """Its OKR cycles in order: its own period, then those it is carried into (``carry_over``, or
+    the same epic listed again); empty: the tree's period."""
 
     @property
     def stale(self) -> bool:
         return self.source_error is not None
+
+    def period_on(self, as_of: date, default: Period) -> Period:
+        """The period it is scored in on ``as_of``: the first of its periods not ended by then
+        (a carried KR moves on once the one before ends), else its last; ``default`` with none."""
+        return next(
+            (p for p in self.periods if as_of <= p.end), self.periods[-1] if self.periods else default
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +227,8 @@ class Objective:
     weight: float = 1.0
     due: date | None = None
     jira_key: str | None = None
+    period: Period | None = None
+    """Its own period (``period:``); ``None``: the span of its key results' periods."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +241,8 @@ class OkrTree:
     warnings: tuple[str, ...] = ()
     broken_sources: tuple[BrokenSource, ...] = ()
     """Sources that yielded no KR this cycle (:mod:`okrsync.core.stale` keeps their last known KRs)."""
+    periods: tuple[Period, ...] = ()
+    """The configured OKR cycles (``periods:``); empty or one: ``period`` is the only one."""
     _children: Mapping[str | None, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     _krs: Mapping[str, tuple[KeyResult, ...]] = field(default_factory=dict, repr=False, compare=False)
 

@@ -363,7 +363,9 @@ def _read_and_score(
     report.issues_in_scope = len(fetched.issues)
     on_progress("read", 1, 1)
 
-    tree = build_tree(cfg, fetched.snapshot, scope.ids, objective_field_id=scope.objective_field_id)
+    tree = build_tree(
+        cfg, fetched.snapshot, scope.ids, objective_field_id=scope.objective_field_id, as_of=now.date()
+    )
     tree = replace(tree, warnings=(*tree.warnings, *fetched.warnings))
     tree = with_failures(store, tree, now.date())
     for failing in failing_sources(tree):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from okrsync.core.mappers import children, issue_fields
 from okrsync.core.mappers.action_plans import action_plan
@@ -11,7 +12,7 @@ from okrsync.core.mappers.key_results import PARENT_OBJECTIVE, key_result, objec
 from okrsync.core.mappers.objectives_jira import objectives_from_issues
 from okrsync.core.mappers.objectives_yaml import objectives_from_config
 from okrsync.domain.config import KeyResultConfig, Settings
-from okrsync.domain.model import ActionPlan, BrokenSource, KeyResult, Objective, OkrTree
+from okrsync.domain.model import ActionPlan, BrokenSource, KeyResult, Objective, OkrTree, Period
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +47,16 @@ def build_tree(
     ids: issue_fields.FieldIds,
     *,
     objective_field_id: str | None = None,
+    as_of: date | None = None,
 ) -> OkrTree:
+    """The tree of ``snapshot``. With several periods (``periods:``), each KR and objective knows
+    its own; an epic listed by sources of different periods is one KR carried from one into the
+    next, taken from the source of its period on ``as_of`` (default: the first source)."""
     warnings: list[str] = []
+    cycles = len(cfg.periods) > 1
     objectives = list(objectives_from_config(cfg.objectives))
+    if cycles:
+        objectives = [_with_period(cfg, o) for o in objectives]
     if cfg.objectives_from_jira is not None:
         jira_objectives, notes = objectives_from_issues(
             snapshot.objective_issues,
@@ -64,6 +72,8 @@ def build_tree(
     # 1. KR epics, each claimed by the first source that names it; a source that yields nothing
     #    because it failed is kept as broken (never silently dropped)
     epic_source: dict[str, tuple[int, issue_fields.RawIssue, str]] = {}
+    carried: dict[str, list[int]] = {}
+    """Epic key → the sources of other periods that list it too (one KR carried across them)."""
     broken: list[BrokenSource] = []
     for index, source in enumerate(cfg.key_results):
         epics = snapshot.kr_epics[index] if index < len(snapshot.kr_epics) else ()
@@ -82,7 +92,11 @@ def build_tree(
             warnings.append(f"key_results[{index}]: the JQL matched no epics")
         for epic in epics:
             key = issue_fields.key_of(epic)
-            if key in epic_source:
+            if key in epic_source and cycles and _carried(cfg, carried, key, epic_source[key][0], index):
+                if not _takes_over(cfg, epic_source[key][0], index, as_of):
+                    continue
+                del epic_source[key]
+            elif key in epic_source:
                 first = epic_source[key][0]
                 warnings.append(
                     f"{key}: matched by key_results[{first}] and key_results[{index}]; kept as the KR of "
@@ -141,13 +155,52 @@ def build_tree(
                 source_index=index,
             )
         )
+        if cycles:
+            key_results[-1] = replace(key_results[-1], periods=_kr_periods(cfg, index, carried.get(key, ())))
     return OkrTree(
         cfg.period.to_period(),
         tuple(objectives),
         tuple(key_results),
         tuple(warnings),
         broken_sources=tuple(broken),
+        periods=tuple(p.to_period() for p in cfg.periods) if cycles else (),
     )
+
+
+def _with_period(cfg: Settings, obj: Objective) -> Objective:
+    own = cfg.objective_period(obj.id)
+    return replace(obj, period=own.to_period()) if own is not None else obj
+
+
+def _carried(cfg: Settings, carried: dict[str, list[int]], key: str, first: int, index: int) -> bool:
+    """Whether sources ``first`` and ``index``, both listing ``key``, are of periods that do not
+    overlap (one KR carried from one into the other); noted in ``carried``."""
+    a, b = cfg.kr_period(first), cfg.kr_period(index)
+    if a.start <= b.end and b.start <= a.end:
+        return False
+    sources = carried.setdefault(key, [first])
+    sources.append(index)
+    return True
+
+
+def _takes_over(cfg: Settings, first: int, index: int, as_of: date | None) -> bool:
+    """Whether source ``index`` rather than ``first`` makes the KR on ``as_of``: the later of the
+    two once its period has started (each period's source names its objective, title, weights)."""
+    if as_of is None:
+        return False
+    a, b = cfg.kr_period(first), cfg.kr_period(index)
+    later, later_is_index = (b, True) if b.start > a.start else (a, False)
+    return later_is_index if later.start <= as_of else not later_is_index
+
+
+def _kr_periods(cfg: Settings, index: int, sources: Sequence[int]) -> tuple[Period, ...]:
+    """The periods of the KR made by ``key_results[index]``: each of its listing sources' (and what
+    ``carry_over`` adds), in order, once each."""
+    found: dict[str, Period] = {}
+    for i in sorted({index, *sources}):
+        for p in cfg.kr_periods(i):
+            found.setdefault(p.name, p.to_period())
+    return tuple(sorted(found.values(), key=lambda p: p.start))
 
 
 def _broken(

@@ -216,7 +216,18 @@ def _comment_posts(
                     posts.append(post)
                 continue
             posts.extend(
-                kr_comments(kr, s, obj, current, ids, policy, records, scored.as_of, last_change, tree.period)
+                kr_comments(
+                    kr,
+                    s,
+                    obj,
+                    current,
+                    ids,
+                    policy,
+                    records,
+                    scored.as_of,
+                    last_change,
+                    kr.period_on(scored.as_of, tree.period),
+                )
             )
     for obj in tree.objectives:
         if policy.celebrate and scored.objectives[obj.id].health == Health.DONE:
