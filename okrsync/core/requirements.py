@@ -43,6 +43,15 @@ def writeback_fields(cfg: Settings) -> list[FieldNeed]:
     ]
 
 
+def checkin_fields(cfg: Settings) -> list[FieldNeed]:
+    """The fields a KR owner checks in with on the KR epic (okrsync reads them, never writes them)."""
+    names = cfg.writeback.fields
+    return [
+        FieldNeed(names.confidence, "select", "The owner's confidence in the key result: High, Medium, Low"),
+        FieldNeed(names.checkin, "text", "The owner's check-in note on the key result"),
+    ]
+
+
 def manual_fields(cfg: Settings) -> list[str]:
     """The number fields manual key results are typed into (okrsync creates them), each once."""
     out: list[str] = []
@@ -63,8 +72,11 @@ def metric_fields(cfg: Settings) -> list[str]:
 
 
 def created_fields(cfg: Settings) -> list[FieldNeed]:
-    """What ``okrsync setup`` creates: the write-back fields, then the manual-progress fields."""
+    """What ``okrsync setup`` creates: the write-back fields, the check-in fields, then the
+    manual-progress fields."""
     out = writeback_fields(cfg)
+    if cfg.writeback.enabled:  # read by a sync that writes: the status comment tells them
+        out += [need for need in checkin_fields(cfg) if all(need.name != o.name for o in out)]
     for name in manual_fields(cfg):
         if all(need.name.casefold() != name.casefold() for need in out):
             out.append(FieldNeed(name, "number", "Progress of a manually measured key result, 0–100 %"))

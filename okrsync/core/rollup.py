@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal, TypedDict
 
+from okrsync.core.checkins import confidence_health
 from okrsync.core.cycles import kr_period, objective_periods
 from okrsync.domain.model import (
     ActionPlan,
@@ -37,6 +38,8 @@ class RollupPolicy:
     in_progress_credit: float = 0.0
     tolerance: float = 0.1
     off_track_gap: float = 0.2
+    confidence_affects_health: bool = False
+    """The worse of progress health and the owner's confidence (:mod:`okrsync.core.checkins`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,14 +406,21 @@ def score_key_result(
         not p.cancelled and p.status_category in (StatusCategory.IN_PROGRESS, StatusCategory.DONE)
         for p in kr.action_plans
     ) or (kr.measure in (Measure.METRIC, Measure.MANUAL) and bool(progress))
+    health = health_of(progress, expected, policy, started=started, overdue=is_overdue(kr.due, period, as_of))
+    if policy.confidence_affects_health and kr.confidence is not None:
+        lowered = confidence_health(health, kr.confidence)
+        if lowered != health:
+            expl = replace(
+                expl,
+                summary=f"{expl.summary}; {lowered.label}: its owner's confidence is {kr.confidence.label}",
+            )
+            health = lowered
     return Score(
         id=kr.id,
         kind="key_result",
         progress=progress,
         expected=expected,
-        health=health_of(
-            progress, expected, policy, started=started, overdue=is_overdue(kr.due, period, as_of)
-        ),
+        health=health,
         overachievement=over,
         score=final_score(progress, period, as_of),
         explanation=expl,

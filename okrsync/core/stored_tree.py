@@ -10,7 +10,8 @@ Schema (every percentage is 0–100 with one decimal, ``null`` where there is no
                      "progress", "expected", "health", "score", "explanation"}],
      "key_results": [{"id", "objective", "title", "measure", "owner", "due", "weight", "jira_key",
                       "source", "progress", "expected", "health", "score", "source_error",
-                      "stale_since", "overachievement", "explanation",
+                      "stale_since", "overachievement", "explanation", "confidence"?,
+                      "checkin"?: {"day", "note", "author"},
                       "warnings", "action_plans": [{"key", "summary", "status", "status_category",
                       "cancelled", "points", "owner", "due"}]}],
      "warnings": [...]}
@@ -26,6 +27,7 @@ from okrsync.core.plan import pct
 from okrsync.core.rollup import Score, ScoredTree
 from okrsync.domain import model
 from okrsync.domain.keys import META_LAST_TREE
+from okrsync.domain.model import KeyResult
 
 SCHEMA = "okrsync.tree/1"
 META_KEY = META_LAST_TREE
@@ -43,6 +45,18 @@ def _score(s: Score) -> dict[str, Any]:
 
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _checkin(kr: KeyResult) -> dict[str, Any]:
+    """A KR's latest check-in (``confidence``: high/medium/low, ``checkin``: its day, note and
+    author), only for a KR that has one."""
+    c = kr.last_checkin
+    if c is None:
+        return {}
+    return {
+        "confidence": c.confidence.value if c.confidence else None,
+        "checkin": {"day": c.day.isoformat(), "note": c.note, "author": c.author},
+    }
 
 
 def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
@@ -84,6 +98,7 @@ def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
                 "stale_since": _day(scored.kr(kr.id).stale_since),
                 "overachievement": pct(scored.kr(kr.id).overachievement),
                 "warnings": list(scored.kr(kr.id).warnings),
+                **_checkin(kr),
                 "action_plans": [
                     {
                         "key": p.key,

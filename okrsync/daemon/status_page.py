@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from okrsync.domain.model import Health
 from okrsync.domain.records import RunRecord
-from okrsync.report.outline import HEALTH_ORDER, stale_note
+from okrsync.report.outline import HEALTH_ORDER, checkin_note, stale_note
 
 _CSS = """
 :root { --done:#1f7a3f; --on_track:#2e8540; --at_risk:#b7791f; --off_track:#c53030; --overdue:#742a2a;
@@ -34,6 +34,7 @@ ul.tree { padding-left: 0; }
 .node.objective { font-weight: 600; }
 .node .title small { color: var(--muted); font-weight: 400; }
 .stale { color: #b42318; font-size: 0.9em; margin: 2px 0 4px 24px; }
+.checkin { color: #5b21b6; font-size: 0.9em; margin: 2px 0 4px 24px; }
 .bar { position: relative; height: 12px; background: #edf2f7; border-radius: 6px; overflow: hidden; }
 .bar .fill { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 6px; }
 .bar .expected { position: absolute; top: -2px; bottom: -2px; width: 2px; background: var(--ink);
@@ -102,6 +103,7 @@ def _kr_html(kr: Mapping[str, Any], jira_url: str) -> str:
         f"<small>{escape(str(kr.get('measure') or ''))} · {done}/{counted} done{owner}</small></span>"
         f"{_bar(kr.get('progress'), kr.get('expected'), health)}"
         f'<span class="pct">{_pct(kr.get("progress"))}</span>{_badge(health)}</div>'
+        f"{f'<div class=checkin>✎ {escape(said)}</div>' if (said := checkin_note(kr)) else ''}"
         f"{f'<div class=stale>⚠ {escape(note)}</div>' if (note := stale_note(kr)) else ''}</li>"
     )
 

@@ -182,6 +182,16 @@ class PolicyConfig(_Strict):
     )
     stale_after_days: int = Field(14, ge=1)
     max_krs_per_objective: int = Field(5, ge=1)
+    checkin_days: int = Field(
+        7, ge=1, description="Days after which a KR without a check-in (OKR Confidence) is a coach finding"
+    )
+    confidence_affects_health: bool = Field(
+        True,
+        description=(
+            "A KR's health is the worse of its progress health and its owner's confidence "
+            "(Low: Off track, Medium: At risk, High: no effect); false: confidence is only shown"
+        ),
+    )
     cancelled_resolutions: tuple[str, ...] = DEFAULT_CANCELLED_RESOLUTIONS
 
     @property
@@ -197,6 +207,10 @@ class WritebackFields(_Strict):
     key_result: str = "OKR Key Result"
     objective_id: str = "OKR Objective ID"
     """Labels field: the id of the objective a KR or action plan serves, for JQL and gadgets."""
+    confidence: str = "OKR Confidence"
+    """Select field (High / Medium / Low) on a KR epic: its owner's check-in (okrsync reads it)."""
+    checkin: str = "OKR Check-in"
+    """Text field on a KR epic: the owner's check-in note (okrsync reads it)."""
 
 
 class CommentsConfig(_Strict):

@@ -45,3 +45,6 @@ META_CLOSED_PERIODS: Final = "closed_periods"
 
 META_RECENT_WRITES: Final = "recent_writes"
 """Issue key → when okrsync last wrote it, for the last minutes (``okrsync.sync.recent_writes``)."""
+
+META_CHECKINS: Final = "checkins"
+"""KR id → its check-ins (day, confidence, note, author), oldest first (``okrsync.sync.checkins``)."""

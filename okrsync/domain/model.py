@@ -57,6 +57,39 @@ _HEALTH_LABELS = {
 }
 
 
+class Confidence(StrEnum):
+    """A KR owner's confidence at a check-in (the ``OKR Confidence`` select field on the KR epic)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def label(self) -> str:
+        """The option value of the Jira select field."""
+        return self.value.capitalize()
+
+    @classmethod
+    def of(cls, text: str | None) -> Confidence | None:
+        """The confidence an option value names (any case), ``None`` for anything else."""
+        try:
+            return cls(text.strip().lower()) if text else None
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """One check-in of a KR: what its owner set in Jira (confidence and note), when and who."""
+
+    day: date
+    confidence: Confidence | None
+    note: str | None = None
+    author: str | None = None
+    """The display name of who changed the fields (from the changelog), ``None`` when unknown."""
+    author_id: str | None = None
+
+
 class StatusCategory(StrEnum):
     """Jira's status categories by their stable key (``new``, ``indeterminate``, ``done``)."""
 
@@ -201,6 +234,12 @@ class KeyResult:
     """Which ``key_results[i]`` of the configuration it comes from."""
     failure: SourceFailure | None = None
     """Set with ``source_error`` once the state store was asked (since when, last known progress)."""
+    confidence: Confidence | None = None
+    """What the KR epic's ``OKR Confidence`` field shows now."""
+    checkin_note: str | None = None
+    """What the KR epic's ``OKR Check-in`` field shows now."""
+    checkins: tuple[CheckIn, ...] = ()
+    """The KR's recorded check-ins, oldest first (the state store's, with this cycle's new one)."""
     periods: tuple[Period, ...] = ()
     """Its OKR cycles in order: its own period, then those it is carried into (``carry_over``, or
     the same epic listed again); empty: the tree's period."""
@@ -208,6 +247,10 @@ class KeyResult:
     @property
     def stale(self) -> bool:
         return self.source_error is not None
+
+    @property
+    def last_checkin(self) -> CheckIn | None:
+        return self.checkins[-1] if self.checkins else None
 
     def period_on(self, as_of: date, default: Period) -> Period:
         """The period it is scored in on ``as_of``: the first of its periods not ended by then

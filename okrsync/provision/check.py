@@ -283,7 +283,11 @@ def _fields(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> None:
             continue
         seen.add(name.casefold())
         if reg.get_id(name) is None:
-            if name == optional:
+            if name in (cfg.writeback.fields.confidence, cfg.writeback.fields.checkin):
+                report.warnings.append(  # sync reads them when they exist (issue 16)
+                    Problem("field", f'Jira has no field "{name}": key result owners cannot check in.', fix)
+                )
+            elif name == optional:
                 report.warnings.append(
                     Problem(
                         "field", f'Jira has no field "{name}": dashboards cannot chart by objective.', fix

@@ -32,6 +32,7 @@ from okrsync.domain.model import OkrsyncError
 from okrsync.jira.admin import is_private
 from okrsync.jira.gateway import JiraGateway
 from okrsync.provision.specs import (
+    CONFIDENCE_OPTIONS,
     GADGET_CONFIG,
     HEALTH_OPTIONS,
     KR_FILTER,
@@ -130,6 +131,9 @@ class _Setup:
         status = self.cfg.writeback.fields.status
         if any(s.name == status for s in specs):
             self.options(status)
+        confidence = self.cfg.writeback.fields.confidence
+        if any(s.name == confidence for s in specs):
+            self.options(confidence, CONFIDENCE_OPTIONS, "confidence")
         self.screens([s.name for s in specs])
         if specs and self.cloud:
             self.team_managed()
@@ -211,20 +215,22 @@ class _Setup:
 
     # ---------------------------------------------------------------- options
 
-    def options(self, name: str) -> None:
+    def options(self, name: str, wanted: Sequence[str] = HEALTH_OPTIONS, what: str = "health") -> None:
         fid = self.report.field_ids.get(name)
         if fid is None:  # dry run: the field does not exist yet
             if self.cloud:
-                self.act("options", name, "created", ", ".join(HEALTH_OPTIONS))
+                self.act("options", name, "created", ", ".join(wanted))
             else:
-                self.manual("options", name, f'Add the health options to "{name}"', self._option_steps(name))
+                self.manual(
+                    "options", name, f'Add the {what} options to "{name}"', self._option_steps(name, wanted)
+                )
             return
         if self.cloud:
-            self._cloud_options(name, fid)
+            self._cloud_options(name, fid, wanted)
         else:
-            self._dc_options(name, fid)
+            self._dc_options(name, fid, wanted, what)
 
-    def _cloud_options(self, name: str, fid: str) -> None:
+    def _cloud_options(self, name: str, fid: str, wanted: Sequence[str]) -> None:
         contexts = self.admin.field_contexts(fid)
         context = next((c for c in contexts if c.get("isGlobalContext")), contexts[0] if contexts else None)
         if context is None:
@@ -232,13 +238,13 @@ class _Setup:
                 context = self.admin.create_field_context(fid, f"Default Configuration Scheme for {name}")
             self.act("options", f"{name} context", "created", "global, any issue type")
             if context is None:  # dry run: a new context has no options yet
-                self.act("options", name, "created", ", ".join(HEALTH_OPTIONS))
+                self.act("options", name, "created", ", ".join(wanted))
                 return
         ctx = str(context.get("id"))
         existing = self.admin.field_options(fid, ctx)
         values = {str(o.get("value")): o for o in existing}
-        missing = [v for v in HEALTH_OPTIONS if v not in values]
-        disabled = [v for v in HEALTH_OPTIONS if v in values and values[v].get("disabled")]
+        missing = [v for v in wanted if v not in values]
+        disabled = [v for v in wanted if v in values and values[v].get("disabled")]
         if missing:
             if not self.dry:
                 self.admin.add_field_options(fid, ctx, missing)
@@ -255,21 +261,23 @@ class _Setup:
                 ],
             )
         if not missing and not disabled:
-            self.act("options", name, "exists", ", ".join(HEALTH_OPTIONS))
+            self.act("options", name, "exists", ", ".join(wanted))
 
-    def _dc_options(self, name: str, fid: str) -> None:
+    def _dc_options(self, name: str, fid: str, wanted: Sequence[str], what: str) -> None:
         existing = self.admin.dc_field_options(fid)
         if existing is None:
-            self.manual("options", name, f'Check the health options of "{name}"', self._option_steps(name))
+            self.manual(
+                "options", name, f'Check the {what} options of "{name}"', self._option_steps(name, wanted)
+            )
             return
         values = {str(o.get("value")): o for o in existing}
-        missing = [v for v in HEALTH_OPTIONS if v not in values or values[v].get("disabled")]
+        missing = [v for v in wanted if v not in values or values[v].get("disabled")]
         if missing:
             self.manual(
-                "options", name, f'Add the health options to "{name}"', self._option_steps(name, missing)
+                "options", name, f'Add the {what} options to "{name}"', self._option_steps(name, missing)
             )
         else:
-            self.act("options", name, "exists", ", ".join(HEALTH_OPTIONS))
+            self.act("options", name, "exists", ", ".join(wanted))
 
     @staticmethod
     def _option_steps(name: str, missing: Sequence[str] = HEALTH_OPTIONS) -> list[str]:

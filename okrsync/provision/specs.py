@@ -11,7 +11,7 @@ from okrsync.core.field_types import CF, FLOAT, LABELS, SELECT, TEXTFIELD, TYPE_
 from okrsync.core.plan import objective_label
 from okrsync.core.requirements import FieldKind, created_fields
 from okrsync.domain.config import Settings
-from okrsync.domain.model import Health, Level
+from okrsync.domain.model import Confidence, Health, Level
 from okrsync.jira.jql import jql_quote
 
 # the custom field types and their names: core/field_types
@@ -26,6 +26,7 @@ SEARCHER = {
 TYPE_LABEL = {t: TYPE_LABELS[t] for t in SEARCHER}
 
 HEALTH_OPTIONS: tuple[str, ...] = tuple(h.label for h in Health)
+CONFIDENCE_OPTIONS: tuple[str, ...] = tuple(c.label for c in Confidence)
 
 # Jira's built-in gadgets are added and listed by their spec ``uri`` (Cloud, POST/GET
 # /rest/api/3/dashboard/{id}/gadget; the available ones: GET /rest/api/3/dashboard/gadgets, e.g.

@@ -15,6 +15,19 @@ from typing import Any, Final
 
 from okrsync.report.outline import TreeDoc, ap_state, outline, walk
 
+
+def _checkin_columns(kr: Mapping[str, Any]) -> dict[str, Any]:
+    checkin = kr.get("checkin")
+    if not isinstance(checkin, Mapping):
+        return {}
+    return {
+        "confidence": kr.get("confidence"),
+        "checkin_day": checkin.get("day"),
+        "checkin_note": checkin.get("note"),
+        "checkin_author": checkin.get("author"),
+    }
+
+
 COLUMNS: Final = (
     "kind",
     "level",
@@ -36,6 +49,10 @@ COLUMNS: Final = (
     "jira_key",
     "stale_since",
     "source_error",
+    "confidence",
+    "checkin_day",
+    "checkin_note",
+    "checkin_author",
 )
 """The CSV header, in order. ``kind`` is objective, key_result or action_plan."""
 
@@ -97,6 +114,7 @@ def _kr_rows(kr: Mapping[str, Any], depth: int) -> Iterator[dict[str, Any]]:
         "jira_key": kr.get("jira_key"),
         "stale_since": kr.get("stale_since"),
         "source_error": kr.get("source_error"),
+        **_checkin_columns(kr),
     }
     for p in kr.get("action_plans") or ():
         yield {

@@ -29,6 +29,7 @@ from okrsync.report.outline import (
     ap_done,
     ap_state,
     as_of,
+    checkin_note,
     fmt_pct,
     fmt_score,
     health_counts,
@@ -253,6 +254,8 @@ def _kr_rows(doc: TreeDoc, krs: Sequence[Mapping[str, Any]]) -> str:
         explanation = (kr.get("explanation") or {}).get("summary")
         notes = [n for n in (stale_note(kr),) if n] + list(kr.get("warnings") or ())
         warnings = "".join(f'<div class="warn">{e(w)}</div>' for w in notes)
+        if said := checkin_note(kr):
+            warnings = f'<div class="checkin">✎ {e(said)}</div>{warnings}'
         meta = " · ".join(
             e(v) for v in (kr.get("owner"), kr.get("measure"), kr.get("due") and f"due {kr['due']}") if v
         )

@@ -353,6 +353,10 @@ table.krs {
 .warn::before {
   content:"\\26a0\\fe0e  ";
 }
+.checkin {
+  color:#5b21b6;
+  font-size:12.5px;
+}
 details.aps {
   margin-top:4px;
   font-size:12.5px;

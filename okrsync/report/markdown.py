@@ -19,6 +19,7 @@ from okrsync.report.outline import (
     ap_done,
     ap_state,
     as_of,
+    checkin_note,
     fmt_pct,
     fmt_score,
     health_counts,
@@ -64,7 +65,8 @@ def _kr_table(krs: tuple[Mapping[str, Any], ...]) -> list[str]:
         lines.append(
             f"| {title} | {md(kr.get('owner') or '–')} | {md(kr.get('measure'))} | "
             f"{fmt_pct(kr.get('progress'))} | {fmt_pct(kr.get('expected'))} | {health_in(kr).label}"
-            f"{f' ⚠ {md(note)}' if (note := stale_note(kr)) else ''} | "
+            f"{f' ⚠ {md(note)}' if (note := stale_note(kr)) else ''}"
+            f"{f' · ✎ {md(said)}' if (said := checkin_note(kr)) else ''} | "
             f"{fmt_score(kr.get('score'))} |"
         )
     return lines

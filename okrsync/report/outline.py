@@ -136,6 +136,19 @@ def stale_note(item: Mapping[str, Any]) -> str | None:
     return f"stale{f' since {since}' if since else ''}: {reason}"
 
 
+def checkin_note(item: Mapping[str, Any]) -> str | None:
+    """A KR's latest check-in for people: "confidence Low — “the vendor is late” (Ann Lee,
+    2026-11-03)"; ``None`` when its owner never checked in."""
+    checkin = item.get("checkin")
+    if not isinstance(checkin, Mapping):
+        return None
+    conf = item.get("confidence")
+    said = f"confidence {str(conf).capitalize()}" if conf else "no confidence given"
+    note = f" — “{checkin['note']}”" if checkin.get("note") else ""
+    by = ", ".join(str(v) for v in (checkin.get("author"), checkin.get("day")) if v)
+    return f"{said}{note}{f' ({by})' if by else ''}"
+
+
 def health_counts(items: Iterable[Mapping[str, Any]]) -> dict[Health, int]:
     """How many items have each health, in :data:`HEALTH_ORDER` (zero counts included)."""
     counts = dict.fromkeys(HEALTH_ORDER, 0)

@@ -21,6 +21,7 @@ from okrsync.report.outline import (
     ObjectiveNode,
     TreeDoc,
     ap_state,
+    checkin_note,
     fmt_score,
     health_in,
     outline,
@@ -68,6 +69,9 @@ def _line(label: str, item: Mapping[str, Any]) -> Text:
         text.append(f"  @{item['owner']}", style="cyan")
     if item.get("score") is not None:
         text.append(f"  score {fmt_score(item['score'])}", style="bold")
+    said = checkin_note(item)
+    if said:
+        text.append(f"  ✎ {said}", style="magenta")
     note = stale_note(item)
     if note:
         text.append(f"  ⚠ {note}", style="bold red")

@@ -49,6 +49,7 @@ from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
 from okrsync.sync.backfill_report import BackfillReport
 from okrsync.sync.changelogs import read_with_changelogs
+from okrsync.sync.checkins import rebuilt_checkins, replace_checkins
 from okrsync.sync.engine import rollup_policy, run_sync, writeback_ids
 from okrsync.sync.past_period import write_past
 from okrsync.sync.run_report import record_run
@@ -233,7 +234,13 @@ def _run(
     scope = None
     if days or past:
         history, scope = _read_history(
-            cfg, gateway, report, ids, since=days[0] if days else report.last_day, on_progress=on_progress
+            cfg,
+            gateway,
+            report,
+            ids,
+            since=days[0] if days else report.last_day,
+            on_progress=on_progress,
+            store=None if dry_run else store,
         )
     if days and history is not None and scope is not None:
         finished = _record_history(
@@ -354,13 +361,20 @@ def _read_history(
     *,
     since: date | None,
     on_progress: Callable[[str, int, int], None],
+    store: StateStore | None = None,
 ) -> tuple[IssueHistory, ReadScope]:
-    """Every issue in scope with its changelog, as timelines from ``since`` on."""
+    """Every issue in scope with its changelog, as timelines from ``since`` on; the KR epics'
+    check-ins rebuilt from their changelogs (recorded in ``store`` unless a dry run)."""
     scope = read_scope(cfg, gateway.fields, [*ids.present(), "created"])
     read = read_with_changelogs(gateway, cfg, scope, on_progress)
     report.issues_read = len(read.issues)
     report.changelog_entries = read.entries
     report.warnings.extend(read.warnings)
+    epics = [epic for source in read.snapshot.kr_epics for epic in source]
+    checkins = rebuilt_checkins(gateway, read.issues, epics, scope.ids)
+    report.checkins = sum(len(found) for found in checkins.values())
+    if store is not None and checkins:
+        replace_checkins(store, checkins)
     statuses: list[dict[str, Any]] = []
     try:
         statuses = gateway.history.statuses()

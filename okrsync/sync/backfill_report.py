@@ -28,6 +28,8 @@ class BackfillReport(RunReport):
     key_results: int = 0
     objectives: int = 0
     points: int = 0
+    checkins: int = 0
+    """Check-ins rebuilt from the KR epics' changelogs."""
     left_alone: int = 0
     sync: SyncReport | None = None
     final: ScoredTree | None = None

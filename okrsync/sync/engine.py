@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
+from okrsync.core.checkins import latest_moves
 from okrsync.core.clear_guard import ClearGuardError, check_clearing
 from okrsync.core.mappers import children, issue_fields
 from okrsync.core.mappers.tree import build_tree
@@ -34,6 +35,7 @@ from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
 from okrsync.sync import outbox
 from okrsync.sync.apply import ApplyError
+from okrsync.sync.checkins import CycleCheckins, record_checkins, with_checkins
 from okrsync.sync.fetch import Fetcher, FetchResult
 from okrsync.sync.field_schemas import schema_ids, with_health_options
 from okrsync.sync.known_state import known_properties, with_failures
@@ -99,7 +101,12 @@ def writeback_ids(cfg: Settings, gateway: JiraGateway) -> WritebackIds:
 
 
 def rollup_policy(cfg: Settings) -> RollupPolicy:
-    return RollupPolicy(cfg.policy.in_progress_credit, cfg.policy.tolerance, cfg.policy.off_track)
+    return RollupPolicy(
+        cfg.policy.in_progress_credit,
+        cfg.policy.tolerance,
+        cfg.policy.off_track,
+        confidence_affects_health=cfg.policy.confidence_affects_health,
+    )
 
 
 def moved_days(points: Iterable[ProgressPoint]) -> dict[str, date]:
@@ -194,6 +201,7 @@ class _Scored:
     scope: ReadScope
     ids: WritebackIds
     scored: ScoredTree
+    checkins: CycleCheckins | None = None
 
 
 def _cycle(
@@ -287,6 +295,8 @@ def _cycle(
         _mirror_row(merged[k], state.scope.ids, epic_set) for k in applier.touched if k in merged
     )
     _record_scores(store, state.scored, now.date())
+    if state.checkins is not None:
+        record_checkins(store, state.checkins)
     store.set_meta(
         META_FAILING_SOURCES,
         {
@@ -368,6 +378,9 @@ def _read_and_score(
     )
     tree = replace(tree, warnings=(*tree.warnings, *fetched.warnings))
     tree = with_failures(store, tree, now.date())
+    checkins = with_checkins(store, gateway, tree, scope.ids, fetched.issues, now.date())
+    tree = checkins.tree
+    report.warnings.extend(checkins.warnings)
     for failing in failing_sources(tree):
         since = f" (since {failing.since.isoformat()})" if failing.since else ""
         prefix = f"{failing.label}: " if failing.label != failing.kr_id else ""
@@ -380,7 +393,7 @@ def _read_and_score(
         report.health[score.health.value] = report.health.get(score.health.value, 0) + 1
     report.warnings.extend(scored.warnings)
     report.warnings.extend(w for kr in tree.key_results for w in kr.warnings)
-    return _Scored(fetched, scope, ids, scored)
+    return _Scored(fetched, scope, ids, scored, checkins)
 
 
 def _stepper(store: StateStore, run_id: int | None, now: datetime) -> Callable[[str], None]:
@@ -436,7 +449,10 @@ def _plan(
         if key in now_in_jira:
             now_in_jira[key] = replace(now_in_jira[key], announced=health)
     records = {**prior.comments, **recovered.landed}
-    last_change = moved_days(store.history(since=state.scored.tree.period.start))
+    # a check-in is movement too: the stale reminder waits for the next stretch without either
+    last_change = latest_moves(
+        moved_days(store.history(since=state.scored.tree.period.start)), state.scored.tree.key_results
+    )
     # issues of team-managed projects take no OKR field (Cloud); their project field tells
     team_managed = team_managed_projects(
         gateway,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from okrsync.core.mappers import issue_fields
 from okrsync.core.mappers.tree import fields_for
@@ -52,8 +52,20 @@ def read_scope(cfg: Settings, registry: FieldRegistry, extra_fields: Iterable[st
     fields = list(BASE_FIELDS)
     if ofj is not None and ofj.align_by == "link":
         fields.append("issuelinks")
-    for fid in (story_points, epic_link, objective_field, *numbers.values(), *extra_fields):
+    # the check-in fields come with the same searches (no request of their own); a site without
+    # them (setup not run again since) simply has no check-ins
+    confidence = registry.get_id(cfg.writeback.fields.confidence)
+    checkin = registry.get_id(cfg.writeback.fields.checkin)
+    for fid in (
+        story_points,
+        epic_link,
+        objective_field,
+        *numbers.values(),
+        *extra_fields,
+        confidence,
+        checkin,
+    ):
         if fid and fid not in fields:
             fields.append(fid)
-    ids = fields_for(cfg, story_points, epic_link, numbers)
+    ids = replace(fields_for(cfg, story_points, epic_link, numbers), confidence=confidence, checkin=checkin)
     return ReadScope(ids=ids, fields=tuple(fields), objective_field_id=objective_field)

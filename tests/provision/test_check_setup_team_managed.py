@@ -116,7 +116,7 @@ def test_setup_makes_it_a_manual_step_and_puts_no_field_on_a_screen_there(
     (listed,) = [e for e in sim.requests()["log"] if e["path"] == "/rest/api/3/project/search"]
     assert parse_qs(listed["query"])["keys"] == ["PLAT", "MOB", "WEB", "DATA"]
     # the only difference from a company-managed WEB: WEB's screen, which a team-managed project
-    # has not (its tab and its fields read, six fields added)
+    # has not (its tab and its fields read, eight fields added)
     screen_calls = (
         "GET /rest/api/3/screens/{screenId}/tabs",
         "GET /rest/api/3/screens/{screenId}/tabs/{tabId}/fields",
@@ -128,7 +128,7 @@ def test_setup_makes_it_a_manual_step_and_puts_no_field_on_a_screen_there(
     }
     assert fewer == {
         **dict.fromkeys(screen_calls, 1),
-        "POST /rest/api/3/screens/{screenId}/tabs/{tabId}/fields": 6,
+        "POST /rest/api/3/screens/{screenId}/tabs/{tabId}/fields": 8,
     }
 
     again, _ = setup(sim, cfg, dry_run=False)

@@ -30,6 +30,8 @@ OKR_FIELDS = [
     "OKR Objective",
     "OKR Key Result",
     "OKR Objective ID",
+    "OKR Confidence",
+    "OKR Check-in",
 ]
 
 
@@ -183,6 +185,7 @@ def test_a_status_field_without_a_context_the_dry_run_plans_the_context_and_its_
     assert [(a.subject, a.status, a.detail) for a in run.actions if a.area == "options"] == [
         ("OKR Status context", "created", "global, any issue type"),
         ("OKR Status", "created", ", ".join(HEALTH_OPTIONS)),
+        ("OKR Confidence", "exists", "High, Medium, Low"),
     ]
     assert made == ["Default Configuration Scheme for OKR Status"]
     assert [o["value"] for o in sim.store.field_options[status]] == list(HEALTH_OPTIONS)

@@ -22,6 +22,7 @@ from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.provision.setup import SetupReport, run_setup
 from okrsync.provision.specs import (
     FILTER_RESULTS,
+    CONFIDENCE_OPTIONS,
     HEALTH_OPTIONS,
     OBJECTIVE_GADGET,
     PIE_CHART,
@@ -41,6 +42,8 @@ WANTED = {
     "OKR Objective": ("string", CF + "textfield"),
     "OKR Key Result": ("string", CF + "textfield"),
     "OKR Objective ID": ("array", CF + "labels"),
+    "OKR Confidence": ("option", CF + "select"),
+    "OKR Check-in": ("string", CF + "textfield"),
 }
 FILTERS = [
     "OKR: key results",
@@ -86,6 +89,11 @@ def play_dc_admin(sim: JiraSimulator) -> None:
     requests.post(
         f"{sim.url}/_sim/field-options",
         json={"field": "OKR Status", "options": list(HEALTH_OPTIONS)},
+        timeout=10,
+    ).raise_for_status()
+    requests.post(
+        f"{sim.url}/_sim/field-options",
+        json={"field": "OKR Confidence", "options": list(CONFIDENCE_OPTIONS)},
         timeout=10,
     ).raise_for_status()
     sim.put_on_screens()
@@ -174,7 +182,7 @@ def test_setup_provisions_everything_and_a_second_run_changes_nothing(
     assert "0 things changed" in out2
     assert again.field_ids == report.field_ids
     if sim.flavor == "datacenter":
-        assert [a.status for a in again.actions if a.area == "options"] == ["exists"]
+        assert [a.status for a in again.actions if a.area == "options"] == ["exists", "exists"]
     reads = sum(sim.requests()["counts"].values())
     assert reads <= 30, sim.requests()["counts"]
 

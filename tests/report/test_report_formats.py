@@ -110,7 +110,7 @@ def test_json_is_the_documented_snapshot_plus_history_and_last_sync() -> None:
 DOCUMENTED_COLUMNS = [
     "kind", "level", "depth", "id", "parent", "title", "owner", "measure", "weight", "points",
     "progress", "expected", "health", "score", "status", "cancelled", "due", "jira_key",
-    "stale_since", "source_error",
+    "stale_since", "source_error", "confidence", "checkin_day", "checkin_note", "checkin_author",
 ]  # fmt: skip
 
 

@@ -28,6 +28,10 @@ class FieldIds:
     """Configured number field names (metric and manual fields) to their ids."""
     cancelled_resolutions: frozenset[str] = frozenset()
     """Lower-cased resolution names that mean cancelled."""
+    confidence: str | None = None
+    """The ``OKR Confidence`` select field a KR owner checks in with (``None``: the site lacks it)."""
+    checkin: str | None = None
+    """The ``OKR Check-in`` text field of the check-in note."""
 
 
 def fields_of(issue: RawIssue) -> Mapping[str, Any]:
@@ -61,6 +65,25 @@ def status_name(issue: RawIssue) -> str:
     status = fields_of(issue).get("status")
     name = status.get("name") if isinstance(status, Mapping) else None
     return name if isinstance(name, str) else ""
+
+
+def option(issue: RawIssue, field_id: str | None) -> str | None:
+    """A select field's option value (``{"value": "High", "id": "10001"}``), ``None`` when unset."""
+    if not field_id:
+        return None
+    value = fields_of(issue).get(field_id)
+    found = value.get("value") if isinstance(value, Mapping) else None
+    return found if isinstance(found, str) and found else None
+
+
+def short_text(issue: RawIssue, field_id: str | None) -> str | None:
+    """A single-line text field's value, stripped; ``None`` when unset or blank (a text field's
+    value is a plain string in both dialects and both API versions: Cloud v3 renders only the
+    multi-line textarea as ADF)."""
+    if not field_id:
+        return None
+    value = fields_of(issue).get(field_id)
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def resolution(issue: RawIssue) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from okrsync.core.mappers import issue_fields
 from okrsync.domain.config import KeyResultConfig
-from okrsync.domain.model import ActionPlan, KeyResult, Measure, MetricTarget
+from okrsync.domain.model import ActionPlan, Confidence, KeyResult, Measure, MetricTarget
 
 PARENT_OBJECTIVE = "@parent"
 """``objective: "@parent"`` in a KR source: the KR serves the Jira objective its epic hangs under."""
@@ -82,4 +82,6 @@ def key_result(
         warnings=tuple(notes),
         source_error=error,
         source_index=source_index,
+        confidence=Confidence.of(issue_fields.option(epic, ids.confidence)),
+        checkin_note=issue_fields.short_text(epic, ids.checkin),
     )

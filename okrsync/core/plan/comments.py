@@ -18,10 +18,11 @@ from okrsync.core.coach import stale_since
 from okrsync.core.mappers.issue_fields import key_order
 from okrsync.core.plan.changes import CommentPolicy, CommentPost, CommentRecord, IssueNow, WritebackIds
 from okrsync.core.plan.field_values import health_in_jira, kr_label, label_of
+from okrsync.core.plan.issue_property import announced_checkin
 from okrsync.core.rollup import Score, due_day
 from okrsync.domain.doc import BulletList, Doc, Inline, Mention, Paragraph, Text
 from okrsync.domain.hashing import value_hash
-from okrsync.domain.model import ActionPlan, Health, KeyResult, Objective, Period, StatusCategory
+from okrsync.domain.model import ActionPlan, CheckIn, Health, KeyResult, Objective, Period, StatusCategory
 
 Records = Mapping[tuple[str, str], CommentRecord]
 """The comments okrsync made already, by issue key and identity."""
@@ -99,13 +100,11 @@ def kr_comments(
     key = kr.jira_key or kr.id
     posts: list[CommentPost | None] = []
     before = _health(now.announced) or health_in_jira(now, ids.status)
-    if (
-        policy.status_change
-        and before is not None
-        and before != s.health
-        and s.health not in (Health.DONE, Health.NO_DATA)
-    ):
-        posts.append(_status_change(key, kr, s, obj, before, as_of, records))
+    moved = before is not None and before != s.health
+    # a check-in the status comment has not told yet (the property keeps what it told) updates it
+    checked_in = kr.last_checkin is not None and _untold(kr.last_checkin, now)
+    if policy.status_change and (moved or checked_in) and s.health not in (Health.DONE, Health.NO_DATA):
+        posts.append(_status_change(key, kr, s, obj, before if moved else None, as_of, records))
     if policy.celebrate and s.health == Health.DONE:
         posts.append(_kr_celebration(key, kr, obj, records))
     since = stale_since(kr, period, as_of, policy.stale_after_days, (last_change or {}).get(kr.id))
@@ -117,20 +116,41 @@ def kr_comments(
     return [p for p in posts if p is not None]
 
 
+def _untold(checkin: CheckIn, now: IssueNow) -> bool:
+    told = announced_checkin(now)
+    return told != (checkin.confidence.value if checkin.confidence else None, checkin.note)
+
+
+def checkin_paragraph(checkin: CheckIn) -> Paragraph:
+    """``Check-in by Ann Lee on 2026-11-03: confidence Low — “the vendor is late”.``"""
+    who = f" by {checkin.author}" if checkin.author else ""
+    said = f"confidence {checkin.confidence.label}" if checkin.confidence else "no confidence given"
+    parts: list[Inline | str] = [
+        Text("Owner's check-in", bold=True),
+        Text(f"{who} on {checkin.day.isoformat()}: {said}"),
+    ]
+    if checkin.note:
+        parts.append(Text(f" — “{checkin.note}”"))
+    parts.append(Text("."))
+    return Paragraph(*parts)
+
+
 def _status_change(
     key: str,
     kr: KeyResult,
     s: Score,
     obj: Objective | None,
-    before: Health,
+    before: Health | None,
     as_of: date,
     records: Records,
 ) -> CommentPost | None:
-    """The KR's one status comment, updated in place when its health moves again."""
+    """The KR's one status comment, updated in place when its health moves again or its owner
+    checks in (``before`` ``None``: the health did not move)."""
+    moved = f"{before.label} → {s.health.label}" if before is not None else s.health.label
     blocks: list[Any] = [
         Paragraph(
             Text("OKR status: ", bold=True),
-            Text(f"{before.label} → {s.health.label}", bold=True),
+            Text(moved, bold=True),
             Text(f" (as of {as_of.isoformat()})"),
         ),
         Paragraph(
@@ -138,6 +158,8 @@ def _status_change(
             Text(f" — {s.explanation.summary}." if s.explanation.summary else "."),
         ),
     ]
+    if kr.last_checkin is not None:
+        blocks.append(checkin_paragraph(kr.last_checkin))
     if obj is not None:
         blocks.append(Paragraph(Text("Serves objective "), Text(label_of(obj), bold=True), Text(".")))
     holding = _open_plans(kr)
@@ -148,7 +170,9 @@ def _status_change(
                 *[[Text(p.key, code=True), Text(f" {p.summary} ({p.status or 'open'})")] for p in holding]
             )
         )
-    summary = f"status {before.value} → {s.health.value}"
+    summary = (
+        f"status {before.value} → {s.health.value}" if before is not None else f"check-in, {s.health.value}"
+    )
     post = _post(key, "status", Doc(*blocks), summary, records, update=True)
     return replace(post, announces=s.health.value) if post is not None else None
 

@@ -11,7 +11,7 @@ from okrsync.core.plan.field_values import pct
 from okrsync.core.rollup import Score
 from okrsync.domain.hashing import value_hash
 from okrsync.domain.keys import ISSUE_PROPERTY
-from okrsync.domain.model import KeyResult, Objective
+from okrsync.domain.model import CheckIn, KeyResult, Objective
 
 PROPERTY_KEY = ISSUE_PROPERTY
 
@@ -33,6 +33,7 @@ def explain_kr(kr: KeyResult, s: Score, obj: Objective | None) -> dict[str, Any]
         "score": s.score,
         "explanation": s.explanation.as_dict(),
         "warnings": list(s.warnings),
+        **({"checkin": checkin_property(kr.last_checkin)} if kr.last_checkin is not None else {}),
         **(
             {
                 "stale_since": s.stale_since.isoformat() if s.stale_since else None,
@@ -42,6 +43,26 @@ def explain_kr(kr: KeyResult, s: Score, obj: Objective | None) -> dict[str, Any]
             else {}
         ),
     }
+
+
+def checkin_property(c: CheckIn) -> dict[str, Any]:
+    """The KR's latest check-in as the property shows it: what its status comment told Jira
+    (written, like the health, only once that comment landed)."""
+    return {
+        "day": c.day.isoformat(),
+        "confidence": c.confidence.value if c.confidence else None,
+        "note": c.note,
+        "author": c.author,
+    }
+
+
+def announced_checkin(now: IssueNow) -> tuple[str | None, str | None] | None:
+    """(confidence, note) of the check-in the property says was announced; ``None``: none was."""
+    found = now.property.get("checkin") if now.property else None
+    if not isinstance(found, Mapping):
+        return None
+    conf, note = found.get("confidence"), found.get("note")
+    return (conf if isinstance(conf, str) else None), (note if isinstance(note, str) else None)
 
 
 def explain_objective(obj: Objective, s: Score) -> dict[str, Any]:

@@ -33,7 +33,10 @@ OKR_FIELDS: list[tuple[str, str, str]] = [
     ("OKR Objective", catalog.TEXTFIELD, "The objective this work contributes to (written by okrsync)"),
     ("OKR Key Result", catalog.TEXTFIELD, "The key result this work contributes to (written by okrsync)"),
     ("OKR Objective ID", catalog.LABELS, "The id of the objective this work serves (written by okrsync)"),
+    ("OKR Confidence", catalog.SELECT, "The owner's confidence in the key result: High, Medium, Low"),
+    ("OKR Check-in", catalog.TEXTFIELD, "The owner's check-in note on the key result"),
 ]
+OKR_CONFIDENCE_OPTIONS = ["High", "Medium", "Low"]
 
 
 def add_standard_users(store: Store) -> None:
@@ -73,7 +76,8 @@ def add_okr_fields(store: Store) -> dict[str, str]:
         fdef = store.create_field({"name": name, "type": ftype, "description": description}, admin)
         out[name] = str(fdef["id"])
         if ftype == catalog.SELECT:
-            store.add_field_options(str(fdef["id"]), OKR_STATUS_OPTIONS)
+            options = OKR_CONFIDENCE_OPTIONS if name == "OKR Confidence" else OKR_STATUS_OPTIONS
+            store.add_field_options(str(fdef["id"]), options)
     return out
 
 
