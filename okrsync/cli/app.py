@@ -231,7 +231,7 @@ def check(
     """Validate the configuration and connectivity, then coach: findings with a fix for each."""
     from okrsync.cli.check import print_check
     from okrsync.jira.gateway import JiraGateway
-    from okrsync.provision.check import last_change_from_store, run_check
+    from okrsync.provision.check import checkins_from_store, last_change_from_store, run_check
 
     settings = _state(ctx).settings(config)
     try:
@@ -240,7 +240,8 @@ def check(
         raise typer.BadParameter(f"{as_of!r} is not a day; use YYYY-MM-DD.", param_hint="--as-of") from None
     last_change = last_change_from_store(settings.sync.state_url, since=settings.period.start, as_of=day)
     with JiraGateway(settings.jira) as gateway:
-        report = run_check(settings, gateway, as_of=day, last_change=last_change)
+        checkins = checkins_from_store(settings.sync.state_url)
+        report = run_check(settings, gateway, as_of=day, last_change=last_change, checkins=checkins)
     print_check(settings, report, console)
     raise typer.Exit(report.exit_code)
 

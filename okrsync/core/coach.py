@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from okrsync.core.coach_rhythm import RhythmPolicy, in_use, rhythm_findings
 from okrsync.core.rollup import EPSILON, RollupPolicy, ScoredTree, due_day, is_overdue, kr_progress, roll_up
 from okrsync.domain.model import KeyResult, Level, Measure, Objective, OkrTree, Period
 
@@ -36,6 +37,8 @@ class Finding:
 class CoachPolicy:
     stale_after_days: int = 14
     max_krs_per_objective: int = 5
+    rhythm: RhythmPolicy | None = None
+    """The check-in and period-end findings (:mod:`okrsync.core.coach_rhythm`); ``None``: none."""
 
 
 def last_progress_change(kr: KeyResult) -> date | None:
@@ -81,16 +84,33 @@ def coach(
     policy = policy or CoachPolicy()
     findings: list[Finding] = []
     objectives = {o.id: o for o in tree.objectives}
+    scores = scored if scored is not None else roll_up(tree, as_of)
+    rhythm = in_use(policy.rhythm, tree.key_results) if policy.rhythm is not None else None
     for kr in tree.key_results:
         owner = kr.owner or _owner_of(objectives.get(kr.objective_id))
         findings.extend(_kr_findings(kr, tree, owner, as_of, policy, scored, last_change or {}))
-    objective_progress = (scored if scored is not None else roll_up(tree, as_of)).objectives
+        if rhythm is not None:
+            findings.extend(_rhythm(kr, scores, tree, owner, as_of, rhythm))
+    objective_progress = scores.objectives
     for obj in tree.objectives:
         findings.extend(_objective_findings(obj, tree, objectives, policy))
         progress = objective_progress[obj.id].progress if obj.id in objective_progress else None
         findings.extend(_overdue(obj.id, "objective", obj.owner, obj.due, progress, tree.period, as_of))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.subject, f.code))
+
+
+def _rhythm(
+    kr: KeyResult, scores: ScoredTree, tree: OkrTree, owner: str | None, as_of: date, policy: RhythmPolicy
+) -> list[Finding]:
+    out: list[Finding] = []
+
+    def add(code: str, severity: str, message: str, fix: str) -> None:
+        out.append(Finding(code, Severity(severity), kr.id, "key_result", owner, message, fix))
+
+    period = kr.period_on(as_of, tree.period)
+    rhythm_findings(kr, scores.key_results.get(kr.id), period, as_of, owner, policy, add)
+    return out
 
 
 def _owner_of(obj: Objective | None) -> str | None:

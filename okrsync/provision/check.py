@@ -23,7 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from okrsync.core.checkins import latest_moves, with_recorded
 from okrsync.core.coach import CoachPolicy, Finding, Severity, coach
+from okrsync.core.coach_rhythm import RhythmPolicy
 from okrsync.core.field_types import HEALTH_OPTIONS
 from okrsync.core.mappers.issue_fields import RawIssue
 from okrsync.core.requirements import config_projects
@@ -32,13 +34,14 @@ from okrsync.core.stale import failing_sources, keep_failures_visible
 from okrsync.core.team_managed import check_advice, tree_issue_keys
 from okrsync.domain import exit_codes
 from okrsync.domain.config import Settings
-from okrsync.domain.model import Measure, OkrsyncError, OkrTree, exit_code_of
+from okrsync.domain.model import CheckIn, Measure, OkrsyncError, OkrTree, exit_code_of
 from okrsync.jira.bulk import BULK_CHANGE
 from okrsync.jira.errors import JiraError
 from okrsync.jira.fields import MissingFieldError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.engine import DriverError, describe_url
 from okrsync.state.store import StateStore
+from okrsync.sync.checkins import stored_checkins
 from okrsync.sync.engine import moved_days, rollup_policy
 from okrsync.sync.field_schemas import read_health_options, schema_ids
 from okrsync.sync.project_styles import team_managed_projects
@@ -101,8 +104,10 @@ def run_check(
     *,
     as_of: date,
     last_change: Mapping[str, date] | None = None,
+    checkins: Mapping[str, tuple[CheckIn, ...]] | None = None,
 ) -> CheckReport:
-    """Every check, in order; a failed connection stops the rest (nothing else could work)."""
+    """Every check, in order; a failed connection stops the rest (nothing else could work).
+    ``checkins``: the check-ins the state store recorded (the coach's rhythm findings)."""
     report = CheckReport(as_of=as_of, history_used=last_change is not None)
     try:
         info = gateway.server_info()
@@ -127,7 +132,9 @@ def run_check(
             Problem("read", f"Could not read the OKR tree: {exc}", exit_code=exit_code_of(exc))
         )
         return report
-    tree = keep_failures_visible(result.tree, today=as_of)
+    tree = with_recorded(keep_failures_visible(result.tree, today=as_of), checkins or {}, as_of)
+    if last_change is not None:  # a check-in is movement too
+        last_change = latest_moves(last_change, tree.key_results)
     if cfg.writeback.enabled:
         _team_managed(gateway, result.issues.values(), tree, report)
     for failing in failing_sources(tree):
@@ -135,7 +142,13 @@ def run_check(
         where = f"{failing.label} ({failing.kr_id})" if failing.kr_id != failing.label else failing.label
         report.problems.append(Problem("source", f"{where}: {failing.reason}"))
     scored = roll_up(tree, as_of, rollup_policy(cfg))
-    policy = CoachPolicy(cfg.policy.stale_after_days, cfg.policy.max_krs_per_objective)
+    can_check_in = gateway.fields.get_id(cfg.writeback.fields.confidence) is not None
+    rhythm = RhythmPolicy(
+        cfg.policy.checkin_days if can_check_in else None,
+        tolerance=cfg.policy.tolerance,
+        off_track_gap=cfg.policy.off_track,
+    )
+    policy = CoachPolicy(cfg.policy.stale_after_days, cfg.policy.max_krs_per_objective, rhythm)
     report.findings = coach(tree, as_of, policy, scored=scored, last_change=last_change)
     report.tree_warnings = list(scored.warnings)  # the tree's own warnings are among them
     report.key_results, report.objectives = len(tree.key_results), len(tree.objectives)
@@ -323,6 +336,20 @@ def _field_types(cfg: Settings, gateway: JiraGateway, report: CheckReport) -> No
         report.warnings.append(
             Problem("options", found.warning, f'check in Jira that "{name}" has the options {options}.')
         )
+
+
+def checkins_from_store(url: str) -> dict[str, tuple[CheckIn, ...]] | None:
+    """The check-ins the state store recorded, when one exists (as :func:`last_change_from_store`)."""
+    facts = describe_url(url)
+    if facts is None:
+        return None
+    if facts.backend == "sqlite" and (facts.sqlite_file is None or not facts.sqlite_file.exists()):
+        return None
+    try:
+        with StateStore.open(url) as store:
+            return stored_checkins(store)
+    except (OkrsyncError, DriverError, OSError, ValueError):
+        return None
 
 
 def last_change_from_store(url: str, *, since: date, as_of: date) -> dict[str, date] | None:

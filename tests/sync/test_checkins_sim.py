@@ -23,6 +23,7 @@ from okrsync.domain.model import Confidence
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.jira_sim.simulator import JiraSimulator
+from okrsync.provision.check import checkins_from_store, run_check
 from okrsync.state.store import StateStore
 from okrsync.sync.backfill import run_backfill
 from okrsync.sync.checkins import stored_checkins
@@ -216,3 +217,31 @@ def test_backfill_rebuilds_the_check_in_history_from_the_changelogs(
     (said,) = texts(sim, KR)
     assert "Owner's check-in by Alice Chen on 2026-10-27: confidence Low — “vendor late”." in said
     assert writes(sync(cfg, clock)) == 0
+
+
+def test_the_coach_reads_the_rhythm_from_the_recorded_check_ins(
+    site: tuple[JiraSimulator, Settings, Clock],
+) -> None:
+    """Issue 16, Build 4: ``okrsync check`` with the state store: Low twice in a row, and, once the
+    company checks in, every KR without a check-in for ``policy.checkin_days``."""
+    sim, cfg, clock = site
+    sync(cfg, clock)
+    check_in(sim, clock, KR, "Low", "vendor late")
+    sync(cfg, clock)
+    clock.now = datetime(2026, 11, 3, 9, tzinfo=UTC)
+    check_in(sim, clock, KR, "Low", "still late")
+    sync(cfg, clock)
+    with JiraGateway(cfg.jira) as gateway:
+        report = run_check(
+            cfg, gateway, as_of=date(2026, 11, 8), checkins=checkins_from_store(cfg.sync.state_url)
+        )
+    by_kr = {(f.code, f.subject): f for f in report.findings}
+    assert by_kr[("low_confidence", KR)].message == (
+        f"{KR}: its owner said Low at the last two check-ins (2026-10-31 and 2026-11-03)."
+    )
+    assert by_kr[("low_confidence", KR)].owner == "Farid Haddad"
+    assert ("no_checkin", KR) not in by_kr  # 5 days ago
+    assert (
+        by_kr[("no_checkin", STALE_KR)].message
+        == "MOB-3 has had no check-in since the period began (38 days)."
+    )
