@@ -52,6 +52,10 @@ def checkin_fields(cfg: Settings) -> list[FieldNeed]:
     ]
 
 
+SCORE_FIELD_DESCRIPTION = "Final OKR score, 0.0–1.0, of a closed period (okrsync)"
+"""``writeback.score_field`` (``OKR Score``): written when a period closes (issue 16)."""
+
+
 def manual_fields(cfg: Settings) -> list[str]:
     """The number fields manual key results are typed into (okrsync creates them), each once."""
     out: list[str] = []
@@ -77,6 +81,8 @@ def created_fields(cfg: Settings) -> list[FieldNeed]:
     out = writeback_fields(cfg)
     if cfg.writeback.enabled:  # read by a sync that writes: the status comment tells them
         out += [need for need in checkin_fields(cfg) if all(need.name != o.name for o in out)]
+    if cfg.writeback.enabled and all(cfg.writeback.score_field != o.name for o in out):
+        out.append(FieldNeed(cfg.writeback.score_field, "number", SCORE_FIELD_DESCRIPTION))
     for name in manual_fields(cfg):
         if all(need.name.casefold() != name.casefold() for need in out):
             out.append(FieldNeed(name, "number", "Progress of a manually measured key result, 0–100 %"))

@@ -428,11 +428,22 @@ def score_key_result(
     )
 
 
-def roll_up(tree: OkrTree, as_of: date, policy: RollupPolicy | None = None) -> ScoredTree:
-    """Score every KR and objective of ``tree`` as of the end of day ``as_of``."""
+def roll_up(
+    tree: OkrTree,
+    as_of: date,
+    policy: RollupPolicy | None = None,
+    *,
+    frozen: Mapping[str, Score] | None = None,
+) -> ScoredTree:
+    """Score every KR and objective of ``tree`` as of the end of day ``as_of``; ``frozen``: the
+    scores of closed KRs and objectives, kept as recorded (:mod:`okrsync.core.closing`)."""
     policy = policy or RollupPolicy()
+    held = frozen or {}
     kr_scores: dict[str, Score] = {}
     for kr in tree.key_results:
+        if kr.id in held:
+            kr_scores[kr.id] = held[kr.id]
+            continue
         own = kr_period(kr, tree, as_of)  # each KR by its own period (OKR cycles)
         kr_scores[kr.id] = score_key_result(kr, own.elapsed_share(as_of), policy, own, as_of)
     periods = objective_periods(tree)
@@ -445,6 +456,9 @@ def roll_up(tree: OkrTree, as_of: date, policy: RollupPolicy | None = None) -> S
     def score_objective(obj: Objective) -> Score:
         if obj.id in obj_scores:
             return obj_scores[obj.id]
+        if obj.id in held:
+            obj_scores[obj.id] = held[obj.id]
+            return held[obj.id]
         period = periods[obj.id]
         expected = period.elapsed_share(as_of)
         if obj.id in visiting:

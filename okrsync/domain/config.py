@@ -223,6 +223,11 @@ class WritebackConfig(_Strict):
     enabled: bool = True
     notify_users: bool = False
     fields: WritebackFields = WritebackFields()
+    score_field: str = Field(
+        "OKR Score",
+        min_length=1,
+        description="Number field for a closed period's final score, 0.0–1.0 (okrsync setup makes it)",
+    )
     comments: CommentsConfig = CommentsConfig()
 
 

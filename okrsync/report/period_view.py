@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from okrsync.core.period_tree import cut_to
 from okrsync.domain.model import OkrsyncError
 
 
@@ -48,24 +49,3 @@ def period_doc(doc: Mapping[str, Any], name: str, closed: Mapping[str, Mapping[s
             f"{', '.join(known_periods(doc, closed))}."
         )
     return cut_to(doc, dict(period))
-
-
-def cut_to(doc: Mapping[str, Any], period: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` with only the KRs and objectives of ``period`` (and the objectives above them)."""
-    name = period["name"]
-    kr_periods: Mapping[str, list[str]] = doc.get("kr_periods") or {}
-    own: Mapping[str, Mapping[str, Any]] = doc.get("objective_periods") or {}
-    krs = [kr for kr in doc["key_results"] if name in kr_periods.get(kr["id"], [name])]
-    wanted = {kr["objective"] for kr in krs} | {oid for oid, p in own.items() if p.get("name") == name}
-    parent = {o["id"]: o.get("aligns_to") for o in doc["objectives"]}
-    for oid in list(wanted):
-        up = parent.get(oid)
-        while up and up not in wanted:
-            wanted.add(up)
-            up = parent.get(up)
-    return {
-        **doc,
-        "period": period,
-        "objectives": [o for o in doc["objectives"] if o["id"] in wanted],
-        "key_results": krs,
-    }

@@ -23,7 +23,7 @@ from okrsync.core.plan import (
     has_value,
     plan_changes,
 )
-from okrsync.core.rollup import RollupPolicy, ScoredTree, roll_up
+from okrsync.core.rollup import RollupPolicy, ScoredTree
 from okrsync.core.stale import failing_sources
 from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.core.stored_tree import stored_tree_of
@@ -36,6 +36,7 @@ from okrsync.state.store import StateStore
 from okrsync.sync import outbox
 from okrsync.sync.apply import ApplyError
 from okrsync.sync.checkins import CycleCheckins, record_checkins, with_checkins
+from okrsync.sync.closing import CycleCloses, record_closes, score_with_closes
 from okrsync.sync.fetch import Fetcher, FetchResult
 from okrsync.sync.field_schemas import schema_ids, with_health_options
 from okrsync.sync.known_state import known_properties, with_failures
@@ -202,6 +203,8 @@ class _Scored:
     ids: WritebackIds
     scored: ScoredTree
     checkins: CycleCheckins | None = None
+    closes: CycleCloses = field(default_factory=CycleCloses)
+    """The closed OKR periods, and those this cycle closes (:mod:`okrsync.sync.closing`)."""
 
 
 def _cycle(
@@ -266,6 +269,7 @@ def _cycle(
         if in_jira.recovered is not None:
             outbox.settle(store, in_jira.recovered, run_id=report.run_id, at=clock())
         outbox.record_due(store, plan)
+    record_closes(store, state.closes)  # before any write: a period is scored once
     # the mirror first: a crash from here on re-reads nothing it already has
     fetched = state.fetched
     epic_set = set(fetched.kr_epics)
@@ -385,7 +389,9 @@ def _read_and_score(
         since = f" (since {failing.since.isoformat()})" if failing.since else ""
         prefix = f"{failing.label}: " if failing.label != failing.kr_id else ""
         report.errors.append(ApplyError(failing.kr_id, "source", f"{prefix}{failing.reason}{since}"))
-    scored = roll_up(tree, now.date(), rollup_policy(cfg))
+    scored, closes = score_with_closes(store, tree, now.date(), rollup_policy(cfg))
+    if closes.new:
+        report.warnings.append(f"closed OKR period(s) {', '.join(closes.new)}: final scores written once")
     report.scored = scored
     report.key_results = len(tree.key_results)
     report.objectives = len(tree.objectives)
@@ -393,7 +399,7 @@ def _read_and_score(
         report.health[score.health.value] = report.health.get(score.health.value, 0) + 1
     report.warnings.extend(scored.warnings)
     report.warnings.extend(w for kr in tree.key_results for w in kr.warnings)
-    return _Scored(fetched, scope, ids, scored, checkins)
+    return _Scored(fetched, scope, ids, scored, checkins, closes)
 
 
 def _stepper(store: StateStore, run_id: int | None, now: datetime) -> Callable[[str], None]:
@@ -472,6 +478,7 @@ def _plan(
             last_change=last_change,
             out_of_scope=out_of_scope,
             team_managed=team_managed,
+            closing=state.closes.plan(),
         ),
         already_read=recovered.read,
         issues=merged,

@@ -53,6 +53,12 @@ def schema_ids(cfg: Settings, registry: FieldRegistry, *, api_version: str) -> W
         if fid is not None and fmt is not None:
             formats[fid] = fmt
     no_objective_id = registry.get_id(names.objective_id) is None and cfg.writeback.enabled
+    score = registry.get_id(cfg.writeback.score_field)  # optional: the plan warns when a close needs it
+    score_format = (
+        value_format("number", registry.schema_of(score), api_version=api_version) if score else None
+    )
+    if score is not None and score_format is not None:
+        formats[score] = score_format
     return WritebackIds(
         progress=ids["progress"],
         expected=ids["expected"],
@@ -63,6 +69,7 @@ def schema_ids(cfg: Settings, registry: FieldRegistry, *, api_version: str) -> W
         missing_optional=(names.objective_id,) if no_objective_id else (),
         formats=formats,
         unwritable=tuple(problems),
+        score=score if score_format is not None else None,
     )
 
 

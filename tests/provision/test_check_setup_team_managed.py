@@ -128,7 +128,7 @@ def test_setup_makes_it_a_manual_step_and_puts_no_field_on_a_screen_there(
     }
     assert fewer == {
         **dict.fromkeys(screen_calls, 1),
-        "POST /rest/api/3/screens/{screenId}/tabs/{tabId}/fields": 8,
+        "POST /rest/api/3/screens/{screenId}/tabs/{tabId}/fields": 9,
     }
 
     again, _ = setup(sim, cfg, dry_run=False)

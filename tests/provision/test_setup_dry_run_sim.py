@@ -32,6 +32,7 @@ OKR_FIELDS = [
     "OKR Objective ID",
     "OKR Confidence",
     "OKR Check-in",
+    "OKR Score",
 ]
 
 

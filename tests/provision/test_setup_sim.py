@@ -44,6 +44,7 @@ WANTED = {
     "OKR Objective ID": ("array", CF + "labels"),
     "OKR Confidence": ("option", CF + "select"),
     "OKR Check-in": ("string", CF + "textfield"),
+    "OKR Score": ("number", CF + "float"),
 }
 FILTERS = [
     "OKR: key results",

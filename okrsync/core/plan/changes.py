@@ -29,6 +29,8 @@ class WritebackIds:
     unwritable: tuple[FieldProblem, ...] = ()
     """Configured fields of a type okrsync cannot write (their ids above are ``None``): one plan
     error each."""
+    score: str | None = None
+    """The ``OKR Score`` number field (a closed period's final score, 0.0–1.0); optional."""
 
     def present(self) -> tuple[str, ...]:
         return tuple(
@@ -40,6 +42,7 @@ class WritebackIds:
                 self.objective,
                 self.key_result,
                 self.objective_id,
+                self.score,
             )
             if i
         )

@@ -22,6 +22,7 @@ from okrsync.core.plan.changes import (
     PropertySet,
     WritebackIds,
 )
+from okrsync.core.plan.closing_writes import ClosingPlan, close_comment, closed_property
 from okrsync.core.plan.comments import kr_comments, objective_celebration
 from okrsync.core.plan.field_values import (
     WantedFields,
@@ -52,6 +53,7 @@ def plan_changes(
     out_of_scope: Iterable[str] = (),
     write_fields: bool = True,
     team_managed: Collection[str] = (),
+    closing: ClosingPlan | None = None,
 ) -> Plan:
     """Every change that makes Jira show ``scored``.
 
@@ -60,27 +62,38 @@ def plan_changes(
     ``okrsync`` property written per issue (used where Jira could not tell, on Data Center);
     ``out_of_scope`` keys of issues that carry okrsync values but left the tree (cleared);
     ``team_managed`` keys of the team-managed projects, whose issues take no global custom field:
-    no field edit there (properties and comments as anywhere), one warning naming them.
+    no field edit there (properties and comments as anywhere), one warning naming them;
+    ``closing`` the closed periods (:mod:`okrsync.core.plan.closing_writes`): their scores shown,
+    their frozen KRs and objectives written nothing else.
     """
+    closing = closing or ClosingPlan()
     edits: list[FieldEdit] = []
     warnings: list[str] = []
     if write_fields:
         warnings = _missing_field_warnings(ids)
-        edits = _tree_field_edits(scored, ids, now)
+        edits = _tree_field_edits(scored, ids, now, closing)
+        if closing.shown and ids.score is None:
+            warnings.append(_NO_SCORE_FIELD)
         edits = _with_out_of_scope_cleared(edits, out_of_scope, ids, now)
         if team_managed:
             edits = [e for e in edits if project_of(e.issue_key) not in team_managed]
             found = team_managed_issues(scored.tree, team_managed)
             if found:
                 warnings.append(sync_warning(found))
-    props = _property_sets(scored, now, property_hashes or {})
-    posts = _comment_posts(scored, ids, now, comments or CommentPolicy(), records or {}, last_change)
+    props = _property_sets(scored, now, property_hashes or {}, closing)
+    posts = _comment_posts(scored, ids, now, comments or CommentPolicy(), records or {}, last_change, closing)
     errors = tuple(p.text for p in ids.unwritable) if write_fields else ()
     # Comments before the ``okrsync`` property: the property's health is what okrsync last told Jira
     # (and what the next plan compares with, see ``health_in_jira``), so it is written only once the
     # status comment that announces it has landed. A run that dies in between leaves the old health
     # there, and the next run posts the comment: never lost (issue 14).
     return Plan((*_in_write_order(edits, scored.tree), *posts, *props), tuple(warnings), errors)
+
+
+_NO_SCORE_FIELD = (
+    'Jira has no number field "OKR Score" (writeback.score_field): run okrsync setup to add it; the '
+    "closed periods' scores are in the okrsync property and the closing comments meanwhile"
+)
 
 
 def without_refused_options(
@@ -120,9 +133,12 @@ def _missing_field_warnings(ids: WritebackIds) -> list[str]:
     return warnings
 
 
-def _tree_field_edits(scored: ScoredTree, ids: WritebackIds, now: Mapping[str, IssueNow]) -> list[FieldEdit]:
+def _tree_field_edits(
+    scored: ScoredTree, ids: WritebackIds, now: Mapping[str, IssueNow], closing: ClosingPlan
+) -> list[FieldEdit]:
     """One edit per issue of the tree that shows something else: each KR epic, followed by its
-    action plans, in the tree's order; then the objectives' own issues."""
+    action plans, in the tree's order; then the objectives' own issues. A frozen KR's action
+    plans are left as they are; a closed KR or objective shows its score (``OKR Score``)."""
     tree = scored.tree
     objectives = _objectives_by_id(tree)
     wanted: list[tuple[str, WantedFields]] = []
@@ -134,14 +150,21 @@ def _tree_field_edits(scored: ScoredTree, ids: WritebackIds, now: Mapping[str, I
             fields = {
                 fid: v for fid, v in fields.items() if fid not in (ids.progress, ids.expected, ids.status)
             }
+        if kr.id in closing.shown and ids.score:
+            fields = {**fields, ids.score: ("number", closing.shown[kr.id][1].score)}
         if kr.jira_key is not None or not kr.stale:
             wanted.append((kr.jira_key or kr.id, fields))
+        if kr.id in closing.frozen:
+            continue
         wanted.extend((plan.key, action_plan_fields(kr, obj, ids)) for plan in kr.action_plans)
     for obj in tree.objectives:
         s = scored.objectives[obj.id]
         if obj.jira_key:
             parent = objectives.get(obj.aligns_to) if obj.aligns_to else None
-            wanted.append((obj.jira_key, objective_fields(s, parent, ids)))
+            fields = objective_fields(s, parent, ids)
+            if obj.id in closing.shown and ids.score:
+                fields = {**fields, ids.score: ("number", closing.shown[obj.id][1].score)}
+            wanted.append((obj.jira_key, fields))
     edits = (field_edit(key, now.get(key, IssueNow()), fields, ids.formats) for key, fields in wanted)
     return [e for e in edits if e is not None]
 
@@ -172,9 +195,10 @@ def _with_out_of_scope_cleared(
 
 
 def _property_sets(
-    scored: ScoredTree, now: Mapping[str, IssueNow], property_hashes: Mapping[str, str]
+    scored: ScoredTree, now: Mapping[str, IssueNow], property_hashes: Mapping[str, str], closing: ClosingPlan
 ) -> list[PropertySet]:
-    """The ``okrsync`` property of each KR epic, then of each objective's issue, where it differs."""
+    """The ``okrsync`` property of each KR epic, then of each objective's issue, where it differs;
+    a closed one's says so (``closed``: the period, its final score and status)."""
     tree = scored.tree
     objectives = _objectives_by_id(tree)
     wanted = [
@@ -187,6 +211,12 @@ def _property_sets(
         for obj in tree.objectives
         if obj.jira_key
     )
+    wanted = [
+        (key, {**value, "closed": closed_property(*closing.shown[value["id"]])})
+        if value["id"] in closing.shown
+        else (key, value)
+        for key, value in wanted
+    ]
     props = (
         property_set(key, value, now.get(key, IssueNow()), property_hashes.get(key)) for key, value in wanted
     )
@@ -200,8 +230,10 @@ def _comment_posts(
     policy: CommentPolicy,
     records: Mapping[tuple[str, str], CommentRecord],
     last_change: Mapping[str, date] | None,
+    closing: ClosingPlan,
 ) -> list[CommentPost]:
-    """The comments each KR epic is due, in the tree's order; then the objectives' celebrations."""
+    """The comments each KR epic is due, in the tree's order; then the objectives' celebrations.
+    A closed KR gets its closing comment; a frozen one nothing else."""
     tree = scored.tree
     objectives = _objectives_by_id(tree)
     posts: list[CommentPost] = []
@@ -210,6 +242,12 @@ def _comment_posts(
             s = scored.key_results[kr.id]
             obj = objectives.get(kr.objective_id)
             current = now.get(kr.jira_key, IssueNow())
+            if kr.id in closing.shown:
+                post = close_comment(kr, *closing.shown[kr.id], records)
+                if post is not None:
+                    posts.append(post)
+            if kr.id in closing.frozen:
+                continue
             if kr.stale:
                 post = source_failure_comment(kr, s, records)
                 if policy.status_change and post is not None:
@@ -230,6 +268,8 @@ def _comment_posts(
                 )
             )
     for obj in tree.objectives:
+        if obj.id in closing.frozen:
+            continue
         if policy.celebrate and scored.objectives[obj.id].health == Health.DONE:
             post = objective_celebration(obj, tree.krs_of(obj.id), records)
             if post is not None:

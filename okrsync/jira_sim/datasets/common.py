@@ -33,6 +33,7 @@ OKR_FIELDS: list[tuple[str, str, str]] = [
     ("OKR Objective", catalog.TEXTFIELD, "The objective this work contributes to (written by okrsync)"),
     ("OKR Key Result", catalog.TEXTFIELD, "The key result this work contributes to (written by okrsync)"),
     ("OKR Objective ID", catalog.LABELS, "The id of the objective this work serves (written by okrsync)"),
+    ("OKR Score", catalog.FLOAT, "Final OKR score, 0.0–1.0, of a closed period (written by okrsync)"),
     ("OKR Confidence", catalog.SELECT, "The owner's confidence in the key result: High, Medium, Low"),
     ("OKR Check-in", catalog.TEXTFIELD, "The owner's check-in note on the key result"),
 ]

@@ -1,0 +1,155 @@
+"""Closing an OKR period across a sync that straddles its end (issue 16, Build 2), both dialects.
+
+The demo company runs two quarters: 2026-Q4 (every KR) and 2027-Q1, in a fiscal year its company
+objectives span; PLAT-3 carries over into 2027-Q1. A sync on Q4's last day, one a few minutes into
+Q1: Q4 closes once (OKR Score, the property's ``closed``, one closing comment per KR), its KRs
+freeze (a later change in Jira writes nothing to them), the carried KR goes on from where it
+ended, and a run after that writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from okrsync.cli.report import load_report_data
+from okrsync.data import DEMO_CONFIG
+from okrsync.domain.config import Settings, load_config
+from okrsync.jira.gateway import JiraGateway
+from okrsync.jira_sim.simulator import JiraSimulator
+from okrsync.state.store import StateStore
+from okrsync.sync.engine import SyncReport, run_sync
+
+LAST_DAY = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)
+AFTER = datetime(2027, 1, 1, 0, 5, tzinfo=UTC)
+CARRIED = "PLAT-3"
+FROZEN = "MOB-2"  # an issues KR of Q4 with open action plans
+
+
+def two_quarters(sim: JiraSimulator, tmp_path: Path) -> Settings:
+    data = yaml.safe_load(DEMO_CONFIG.read_text())
+    email, token = sim.credentials
+    auth = {"pat": "demo-pat"} if sim.flavor == "datacenter" else {"email": email, "api_token": token}
+    data["jira"] = {"url": sim.url, **auth, "requests_per_second": 1000}
+    data["sync"] = {"state_url": f"sqlite:///{tmp_path / 'state.db'}"}
+    del data["period"]
+    data["periods"] = [
+        {"name": "FY27", "start": "2026-10-01", "end": "2027-09-30", "level": "year"},
+        {"name": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31", "level": "quarter"},
+        {"name": "2027-Q1", "start": "2027-01-01", "end": "2027-03-31", "level": "quarter"},
+    ]
+    for obj in data["objectives"]:
+        if obj.get("level") == "company":
+            obj["period"] = "FY27"
+    for kr in data["key_results"]:
+        kr["period"] = "2026-Q4"
+        if kr.get("epic") == CARRIED:
+            kr["carry_over"] = True
+    path = tmp_path / "okrsync.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return load_config(path)
+
+
+def sync(cfg: Settings, store: StateStore, now: datetime) -> SyncReport:
+    with JiraGateway(cfg.jira) as gateway:
+        report = run_sync(cfg, store=store, gateway=gateway, now=now, full=True)
+    assert report.status == "ok", report.as_dict()
+    return report
+
+
+def field(sim: JiraSimulator, key: str, name: str) -> Any:
+    value = sim.issue(key)["fields"].get(sim.field_id(name))
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def close_comments(sim: JiraSimulator, key: str) -> list[str]:
+    """The closing comments on ``key`` as text (Data Center's wiki markup escapes the hyphens)."""
+    bodies = (str(c["body"]).replace("\\", "") for c in sim.comments(key))
+    return [b for b in bodies if "OKR period 2026-Q4 closed" in b]
+
+
+def hand_progress(sim: JiraSimulator, epic: str) -> float:
+    """An issues KR by hand: the share of its children done, the cancelled ones left out."""
+    children = [
+        issue
+        for issue in sim.store.issues.values()
+        if (issue["fields"].get("parent") or {}).get("key") == epic
+        or issue["fields"].get(sim.field_id("Epic Link")) == epic
+    ]
+    cancelled = {"Won't Do", "Won't Fix", "Duplicate", "Cancelled", "Canceled", "Declined", "Obsolete"}
+    counted = [c for c in children if (c["fields"].get("resolution") or {}).get("name") not in cancelled]
+    done = [c for c in counted if c["fields"]["status"]["statusCategory"]["key"] == "done"]
+    return len(done) / len(counted)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StateStore]:
+    with StateStore.open(f"sqlite:///{tmp_path / 'state.db'}") as s:
+        yield s
+
+
+def test_a_sync_across_the_end_of_q4_closes_it_once_and_q1_opens(
+    sim_okr: JiraSimulator, store: StateStore, tmp_path: Path
+) -> None:
+    sim = sim_okr
+    cfg = two_quarters(sim, tmp_path)
+    last_day = sync(cfg, store, LAST_DAY)
+    assert last_day.scored is not None
+    assert field(sim, FROZEN, "OKR Score") is None  # Q4 is still open on its last day
+    assert close_comments(sim, FROZEN) == []
+
+    closing = sync(cfg, store, AFTER)
+    assert any("closed OKR period(s) 2026-Q4" in w for w in closing.warnings)
+    scored = closing.scored
+    assert scored is not None
+    # Q4's scores in Jira match a hand computation, and the report says the same
+    mob2 = hand_progress(sim, FROZEN)
+    assert field(sim, FROZEN, "OKR Score") == round(mob2, 1)
+    assert scored.kr(FROZEN).progress == pytest.approx(mob2)
+    prop = sim.store.issues[FROZEN]["properties"]["okrsync"]
+    assert prop["closed"]["period"] == "2026-Q4" and prop["closed"]["score"] == round(mob2, 1)
+    (comment,) = close_comments(sim, FROZEN)
+    assert f"scores {round(mob2, 1):.1f}" in comment and "no longer updates it" in comment
+    mob_krs = [kr.id for kr in scored.tree.key_results if kr.objective_id == "MOB-O"]
+    mob_o = sum(scored.kr(k).progress or 0 for k in mob_krs) / len(mob_krs)  # equal weights
+    assert scored.objective("MOB-O").score == round(mob_o, 1)
+    q4 = load_report_data(store, "2026-Q4").doc
+    assert q4["closed"] == {"on": "2027-01-01"} and q4["period"]["name"] == "2026-Q4"
+    by_id = {kr["id"]: kr for kr in q4["key_results"]}
+    assert by_id[FROZEN]["score"] == round(mob2, 1)
+    assert {o["id"]: o["score"] for o in q4["objectives"]}["MOB-O"] == round(mob_o, 1)
+
+    # the carried KR: scored for Q4, goes on in Q1 from where it ended
+    carried = scored.kr(CARRIED)
+    q4_end = last_day.scored.kr(CARRIED).progress
+    assert carried.progress == q4_end and carried.score is None
+    assert carried.expected == pytest.approx(1 / 90)  # day 1 of Q1's 90
+    assert field(sim, CARRIED, "OKR Score") == round(q4_end or 0, 1)
+    (said,) = close_comments(sim, CARRIED)
+    assert "carries over into 2027-Q1" in said
+    assert "2027-Q1" in load_report_data(store, "2027-Q1").doc["period"]["name"]
+    assert CARRIED in {kr["id"] for kr in load_report_data(store, "2027-Q1").doc["key_results"]}
+
+    # Jira moves on: a frozen KR's action plan is done, the carried KR's too
+    frozen_before = {n: field(sim, FROZEN, n) for n in ("OKR Progress", "OKR Status", "OKR Score")}
+    open_child = next(
+        k
+        for k, issue in sim.store.issues.items()
+        if (issue["fields"].get("parent") or {}).get("key") == FROZEN
+        or issue["fields"].get(sim.field_id("Epic Link")) == FROZEN
+        if issue["fields"]["status"]["statusCategory"]["key"] != "done"
+    )
+    sim.transition(open_child, "Done", resolution="Done")
+    later = sync(cfg, store, AFTER + timedelta(days=1))
+    assert {n: field(sim, FROZEN, n) for n in frozen_before} == frozen_before  # frozen: no writes
+    assert len(close_comments(sim, FROZEN)) == 1 and len(close_comments(sim, CARRIED)) == 1
+    assert not [c for c in (later.plan.changes if later.plan else ()) if c.issue_key in (FROZEN, open_child)]
+    assert later.scored is not None and later.scored.kr(FROZEN).score == round(mob2, 1)
+
+    again = sync(cfg, store, AFTER + timedelta(days=1, minutes=15))
+    assert again.writes == 0 and again.planned == 0, again.plan
