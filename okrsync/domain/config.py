@@ -73,10 +73,15 @@ class JiraConfig(_Strict):
     api_token: SecretStr | None = None
     pat: SecretStr | None = None
     requests_per_second: float = Field(
-        10.0, gt=0, description="The most requests a second; okrsync paces slower when Jira says so"
+        20.0,
+        gt=0,
+        description=(
+            "The most requests a second, all workers together; okrsync paces slower when Jira says so "
+            "(429, X-RateLimit-NearLimit, Data Center's X-RateLimit-FillRate)"
+        ),
     )
     max_concurrency: int = Field(
-        4,
+        8,
         ge=1,
         le=16,
         description=(
