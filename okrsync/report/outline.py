@@ -112,8 +112,13 @@ def walk(roots: Iterable[ObjectiveNode]) -> Iterator[ObjectiveNode]:
 
 
 def period_of(doc: TreeDoc) -> Period:
+    """The document's period; a closed one's name says so (``2026-Q4, closed 2027-01-01``)."""
     p = doc["period"]
-    return Period(str(p["name"]), date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
+    closed = doc.get("closed")
+    name = str(p["name"])
+    if isinstance(closed, Mapping) and closed.get("on"):
+        name += f", closed {closed['on']}"
+    return Period(name, date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
 
 
 def as_of(doc: TreeDoc) -> date:

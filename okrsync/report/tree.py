@@ -25,6 +25,7 @@ from okrsync.report.outline import (
     fmt_score,
     health_in,
     outline,
+    period_of,
     stale_note,
 )
 
@@ -82,7 +83,7 @@ def render_stored_tree(
     doc: TreeDoc, *, action_plans: bool = False, last_sync: LastSync | None = None
 ) -> Tree:
     """The tree of a snapshot document; ``action_plans`` lists each KR's issues too."""
-    title = f"OKRs {doc['period']['name']} — as of {doc['as_of']}"
+    title = f"OKRs {period_of(doc).name} — as of {doc['as_of']}"
     if last_sync is not None:
         title += f" — last sync {last_sync.describe()}"
     root = Tree(Text(title, style="bold underline"))

@@ -16,10 +16,13 @@ from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
-from okrsync.cli.report import load_report_data
+from okrsync.cli import app as cli_app
+from okrsync.cli.report import load_report_data, render
 from okrsync.data import DEMO_CONFIG
 from okrsync.domain.config import Settings, load_config
+from okrsync.domain.model import exit_code_of
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.state.store import StateStore
@@ -123,6 +126,17 @@ def test_a_sync_across_the_end_of_q4_closes_it_once_and_q1_opens(
     by_id = {kr["id"]: kr for kr in q4["key_results"]}
     assert by_id[FROZEN]["score"] == round(mob2, 1)
     assert {o["id"]: o["score"] for o in q4["objectives"]}["MOB-O"] == round(mob_o, 1)
+    shown = render("markdown", load_report_data(store, "2026-Q4"))
+    assert "closed 2027" in shown.splitlines()[0]
+    cli = CliRunner()
+    config = ["--config", str(tmp_path / "okrsync.yaml")]
+    tree = cli.invoke(cli_app.app, ["report", *config, "--period", "2026-Q4", "--format", "tree"])
+    assert tree.exit_code == 0 and "OKRs 2026-Q4, closed 2027-01-01" in tree.output
+    unknown = cli.invoke(cli_app.app, ["report", *config, "--period", "2027-Q2"])
+    # an OkrsyncError: okrsync's main() prints it and exits 2
+    assert exit_code_of(unknown.exception) == 2 and "Use one of: FY27, 2026-Q4, 2027-Q1" in str(
+        unknown.exception
+    )
 
     # the carried KR: scored for Q4, goes on in Q1 from where it ended
     carried = scored.kr(CARRIED)
