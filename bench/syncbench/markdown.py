@@ -49,10 +49,11 @@ def table(s: Mapping[str, Any], heaps: Mapping[str, float | None]) -> str:
     base = {r["scenario"]: r for r in s["runs"] if r["client"] == "baseline"}
     if "steady unchanged re-sync" not in base and "unchanged re-sync" in base:
         base["steady unchanged re-sync"] = {**base["unchanged re-sync"], "estimated": True}
-    how = "estimated" if any(b.get("estimated") for b in base.values()) else "measured"
+    ran = [b for name, b in base.items() if not name.startswith("steady")]  # its steady = its unchanged
+    how = "estimated" if any(b.get("estimated") for b in ran) else "measured"
     title = (
         f"**{DIALECT.get(s['flavor'], s['flavor'])}, {s['issues']:,} issues, {s['key_results']:,} KRs, "
-        f"{s['latency_ms']} ms a request** (okrsync measured, baseline {how}; {s.get('concurrency', '')})"
+        f"{s['latency_ms']} ms a request** (okrsync measured, baseline {how}) — {s.get('concurrency', '')}"
     )
     head = (
         "| scenario | okrsync requests | minimum | ÷ min | baseline requests | ok ÷ base | okrsync wall s "

@@ -70,3 +70,14 @@ def test_rewrite_readme_refuses_a_file_without_the_section(tmp_path: Path) -> No
     readme.write_text("# no markers\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="no"):
         rewrite_readme(readme, "x")
+
+
+def test_a_baseline_that_ran_is_measured_its_steady_row_estimated() -> None:
+    s = _set(tracemalloc=False)
+    for r in s["runs"]:
+        if r["client"] == "baseline":
+            r["estimated"] = False
+    out = tables([s])
+    assert "(okrsync measured, baseline measured) — sequential" in out
+    assert "| first sync | 1,308 | 909 | 1.44 | 10,606 | 0.12 |" in out
+    assert "| **steady unchanged re-sync** | 6 | 6 | 1.00 | 10,606* |" in out
