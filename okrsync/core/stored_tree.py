@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from okrsync.core.cycles import objective_periods
+from okrsync.core.cycles import active_period, objective_periods
 from okrsync.core.plan import pct
 from okrsync.core.rollup import Score, ScoredTree
 from okrsync.domain import model
@@ -131,8 +131,10 @@ def _cycles(scored: ScoredTree) -> dict[str, Any]:
     if len(tree.periods) <= 1:
         return {}
     own = objective_periods(tree)
+    active = active_period(tree.periods, scored.as_of)
     return {
         "periods": [_period(p) for p in tree.periods],
+        "active_period": active.name if active is not None else None,
         "kr_periods": {kr.id: [p.name for p in kr.periods] for kr in tree.key_results},
         "objective_periods": {o.id: _period(own[o.id]) for o in tree.objectives},
     }

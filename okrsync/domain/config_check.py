@@ -27,7 +27,8 @@ def cross_check(cfg: Settings) -> list[str]:
     problems.extend(_alignment_problems(cfg, ids))
     for i, kr in enumerate(cfg.key_results):
         problems.extend(_key_result_problems(cfg, i, kr, ids))
-    if len(cfg.periods) > 1:
+    named = any(o.period for o in cfg.objectives) or any(k.period or k.carry_over for k in cfg.key_results)
+    if len(cfg.periods) > 1 or named:
         problems.extend(cycle_problems(cfg))
     if cfg.writeback.enabled and cfg.jira.url and not cfg.jira.url.startswith(("http://", "https://")):
         problems.append(

@@ -44,7 +44,7 @@ def cycle_problems(cfg: Settings) -> list[str]:
         if kr.period is None and kr.objective in unknown_objectives:
             unresolved = True
             continue
-        if kr.period is None and kr.objective not in objective_periods:
+        if kr.period is None and kr.objective not in objective_periods and len(cfg.periods) > 1:
             unresolved = True
             problems.append(
                 f"{where}: required with several periods (its objective '{kr.objective}' names none). "

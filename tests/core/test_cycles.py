@@ -165,3 +165,4 @@ def test_report_period_views_cut_the_stored_tree() -> None:
     with pytest.raises(UnknownPeriodError, match="Use one of: 2026, 2026-Q1, 2026-Q2"):
         period_doc(doc, "2026-Q3", {})
     assert doc["kr_periods"]["PLAT-2"] == ["2026-Q1", "2026-Q2"]
+    assert doc["active_period"] == "2026-Q1"  # the shortest period holding the day scored

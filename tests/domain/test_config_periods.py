@@ -84,8 +84,18 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
 
 CASES = [
     ("a KR in no period", "objectives.1.period", None, ["key_results[0].period: required", "2026-Q1"]),
-    ("an unknown period", "key_results.3.period", "2026-Q3", ["key_results[3].period", "unknown period '2026-Q3'"]),
-    ("an objective's unknown period", "objectives.2.period", "Q2", ["objectives[2].period", "did you mean '2026-Q2'"]),
+    (
+        "an unknown period",
+        "key_results.3.period",
+        "2026-Q3",
+        ["key_results[3].period", "unknown period '2026-Q3'"],
+    ),
+    (
+        "an objective's unknown period",
+        "objectives.2.period",
+        "Q2",
+        ["objectives[2].period", "did you mean '2026-Q2'"],
+    ),
     (
         "overlapping quarters",
         "periods.2.start",
@@ -129,7 +139,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("what", "path", "value", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_cycle_mistakes_name_the_key_and_the_fix(what: str, path: str, value: Any, expected: list[str]) -> None:
+def test_cycle_mistakes_name_the_key_and_the_fix(
+    what: str, path: str, value: Any, expected: list[str]
+) -> None:
     data = copy.deepcopy(cycles())
     if path == "periods.3":
         data["periods"].append(value)
@@ -140,6 +152,24 @@ def test_cycle_mistakes_name_the_key_and_the_fix(what: str, path: str, value: An
     text = str(err.value)
     for part in expected:
         assert part in text, (what, text)
+
+
+@pytest.mark.parametrize(
+    ("kr", "expected"),
+    [
+        ({"period": "2026-Q2"}, "key_results[0].period: unknown period '2026-Q2'"),
+        ({"carry_over": True}, "key_results[0].carry_over: no period of level (none) follows 2026-Q1."),
+    ],
+)
+def test_one_period_still_checks_the_names_and_carry_over(kr: dict[str, Any], expected: str) -> None:
+    data = {
+        "period": {"name": "2026-Q1", "start": "2026-01-01", "end": "2026-03-31"},
+        "objectives": [{"id": "ENG-1", "title": "Eng"}],
+        "key_results": [{"objective": "ENG-1", "epic": "PLAT-1", **kr}],
+    }
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping(data)
+    assert err.value.problems[0].startswith(expected)
 
 
 def test_period_and_periods_together_is_one_clear_problem() -> None:

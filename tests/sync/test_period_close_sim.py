@@ -9,13 +9,14 @@ ended, and a run after that writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from test_exactly_once import Died, die_on
 from typer.testing import CliRunner
 
 from okrsync.cli import app as cli_app
@@ -58,8 +59,12 @@ def two_quarters(sim: JiraSimulator, tmp_path: Path) -> Settings:
     return load_config(path)
 
 
-def sync(cfg: Settings, store: StateStore, now: datetime) -> SyncReport:
+def sync(
+    cfg: Settings, store: StateStore, now: datetime, hook: Callable[[JiraGateway], None] | None = None
+) -> SyncReport:
     with JiraGateway(cfg.jira) as gateway:
+        if hook is not None:
+            hook(gateway)
         report = run_sync(cfg, store=store, gateway=gateway, now=now, full=True)
     assert report.status == "ok", report.as_dict()
     return report
@@ -74,6 +79,15 @@ def close_comments(sim: JiraSimulator, key: str) -> list[str]:
     """The closing comments on ``key`` as text (Data Center's wiki markup escapes the hyphens)."""
     bodies = (str(c["body"]).replace("\\", "") for c in sim.comments(key))
     return [b for b in bodies if "OKR period 2026-Q4 closed" in b]
+
+
+def children_of(sim: JiraSimulator, epic: str) -> list[str]:
+    return [
+        k
+        for k, issue in sim.store.issues.items()
+        if (issue["fields"].get("parent") or {}).get("key") == epic
+        or issue["fields"].get(sim.field_id("Epic Link")) == epic
+    ]
 
 
 def hand_progress(sim: JiraSimulator, epic: str) -> float:
@@ -167,3 +181,24 @@ def test_a_sync_across_the_end_of_q4_closes_it_once_and_q1_opens(
 
     again = sync(cfg, store, AFTER + timedelta(days=1, minutes=15))
     assert again.writes == 0 and again.planned == 0, again.plan
+
+
+def test_a_closing_run_that_dies_scores_the_period_once_and_comments_once(
+    sim_okr: JiraSimulator, store: StateStore, tmp_path: Path
+) -> None:
+    sim = sim_okr
+    cfg = two_quarters(sim, tmp_path)
+    sync(cfg, store, LAST_DAY)
+    score = round(hand_progress(sim, FROZEN), 1)
+    with pytest.raises(Died):  # the closing comment landed, then the process died
+        sync(cfg, store, AFTER, die_on("add_comment", FROZEN, after=True))
+    assert len(close_comments(sim, FROZEN)) == 1
+    # work done after the period ended does not count for it: the close was recorded before the writes
+    for key in children_of(sim, FROZEN):
+        sim.transition(key, "Done", resolution="Done")
+    sync(cfg, store, AFTER + timedelta(minutes=15))
+    assert len(close_comments(sim, FROZEN)) == 1
+    assert field(sim, FROZEN, "OKR Score") == score
+    assert sim.store.issues[FROZEN]["properties"]["okrsync"]["closed"]["score"] == score
+    again = sync(cfg, store, AFTER + timedelta(minutes=30))
+    assert again.writes == 0 and again.planned == 0
