@@ -223,6 +223,26 @@ def report(
 
 
 @app.command()
+def digest(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the messages; send nothing, record nothing.")
+    ] = False,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="One period (periods:) by name; a closed one as it closed."),
+    ] = None,
+) -> None:
+    """Send the OKR digest (progress, what moved, achievements, what needs attention) to its channels."""
+    from okrsync.cli.digest import run_digest_command
+
+    raise typer.Exit(
+        run_digest_command(_state(ctx).settings(config), console, dry_run=dry_run, period=period)
+    )
+
+
+@app.command()
 def check(
     ctx: typer.Context,
     config: ConfigOption = None,

@@ -71,13 +71,16 @@ def _cron_day(text: str) -> int:
     raise ValueError(f"{text!r} is not a weekday (0-7 or sun-sat)")
 
 
-def cron_trigger(expression: str) -> CronTrigger:
-    """A standard five-field cron expression (minute hour day month weekday), in the local time zone."""
+def cron_trigger(expression: str, timezone: tzinfo | None = None) -> CronTrigger:
+    """A standard five-field cron expression (minute hour day month weekday), in ``timezone`` (default:
+    the local time zone)."""
     fields = expression.split()
     if len(fields) != 5:
         raise ValueError(f"it has {len(fields)} fields, not 5")
     minute, hour, day, month, weekday = fields
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_cron_weekdays(weekday))
+    return CronTrigger(
+        minute=minute, hour=hour, day=day, month=month, day_of_week=_cron_weekdays(weekday), timezone=timezone
+    )
 
 
 def sync_trigger(cfg: Settings, interval_seconds: float | None = None) -> IntervalTrigger | CronTrigger:

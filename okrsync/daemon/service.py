@@ -40,6 +40,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from okrsync.daemon.cycle_log import log_crashed_cycle, log_cycle
+from okrsync.daemon.digest_job import DigestJob, check_digest
 from okrsync.daemon.leadership import LEADER_META, Leadership
 from okrsync.daemon.metrics import Metrics
 from okrsync.daemon.preflight import open_store, probe_jira, refuse_to_start
@@ -114,6 +115,8 @@ class Daemon:
             queue_cycle=self._queue_webhook_cycle,
         )
         self.receiver = self.webhooks.receiver
+        self.digests = DigestJob(cfg, store, clock, registry=self.metrics.registry)
+        """The digest (:mod:`okrsync.daemon.digest_job`): a cycle at each slot, sent after it."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -160,6 +163,10 @@ class Daemon:
             id="full",
             name="full reconcile",
         )
+        if self.digests.trigger is not None:
+            self.scheduler.add_job(
+                self.run_cycle, self.digests.trigger, kwargs={"reason": "digest"}, id="digest", name="digest"
+            )
         if self.store.dialect != "sqlite":  # SQLite: this process took the file lock or did not start
             self.scheduler.add_job(
                 self.check_leadership,
@@ -272,6 +279,7 @@ class Daemon:
             self.failures = 0
             self.last_success_at = self.clock()
             self._learn_epic_link()
+        self.digests.tick()  # what the digest's current slot still owes (nothing, mostly)
         return report
 
     def _failed(self, reason: str) -> None:
@@ -366,6 +374,7 @@ def run_daemon(
     with stop_on_signals(on_stop):
         try:
             schedule = Schedule.of(cfg, interval_seconds)  # a bad cron fails before anything starts
+            check_digest(cfg)  # so do a bad digest.cron and a digest channel's unset variable
             me = probe_jira(cfg.jira)  # no credential, or a refused one: never works
             cap = schedule.backoff_cap
             store = open_store(cfg.sync.state_url, stop=stop, first=cfg.daemon.retry_seconds, cap=cap)

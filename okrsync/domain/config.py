@@ -29,6 +29,7 @@ from pydantic_settings import (
 )
 
 from okrsync.domain.config_check import cross_check
+from okrsync.domain.config_digest import DigestConfig
 from okrsync.domain.config_env import (
     ENV_FILE,
     ENV_NESTED_DELIMITER,
@@ -322,6 +323,7 @@ class Settings(BaseSettings):
     sync: SyncConfig = SyncConfig()
     webhook: WebhookConfig = WebhookConfig()
     daemon: DaemonConfig = DaemonConfig()
+    digest: DigestConfig = DigestConfig()
 
     @classmethod
     def settings_customise_sources(
