@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -30,13 +32,23 @@ _STANDARD = frozenset(
 def secrets_of(cfg: Settings) -> list[str]:
     """Every secret value the configuration holds (for the redaction filter)."""
     out: list[str] = []
-    for secret in (cfg.jira.api_token, cfg.jira.pat, cfg.webhook.secret):
+    for secret in (cfg.jira.api_token, cfg.jira.pat, cfg.webhook.secret, cfg.digest.urls):
         if secret is not None and secret.get_secret_value():
             out.append(secret.get_secret_value())
+    out += digest_urls(cfg)
     state_url = describe_url(cfg.sync.state_url)
     if state_url is not None and state_url.password:
         out.append(state_url.password)
     return out
+
+
+def digest_urls(cfg: Settings) -> list[str]:
+    """The digest channels' URLs (from the variables ``digest.channels`` name, and each of
+    ``digest.urls``): they hold tokens and passwords."""
+    urls = [os.environ.get(ch.url_env, "").strip() for ch in cfg.digest.channels]
+    if cfg.digest.urls is not None:
+        urls += re.split(r"[\s,]+", cfg.digest.urls.get_secret_value())
+    return [u for u in urls if u]
 
 
 def extra_fields(record: logging.LogRecord) -> dict[str, Any]:

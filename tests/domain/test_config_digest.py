@@ -100,3 +100,15 @@ def test_routes(channels: list[tuple[str, str, str | None]], expected: list[tupl
     chans = [Channel(label, SecretStr("json://x"), audience, owner) for label, audience, owner in channels]
     got = routes([_message("company"), _message("owner:Ann"), _message("owner:Bo")], chans)
     assert [(m.audience, c.label) for m, c in got] == expected
+
+
+def test_the_channel_urls_are_redacted_from_the_daemon_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    from okrsync.daemon.logging_setup import secrets_of
+
+    monkeypatch.setenv("OKR_SLACK", "slack://T000/B000/XXXXsecret")
+    cfg = config_from_mapping(
+        config(channels=[{"url_env": "OKR_SLACK"}], urls="mailtos://u:pw@smtp.example.com json://h/k")
+    )
+    secrets = secrets_of(cfg)
+    for url in ("slack://T000/B000/XXXXsecret", "mailtos://u:pw@smtp.example.com", "json://h/k"):
+        assert url in secrets
