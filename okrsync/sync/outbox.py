@@ -108,18 +108,36 @@ def announced(store: StateStore, property_times: Mapping[str, datetime]) -> dict
 _STATUS_TEXT = re.compile(r"OKR status: .+? → (.+?) \(as of")
 
 
-def said_by(comment: Mapping[str, Any]) -> str | None:
-    """The health a status comment states: its marker's, else its first line's (a health value)."""
+def _marker_says(comment: Mapping[str, Any]) -> str | None:
     props = comment.get("properties")
     for prop in props if isinstance(props, list) else ():
         value = prop.get("value") if isinstance(prop, Mapping) else None
         if isinstance(value, Mapping) and isinstance(value.get("health"), str):
             return str(value["health"])
+    return None
+
+
+def _text_says(comment: Mapping[str, Any]) -> str | None:
     m = _STATUS_TEXT.search(plain_text(comment.get("body")))
     if m is None:
         return None
     by_label = {h.label: h.value for h in Health}
     return by_label.get(m.group(1).strip())
+
+
+def said_by(comment: Mapping[str, Any]) -> str | None:
+    """The health a status comment states: its first line's (what people read), else its marker's.
+
+    The two differ only where a run died between an update's body and its marker (two requests):
+    the body is then newer than the marker."""
+    return _text_says(comment) or _marker_says(comment)
+
+
+def _marker_current(comment: Mapping[str, Any]) -> bool:
+    """Whether the comment's marker (its hash) is of the body Jira shows: not when the body states
+    another health than the marker (an update that died before its marker PUT)."""
+    text, marker = _text_says(comment), _marker_says(comment)
+    return text is None or marker is None or text == marker
 
 
 @dataclass
@@ -155,11 +173,19 @@ def recover(
             continue
         found.read[key] = comments
         for comment in comments:
-            if identity_of(comment) == identity and marker_hash(comment) == want:
+            if identity_of(comment) != identity:
+                continue
+            if marker_hash(comment) == want:
                 found.landed[(key, identity)] = CommentRecord(str(comment.get("id")), want)
                 if isinstance(health, str):
                     found.announced[key] = health
-                break
+            elif isinstance(health, str) and said_by(comment) == health:
+                # the update's body landed, its marker did not (the run died between the two
+                # requests): it says what the entry says, but its content hash is unknown, so the
+                # record takes none and the next plan writes the comment (and its marker) again
+                found.landed[(key, identity)] = CommentRecord(str(comment.get("id")), "")
+                found.announced[key] = health
+            break
     return found
 
 
@@ -196,7 +222,9 @@ def recover_fresh(
                 health = said_by(comment)
                 if health is not None:
                     found.announced[key] = health
-                    found.landed[(key, STATUS)] = CommentRecord(str(comment.get("id")), marker_hash(comment))
+                    # a marker older than the body (see said_by) gives no hash: the plan rewrites it
+                    known = marker_hash(comment) if _marker_current(comment) else ""
+                    found.landed[(key, STATUS)] = CommentRecord(str(comment.get("id")), known)
                 break
     return found
 
