@@ -13,15 +13,19 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
 from rich.console import Console
 from rich.markup import escape
 
+from okrsync.core.closing import closes_of
+from okrsync.core.coverage import Coverage
+from okrsync.core.process_health import ProcessHealth, process_health
 from okrsync.core.stored_tree import META_KEY
 from okrsync.domain.config import Settings
-from okrsync.domain.keys import META_CLOSED_PERIODS
+from okrsync.domain.keys import META_CLOSED_PERIODS, META_COVERAGE
 from okrsync.domain.model import OkrsyncError
 from okrsync.report.csv_export import render_csv
 from okrsync.report.html import render_html
@@ -37,6 +41,7 @@ from okrsync.report.outline import (
     trends_of,
 )
 from okrsync.report.period_view import closed_trees, period_doc
+from okrsync.report.process_section import as_html, as_markdown, as_text, into_html
 from okrsync.report.tree import render_stored_tree
 from okrsync.state.engine import describe_url
 from okrsync.state.store import StateStore
@@ -60,6 +65,10 @@ class ReportData:
     doc: dict[str, Any]
     history: dict[str, list[TrendPoint]] = field(default_factory=dict)
     last_sync: LastSync | None = None
+    coverage: Coverage | None = None
+    """The latest alignment coverage, when it is of the period shown."""
+    process: ProcessHealth | None = None
+    """Process health of the closed periods and the trends across them."""
 
 
 def normalize_format(fmt: str) -> str:
@@ -97,16 +106,39 @@ def load_report_data(store: StateStore, period_name: str | None = None) -> Repor
     period = period_of(doc)
     ids = [o["id"] for o in doc["objectives"]] + [kr["id"] for kr in doc["key_results"]]
     points = store.history(ids, since=period.start, until=period.end) if ids else []
-    return ReportData(doc, trends_of(points, period), LastSync.of(store.last_run()))
+    coverage = Coverage.of_json(store.get_meta(META_COVERAGE))
+    if coverage is not None and coverage.period.name != period.name:
+        coverage = None
+    return ReportData(
+        doc,
+        trends_of(points, period),
+        LastSync.of(store.last_run()),
+        coverage,
+        _process_health(store, doc),
+    )
+
+
+def _process_health(store: StateStore, doc: dict[str, Any]) -> ProcessHealth | None:
+    """From the recorded closes and their periods' history, as of the tree's day."""
+    closes = closes_of(store.get_meta(META_CLOSED_PERIODS))
+    if not closes:
+        return None
+    since = min(c.period.start for c in closes.values())
+    until = max(c.period.end for c in closes.values())
+    as_of = max(c.closed_on for c in closes.values())
+    with contextlib.suppress(TypeError, ValueError):
+        as_of = max(as_of, date.fromisoformat(str(doc.get("as_of"))))
+    return process_health(closes, store.history(since=since, until=until), as_of)
 
 
 def render(fmt: str, data: ReportData, *, width: int = TREE_WIDTH) -> str:
     """The report in ``fmt`` as text (the tree without colours)."""
     fmt = normalize_format(fmt)
     if fmt == "markdown":
-        return render_markdown(data.doc, last_sync=data.last_sync)
+        return render_markdown(data.doc, last_sync=data.last_sync) + as_markdown(data.coverage, data.process)
     if fmt == "html":
-        return render_html(data.doc, data.history, last_sync=data.last_sync)
+        page = render_html(data.doc, data.history, last_sync=data.last_sync)
+        return into_html(page, as_html(data.coverage, data.process))
     if fmt == "json":
         return render_json(data.doc, data.history, last_sync=data.last_sync)
     if fmt == "csv":
@@ -115,7 +147,7 @@ def render(fmt: str, data: ReportData, *, width: int = TREE_WIDTH) -> str:
     Console(file=buffer, width=width, no_color=True, force_terminal=False, highlight=False).print(
         render_stored_tree(data.doc, action_plans=True, last_sync=data.last_sync)
     )
-    return buffer.getvalue()
+    return buffer.getvalue() + as_text(data.coverage, data.process)
 
 
 def output_path(fmt: str, output: Path | None) -> Path | None:

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from okrsync.core.coverage import Coverage, coverage_gauges
 from okrsync.domain.model import Health
 
 if TYPE_CHECKING:
@@ -90,6 +91,13 @@ class Metrics:
             ["phase"],
             registry=r,
         )
+        self.coverage = Gauge(
+            "okrsync_alignment_coverage_ratio",
+            "Share (0-1) of the issues resolved in the period that are action plans of some KR, per "
+            "OKR project ('' for the company), as last counted (at most hourly).",
+            ["project"],
+            registry=r,
+        )
         for health in Health:
             self.key_results.labels(health.value).set(0)
         if jira_by_status is not None:
@@ -110,6 +118,15 @@ class Metrics:
         else:
             self.last_success.set(finished_at)
             self.set_health(report.health)
+            self.set_coverage(report.coverage)
+
+    def set_coverage(self, coverage: Coverage | None) -> None:
+        """One gauge per OKR project and one for the company (``project=""``)."""
+        if coverage is None:
+            return
+        self.coverage.clear()
+        for project, share in coverage_gauges(coverage):
+            self.coverage.labels(project).set(share)
 
     def set_health(self, counts: Mapping[str, int]) -> None:
         for health in Health:

@@ -48,3 +48,8 @@ META_RECENT_WRITES: Final = "recent_writes"
 
 META_CHECKINS: Final = "checkins"
 """KR id → its check-ins (day, confidence, note, author), oldest first (``okrsync.sync.checkins``)."""
+
+META_COVERAGE: Final = "coverage"
+"""The latest alignment coverage: per OKR project and for the company, the share of issues resolved
+in the period that are action plans of some KR, and the largest unaligned epics
+(``okrsync.core.coverage``, ``okrsync.sync.coverage``)."""

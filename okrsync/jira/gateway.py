@@ -197,6 +197,10 @@ class JiraGateway:
             if key:
                 yield str(key)
 
+    def count(self, jql: str) -> int:
+        """How many issues match ``jql``: one request (see :meth:`JiraSearch.count`)."""
+        return self._search.count(jql)
+
     @property
     def search_returns_properties(self) -> bool:
         """Whether :meth:`search` gets issue properties in the search itself (Cloud) or per issue (DC)."""

@@ -200,6 +200,43 @@ class JiraSearch:
             if not issues or (isinstance(total, int) and start >= total):
                 return
 
+    def count(self, jql: str) -> int:
+        """How many issues match ``jql``, with Jira's cheapest count: one request, no issue.
+
+        Cloud: ``POST /rest/api/3/search/approximate-count`` (body ``{"jql"}`` only, the JQL must be
+        bounded; "an estimated count", "Recent updates might not be immediately visible": Cloud
+        platform v3 spec, countIssues). Data Center: ``POST /rest/api/2/search`` with
+        ``maxResults: 0``, its ``total`` (consistent); validated strictly (the default), so that a
+        query in error is a 400, never a count of what its other clauses match.
+        """
+        if self._client.flavor == "cloud":
+            data = self._client.json(
+                self._client.call(
+                    "POST",
+                    "/rest/api/3/search/approximate-count",
+                    body={"jql": jql},
+                    idempotent=True,
+                    operation=f"count {short(jql)!r}",
+                    permission=BROWSE,
+                )
+            )
+            value = data.get("count")
+        else:
+            data = self._client.json(
+                self._client.call(
+                    "POST",
+                    "/rest/api/2/search",
+                    body={"jql": jql, "startAt": 0, "maxResults": 0, "fields": ["key"]},
+                    idempotent=True,
+                    operation=f"count {short(jql)!r}",
+                    permission=BROWSE,
+                )
+            )
+            value = data.get("total")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"Jira answered the count of {short(jql)!r} without a number: {value!r}")
+        return value
+
     def _dc_issue_properties(self, key: str, properties: Sequence[str]) -> dict[str, Any]:
         data = self._client.json(
             self._client.call(

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from okrsync.core.checkins import latest_moves
 from okrsync.core.clear_guard import ClearGuardError, check_clearing
+from okrsync.core.coverage import Coverage
 from okrsync.core.mappers import children, issue_fields
 from okrsync.core.mappers.tree import build_tree
 from okrsync.core.plan import (
@@ -37,6 +38,7 @@ from okrsync.sync import outbox
 from okrsync.sync.apply import ApplyError
 from okrsync.sync.checkins import CycleCheckins, record_checkins, with_checkins
 from okrsync.sync.closing import CycleCloses, record_closes, score_with_closes
+from okrsync.sync.coverage import record_coverage
 from okrsync.sync.fetch import Fetcher, FetchResult
 from okrsync.sync.field_schemas import schema_ids, with_health_options
 from okrsync.sync.known_state import known_properties, with_failures
@@ -72,6 +74,8 @@ class SyncReport(RunReport):
     health: dict[str, int] = field(default_factory=dict)
     clearing: int = 0
     """Issues that left the tree with okrsync's values on them: cleared (planned, in a dry run)."""
+    coverage: Coverage | None = None
+    """The latest alignment coverage (:mod:`okrsync.sync.coverage`; counted at most once an hour)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -317,6 +321,17 @@ def _cycle(
     store.set_watermark("default", now)
     if full:
         store.set_last_full_reconcile(now)
+    report.coverage, coverage_warnings = record_coverage(
+        store,
+        gateway,
+        state.scored.tree,
+        now,
+        full=full,
+        key_result_field=state.ids.key_result,
+        epic_link_field=state.scope.ids.epic_link,
+        issues=merged.values(),
+    )
+    report.warnings.extend(coverage_warnings)
     report.status = "partial" if report.errors else "ok"
 
 
