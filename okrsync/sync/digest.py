@@ -117,7 +117,10 @@ def send_digest(
     for message, channel in routes(messages, channels):
         outcome.deliveries.append(_deliver(cfg, store, claims, message, channel, slot, now, send, sleep))
     for d in outcome.deliveries:
-        level = logging.WARNING if d.status in ("failed", "gave_up") else logging.INFO
+        quiet = d.status in ("already_sent", "in_progress")  # every cycle after the slot: no news
+        level = (
+            logging.WARNING if d.status in ("failed", "gave_up") else logging.DEBUG if quiet else logging.INFO
+        )
         log.log(
             level,
             "digest %s for %s to %s: %s%s",
