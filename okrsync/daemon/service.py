@@ -13,6 +13,8 @@
 * A failed cycle (Jira down, the store unreachable, a bug) is logged and recorded, never kills the
   daemon; it is retried after ``daemon.retry_seconds``, doubling up to one interval.
 * Webhooks queue cycles through :mod:`okrsync.daemon.webhook_intake`.
+* The digest (``digest.cron``): a cycle at each slot, and after every cycle the leader runs, what the
+  slot still owes is sent, once per audience and channel (:mod:`okrsync.daemon.digest_job`).
 * SIGTERM / SIGINT: the HTTP server stops, the running cycle finishes the change it is applying
   (``run_sync(stop=...)``) and records the run as partial, the leader lock is released, exit 0.
 * At start, a configuration that can never work (no credential, a 401, an unusable state store)
