@@ -15,10 +15,11 @@ whose progress has not changed for ``stale_after_days`` (its source failing coun
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from okrsync.core.coverage import Coverage, describe
 from okrsync.core.plan import pct
 from okrsync.domain.model import Health
 from okrsync.domain.records import ProgressPoint
@@ -78,6 +79,8 @@ class Digest:
     moved: tuple[Move, ...]
     achieved: tuple[Item, ...]
     attention: tuple[Attention, ...]
+    alignment: tuple[str, ...] = ()
+    """The company's alignment coverage (:func:`okrsync.core.coverage.describe`), company digest only."""
 
     @property
     def title(self) -> str:
@@ -246,15 +249,20 @@ def build_digests(
     site_url: str,
     owners: bool = False,
     stale_after_days: int = 14,
+    coverage: Coverage | None = None,
 ) -> list[Digest]:
     """The company digest, then (``owners``) one per owner: their objectives, the key results they
-    own and those under their objectives. ``since``: the day of the last digest."""
+    own and those under their objectives. ``since``: the day of the last digest; ``coverage``: the
+    stored alignment coverage, for the company digest."""
     history: dict[str, list[ProgressPoint]] = {}
     for p in points:
         history.setdefault(p.node_id, []).append(p)
     facts = _facts(doc, history, since, site_url, stale_after_days)
     every = {i.id for i, _ in (*facts.objectives, *facts.key_results)}
-    out = [_digest(facts, doc, since, COMPANY, None, every)]
+    company = _digest(facts, doc, since, COMPANY, None, every)
+    if coverage is not None:
+        company = replace(company, alignment=tuple(line.strip() for line in describe(coverage)))
+    out = [company]
     if owners:
         for name in owners_of(doc):
             owned = {i.id for i, _ in facts.objectives if i.owner == name}

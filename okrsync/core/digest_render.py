@@ -94,6 +94,8 @@ def render_markdown(d: Digest) -> str:
         lines.append(f"**{_md(heading)}**")
         lines += [f"- {_md_item(item)}: {_md(rest)}" for item, rest in rows] or [f"_{_md(_empty(heading))}_"]
         lines.append("")
+    if d.alignment:
+        lines += ["**Alignment**", *(f"- {_md(line)}" for line in d.alignment), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -108,6 +110,8 @@ def render_text(d: Digest) -> str:
         if not rows:
             lines.append(_empty(heading))
         lines.append("")
+    if d.alignment:
+        lines += ["Alignment", "-" * len("Alignment"), *(f"* {line}" for line in d.alignment), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -130,6 +134,9 @@ def render_html(d: Digest) -> str:
             parts.append(f"<ul>{items}</ul>")
         else:
             parts.append(f"<p><i>{html.escape(_empty(heading))}</i></p>")
+    if d.alignment:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in d.alignment)
+        parts.append(f"<h2>Alignment</h2><ul>{items}</ul>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
+from okrsync.core.coverage import Coverage
 from okrsync.core.digest import build_digests, default_since
 from okrsync.core.digest_render import Message, render_message
 from okrsync.core.stored_tree import META_KEY
@@ -31,7 +32,7 @@ from okrsync.daemon.digest_channels import send_apprise
 from okrsync.daemon.schedule import cron_trigger
 from okrsync.domain.config import ConfigError, Settings
 from okrsync.domain.config_digest import Channel, channels_of
-from okrsync.domain.keys import META_CLOSED_PERIODS
+from okrsync.domain.keys import META_CLOSED_PERIODS, META_COVERAGE
 from okrsync.report.outline import check_stored_tree
 from okrsync.report.period_view import closed_trees, period_doc
 from okrsync.state.store import StateStore
@@ -96,6 +97,7 @@ def compose(cfg: Settings, store: StateStore, slot: str | None, period: str | No
         site_url=cfg.jira.url,
         owners=owners,
         stale_after_days=cfg.policy.stale_after_days,
+        coverage=Coverage.of_json(store.get_meta(META_COVERAGE)) if period is None else None,
     )
     return Composed([render_message(d) for d in digests], as_of, since)
 

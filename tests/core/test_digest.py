@@ -174,3 +174,26 @@ def test_empty_sections_say_so() -> None:
     md = render_markdown(digest)
     assert "_Nothing moved._" in md and "_Nothing reached 100 % this week._" in md
     assert "_Nothing at risk, overdue or stale._" in md
+
+
+def test_the_company_digest_carries_the_alignment_coverage() -> None:
+    from okrsync.core.coverage import Coverage, ProjectCoverage, UnalignedEpic
+    from okrsync.domain.model import Period
+
+    coverage = Coverage(
+        Period("2026-Q4", date(2026, 10, 1), date(2026, 12, 31)),
+        "2026-11-23T08:00:00+00:00",
+        (ProjectCoverage("PLAT", 10, 8), ProjectCoverage("WEB", 10, 4)),
+        (UnalignedEpic("WEB-90", 5, "Legacy <checkout>"),),
+    )
+    company, owner, *_ = build_digests(
+        doc(kr("A", 50.0, "on_track")), [], since=SINCE, site_url=SITE, owners=True, coverage=coverage
+    )
+    assert (
+        company.alignment[0]
+        == "Alignment coverage 2026-Q4: 60.0 % (12 of 20 issues resolved serve a key result)"
+    )
+    assert owner.alignment == ()
+    assert "- PLAT: 80.0 % (8 of 10)" in render_markdown(company)
+    assert "WEB-90 Legacy &lt;checkout&gt;: 5" in render_html(company)
+    assert "* WEB-90 Legacy <checkout>: 5" in render_text(company)

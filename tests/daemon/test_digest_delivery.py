@@ -141,6 +141,8 @@ def test_the_digest_arrives_at_the_webhook_and_by_email_once_across_a_restart(
     )
     assert "owner Carla Diaz" in attention and "owner Hugo Laurent" in attention
     assert "MOB-4" not in attention
+    # the alignment coverage the first sync counted (issue 17, Build 3)
+    assert "**Alignment**\n- Alignment coverage 2026-Q4: " in text
 
     email = mail.mails[0]
     assert email["Subject"] == "OKR digest: 2026-Q4, week to 2026-11-23"
