@@ -179,10 +179,12 @@ def recover(
                 found.landed[(key, identity)] = CommentRecord(str(comment.get("id")), want)
                 if isinstance(health, str):
                     found.announced[key] = health
-            elif isinstance(health, str) and said_by(comment) == health:
-                # the update's body landed, its marker did not (the run died between the two
-                # requests): it says what the entry says, but its content hash is unknown, so the
-                # record takes none and the next plan writes the comment (and its marker) again
+            elif marker_hash(comment) and isinstance(health, str) and said_by(comment) == health:
+                # an update whose body landed and whose marker did not (the run died between the
+                # two requests): it says what the entry says, but its content hash is unknown, so
+                # the record takes none and the next change writes the comment and its marker
+                # again. (A new comment without any marker goes the usual way: the plan posts it,
+                # the apply finds it by its footer and marks it.)
                 found.landed[(key, identity)] = CommentRecord(str(comment.get("id")), "")
                 found.announced[key] = health
             break
