@@ -60,7 +60,7 @@ class PriorWrites:
 
 
 def prior_writes(store: StateStore) -> PriorWrites:
-    applied = store.applied()
+    applied = store.applied(kinds=("comment", "property"))
     comments = {
         (key, target): CommentRecord(write.comment_id or "", write.value_hash)
         for (key, kind, target), write in applied.items()

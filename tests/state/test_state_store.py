@@ -145,6 +145,14 @@ def test_applied_writes_upsert_and_lookup(store: StateStore) -> None:
     assert store.applied() == {w.identity: w for w in writes}
     assert set(store.applied(["PLAT-2", "NOPE-9"])) == {("PLAT-2", "comment", "stale:2026-11-20")}
     assert store.applied([]) == {}
+    # a cycle reads only the comment and property rows (not every field's)
+    assert store.applied(kinds=("comment", "property")) == {
+        w.identity: w for w in writes if w.kind != "field"
+    }
+    assert set(store.applied(["PLAT-1"], kinds=["comment"])) == {
+        ("PLAT-1", "comment", "status_change"),
+        ("PLAT-1", "comment", "celebrate:PLAT-1"),
+    }
 
     # Upsert: the status comment was edited with new text; same identity, new hash.
     later = T0.astimezone(CET) + timedelta(minutes=5)
