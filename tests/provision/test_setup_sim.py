@@ -21,8 +21,8 @@ from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.provision.setup import SetupReport, run_setup
 from okrsync.provision.specs import (
-    FILTER_RESULTS,
     CONFIDENCE_OPTIONS,
+    FILTER_RESULTS,
     HEALTH_OPTIONS,
     OBJECTIVE_GADGET,
     PIE_CHART,
