@@ -51,7 +51,10 @@ def closed_tree(doc: Mapping[str, Any], close: PeriodClose) -> dict[str, Any]:
     return {
         **cut,
         "as_of": close.closed_on.isoformat(),
-        "closed": {"on": close.closed_on.isoformat()},
+        "closed": {
+            "on": close.closed_on.isoformat(),
+            **({"scored_on": late.isoformat()} if (late := close.scored_late_on()) else {}),
+        },
         "objectives": [final(o) for o in cut["objectives"]],
         "key_results": [final(kr) for kr in cut["key_results"]],
     }

@@ -118,6 +118,8 @@ def period_of(doc: TreeDoc) -> Period:
     name = str(p["name"])
     if isinstance(closed, Mapping) and closed.get("on"):
         name += f", closed {closed['on']}"
+        if closed.get("scored_on"):  # no history on its last day (okrsync.core.closing)
+            name += f", scored on {closed['scored_on']}, after the period ended"
     return Period(name, date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
 
 

@@ -13,6 +13,7 @@ from okrsync.core.closing import (
     close_period,
     closes_of,
     frozen_scores,
+    last_day_progress,
     periods_due,
     start_progress_of,
 )
@@ -46,8 +47,10 @@ def score_with_closes(
     scored = roll_up(tree, as_of, policy, frozen=frozen)
     new: list[str] = []
     for period in periods_due(tree, closes, as_of):
-        starts = start_progress_of(store.history(since=period.start, until=period.end), period)
-        close = close_period(scored, period, policy, starts)
+        points = store.history(since=period.start, until=period.end)
+        starts = start_progress_of(points, period)
+        ends = last_day_progress(points, period.end)  # the last day's, not the progress now
+        close = close_period(scored, period, policy, starts, last_day=ends)
         closes[period.name] = close
         frozen = frozen_scores(tree, closes)
         scored = roll_up(tree, as_of, policy, frozen=frozen)

@@ -14,12 +14,13 @@ from okrsync.core.closing import (
     close_period,
     closes_of,
     frozen_scores,
+    last_day_progress,
     periods_due,
     start_progress_of,
 )
 from okrsync.core.period_tree import closed_tree
 from okrsync.core.plan import CommentRecord, IssueNow, WritebackIds, plan_changes
-from okrsync.core.plan.closing_writes import ClosingPlan
+from okrsync.core.plan.closing_writes import ClosingPlan, close_comment
 from okrsync.core.rollup import RollupPolicy, roll_up
 from okrsync.core.stored_tree import stored_tree_of
 from okrsync.domain.model import (
@@ -124,7 +125,7 @@ def test_frozen_scores_hold_closed_nodes_but_not_a_carried_kr() -> None:
 def test_the_record_round_trips_and_unreadable_entries_are_left_out() -> None:
     tree = q1_company()
     scored = roll_up(tree, date(2026, 4, 1))
-    close = close_period(scored, Q1, POLICY, {"A-1": 0.5})
+    close = close_period(scored, Q1, POLICY, {"A-1": 0.5}, last_day={"A-1": 0.75, "A-2": 0.25})
     close = PeriodClose(
         close.period, close.closed_on, close.finals, closed_tree(stored_tree_of(scored), close)
     )
@@ -134,6 +135,81 @@ def test_the_record_round_trips_and_unreadable_entries_are_left_out() -> None:
     doc = back["2026-Q1"].tree
     assert doc is not None and doc["closed"] == {"on": "2026-04-01"}
     assert {k["id"]: k["score"] for k in doc["key_results"]} == {"A-1": 0.8, "A-2": 0.2}
+
+
+LATE = date(2026, 4, 8)  # a week after Q1's end: the daemon was down across it
+
+
+@pytest.mark.parametrize(
+    ("last_day", "a1", "a2", "eng1", "late"),
+    [
+        # the last day's history: work done after the end does not count (A-1 is 75 % now)
+        (
+            {"A-1": 0.5, "A-2": 0.25},
+            (0.5, 0.5, Health.OVERDUE),
+            (0.25, 0.2, Health.OVERDUE),
+            (0.5, 0.5),
+            False,
+        ),
+        # done on its last day: Done, whatever happened after
+        ({"A-1": 1.0, "A-2": 0.0}, (1.0, 1.0, Health.DONE), (0.0, 0.0, Health.OVERDUE), (1.0, 1.0), False),
+        # nothing measured that day: no score
+        (
+            {"A-1": None, "A-2": 0.25},
+            (None, None, Health.NO_DATA),
+            (0.25, 0.2, Health.OVERDUE),
+            (None, None),
+            False,
+        ),
+        # no history that day (a new install): the progress now, marked
+        ({}, (0.75, 0.8, Health.OVERDUE), (0.25, 0.2, Health.OVERDUE), (0.75, 0.8), True),
+        # only A-1 recorded (A-2 new in the config): A-2 from now, and so its objective's roll-up
+        ({"A-1": 0.5}, (0.5, 0.5, Health.OVERDUE), (0.25, 0.2, Health.OVERDUE), (0.5, 0.5), True),
+    ],
+)
+def test_the_final_score_is_the_last_days_progress_else_now_and_marked(
+    last_day: dict[str, float | None],
+    a1: tuple[Any, ...],
+    a2: tuple[Any, ...],
+    eng1: tuple[Any, ...],
+    late: bool,
+) -> None:
+    close = close_period(roll_up(q1_company(), LATE), Q1, POLICY, {}, last_day=last_day)
+    f1, f2, fo = close.finals["A-1"], close.finals["A-2"], close.finals["ENG-1"]
+    assert (f1.progress, f1.score, f1.health) == a1
+    assert (f2.progress, f2.score, f2.health) == a2 and f2.carried_into == "2026-Q2"
+    assert (fo.progress, fo.score) == eng1
+    assert f1.scored_on == (Q1.end if "A-1" in last_day else LATE)
+    assert fo.late(Q1) is late and (close.scored_late_on() == LATE) is late
+    back = closes_of({"q": close.as_json()})["q"]
+    assert back == close  # scored_on round-trips
+    doc = closed_tree(stored_tree_of(roll_up(q1_company(), LATE)), close)
+    assert doc["closed"] == (
+        {"on": "2026-04-08", "scored_on": "2026-04-08"} if late else {"on": "2026-04-08"}
+    )
+    text = to_plain(close_comment(q1_company().key_results[0], close, f1, {}).doc)  # type: ignore[union-attr]
+    assert ("Scored on 2026-04-08, after the period ended" in text) is ("A-1" not in last_day)
+
+
+def test_a_close_recorded_before_scored_on_existed_claims_nothing() -> None:
+    close = close_period(roll_up(q1_company(), LATE), Q1, POLICY, {})
+    data = close.as_json()
+    for f in data["finals"].values():
+        del f["scored_on"]
+    old = closes_of({"q": data})["q"]
+    assert old.scored_late_on() is None and not old.finals["A-1"].late(Q1)
+
+
+def test_the_last_days_progress_is_the_last_point_of_that_day() -> None:
+    end = Q1.end
+    points = [
+        ProgressPoint(date(2026, 3, 30), "A-1", "key_result", 0.4, 0.9, "at_risk"),
+        ProgressPoint(end, "A-1", "key_result", 0.5, 1.0, "at_risk"),
+        ProgressPoint(end, "A-1", "key_result", 0.6, 1.0, "at_risk"),  # a later snapshot that day
+        ProgressPoint(end, "A-2", "key_result", None, 1.0, "no_data"),
+        ProgressPoint(date(2026, 4, 1), "A-3", "key_result", 0.9, 0.0, "on_track"),
+    ]
+    assert last_day_progress(points, end) == {"A-1": 0.6, "A-2": None}
 
 
 def test_start_progress_is_the_first_recorded_day_inside_the_period() -> None:

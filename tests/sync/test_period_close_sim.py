@@ -202,3 +202,46 @@ def test_a_closing_run_that_dies_scores_the_period_once_and_comments_once(
     assert sim.store.issues[FROZEN]["properties"]["okrsync"]["closed"]["score"] == score
     again = sync(cfg, store, AFTER + timedelta(minutes=30))
     assert again.writes == 0 and again.planned == 0
+
+
+WEEK_LATER = AFTER + timedelta(days=7)  # the daemon was down across Q4's end
+
+
+def test_a_daemon_down_across_the_end_scores_the_last_days_progress(
+    sim_okr: JiraSimulator, store: StateStore, tmp_path: Path
+) -> None:
+    sim = sim_okr
+    cfg = two_quarters(sim, tmp_path)
+    sync(cfg, store, LAST_DAY)
+    score = round(hand_progress(sim, FROZEN), 1)
+    assert score < 1.0
+    for key in children_of(sim, FROZEN):  # Q1's work, done while the daemon was down
+        sim.transition(key, "Done", resolution="Done")
+    closing = sync(cfg, store, WEEK_LATER)
+    assert closing.scored is not None and closing.scored.kr(FROZEN).score == score
+    assert field(sim, FROZEN, "OKR Score") == score
+    (comment,) = close_comments(sim, FROZEN)
+    assert f"scores {score:.1f}" in comment and "after the period ended" not in comment
+    q4 = load_report_data(store, "2026-Q4").doc
+    assert q4["closed"] == {"on": "2027-01-08"}
+
+
+def test_a_new_install_after_the_end_scores_now_and_says_so(
+    sim_okr: JiraSimulator, store: StateStore, tmp_path: Path
+) -> None:
+    sim = sim_okr
+    cfg = two_quarters(sim, tmp_path)
+    closing = sync(cfg, store, WEEK_LATER)  # no history on Q4's last day
+    assert closing.scored is not None
+    assert field(sim, FROZEN, "OKR Score") == round(hand_progress(sim, FROZEN), 1)
+    (comment,) = close_comments(sim, FROZEN)
+    assert "Scored on 2027-01-08, after the period ended" in comment
+    q4 = load_report_data(store, "2026-Q4").doc
+    assert q4["closed"] == {"on": "2027-01-08", "scored_on": "2027-01-08"}
+    cli = CliRunner()
+    config = ["--config", str(tmp_path / "okrsync.yaml")]
+    tree = cli.invoke(cli_app.app, ["report", *config, "--period", "2026-Q4", "--format", "tree"])
+    assert tree.exit_code == 0
+    assert "OKRs 2026-Q4, closed 2027-01-08, scored on 2027-01-08, after the period ended" in tree.output
+    again = sync(cfg, store, WEEK_LATER + timedelta(minutes=15))
+    assert again.writes == 0 and again.planned == 0

@@ -66,6 +66,15 @@ def close_comment(
         ),
         Paragraph(Text(moved)),
     ]
+    if final.late(period) and final.scored_on is not None:
+        parts.append(
+            Paragraph(
+                Text(
+                    f"Scored on {final.scored_on.isoformat()}, after the period ended: okrsync recorded "
+                    f"no progress on its last day ({period.end.isoformat()})."
+                )
+            )
+        )
     if final.carried_into:
         parts.append(Paragraph(Text(f"It carries over into {final.carried_into} from where it ended.")))
     else:
