@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from okrsync.core.coach_rhythm import RhythmPolicy, in_use, rhythm_findings
+from okrsync.core.cycles import closed_nodes, objective_periods
 from okrsync.core.rollup import EPSILON, RollupPolicy, ScoredTree, due_day, is_overdue, kr_progress, roll_up
 from okrsync.domain.model import KeyResult, Level, Measure, Objective, OkrTree, Period
 
@@ -80,22 +81,32 @@ def coach(
 
     ``last_change`` maps KR ids to the last day their progress changed (from the progress
     history); where it has no entry, the last status change of the KR's action plans is used.
+    Each KR and objective is judged in its own period (OKR cycles); one whose period is over
+    (:func:`~okrsync.core.cycles.closed_nodes`) has nothing left to act on: no stale, overdue,
+    due date or rhythm finding (check-ins, period ending), only what its configuration lacks.
     """
     policy = policy or CoachPolicy()
     findings: list[Finding] = []
     objectives = {o.id: o for o in tree.objectives}
     scores = scored if scored is not None else roll_up(tree, as_of)
     rhythm = in_use(policy.rhythm, tree.key_results) if policy.rhythm is not None else None
+    closed = closed_nodes(tree, as_of)
     for kr in tree.key_results:
         owner = kr.owner or _owner_of(objectives.get(kr.objective_id))
-        findings.extend(_kr_findings(kr, tree, owner, as_of, policy, scored, last_change or {}))
-        if rhythm is not None:
+        findings.extend(
+            _kr_findings(kr, tree, owner, as_of, policy, scored, last_change or {}, kr.id in closed)
+        )
+        if rhythm is not None and kr.id not in closed:
             findings.extend(_rhythm(kr, scores, tree, owner, as_of, rhythm))
     objective_progress = scores.objectives
+    own = objective_periods(tree)
     for obj in tree.objectives:
         findings.extend(_objective_findings(obj, tree, objectives, policy))
+        if obj.id in closed:
+            continue
         progress = objective_progress[obj.id].progress if obj.id in objective_progress else None
-        findings.extend(_overdue(obj.id, "objective", obj.owner, obj.due, progress, tree.period, as_of))
+        period = own.get(obj.id, tree.period)
+        findings.extend(_overdue(obj.id, "objective", obj.owner, obj.due, progress, period, as_of))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.subject, f.code))
 
@@ -125,9 +136,11 @@ def _kr_findings(
     policy: CoachPolicy,
     scored: ScoredTree | None,
     last_change: Mapping[str, date],
+    closed: bool = False,
 ) -> list[Finding]:
     out: list[Finding] = []
     period = tree.period
+    own = kr.period_on(as_of, tree.period)  # the one it is scored in (OKR cycles)
 
     def add(code: str, severity: Severity, message: str, fix: str) -> None:
         out.append(Finding(code, severity, kr.id, "key_result", owner, message, fix))
@@ -155,7 +168,9 @@ def _kr_findings(
             f"{kr.id} has no owner.",
             f"Assign the epic {kr.jira_key or kr.id} to the person accountable for it.",
         )
-    if kr.due is None:
+    if closed:
+        pass  # its period is over: its due date no longer matters
+    elif kr.due is None:
         add(
             "no_due_date",
             Severity.WARNING,
@@ -180,18 +195,20 @@ def _kr_findings(
         progress = scored.kr(kr.id).progress
     else:
         progress = kr_progress(kr, RollupPolicy())[0]
+    if closed:
+        return out
     measurable = not any(f.code == "not_measurable" for f in out)
-    since = stale_since(kr, period, as_of, policy.stale_after_days, last_change.get(kr.id))
+    since = stale_since(kr, own, as_of, policy.stale_after_days, last_change.get(kr.id))
     if measurable and progress != 1.0 and since is not None:
         idle = (as_of - since).days
-        when = "since the period began" if since == period.start else f"since {since}"
+        when = "since the period began" if since == own.start else f"since {since}"
         add(
             "stale",
             Severity.WARNING,
             f"{kr.id} has made no progress {when} ({idle} days).",
             "Check in with the owner: update the action plans, or re-plan the KR.",
         )
-    out.extend(_overdue(kr.id, "key_result", owner, kr.due, progress, period, as_of, kr.jira_key))
+    out.extend(_overdue(kr.id, "key_result", owner, kr.due, progress, own, as_of, kr.jira_key))
     return out
 
 

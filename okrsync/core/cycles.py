@@ -68,3 +68,16 @@ def in_period(kr: KeyResult, period: Period) -> bool:
 
 def objective_in_period(obj: Objective, own: Period, period: Period) -> bool:
     return own == period or (obj.period is None and period.start <= own.start and own.end <= period.end)
+
+
+def closed_nodes(tree: OkrTree, as_of: date) -> frozenset[str]:
+    """The KRs and objectives whose period is over on ``as_of`` (OKR cycles only: the one-period
+    shorthand never closes): a KR whose last period ended (a carried KR goes on in the next one),
+    an objective whose own period ended. Their close is the first sync's after the end
+    (:mod:`okrsync.core.closing`); what is over is not coached or reported as live, closed yet or
+    not."""
+    if not tree.periods:
+        return frozenset()
+    krs = {kr.id for kr in tree.key_results if kr.periods and kr.periods[-1].end < as_of}
+    objectives = {oid for oid, p in objective_periods(tree).items() if p.end < as_of}
+    return frozenset(krs | objectives)
