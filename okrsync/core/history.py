@@ -38,6 +38,7 @@ from okrsync.core.changelog_items import (
     changes_of,
     utc,
 )
+from okrsync.core.closing import PeriodClose, frozen_scores
 from okrsync.core.mappers import children, issue_fields
 from okrsync.core.mappers.action_plans import action_plan
 from okrsync.core.mappers.tree import RawTree, build_tree
@@ -246,8 +247,14 @@ def rebuild(
     *,
     objective_field_id: str | None = None,
     incremental: bool = True,
+    closes: Mapping[str, PeriodClose] | None = None,
 ) -> Iterator[ScoredTree]:
     """The scored tree of each of ``days`` (ascending), with ``cfg.period`` as the period.
+
+    ``closes``: the recorded closes of OKR periods (meta ``closed_periods``). On a day after a
+    closed period's end its frozen KRs and objectives keep their final numbers, as a sync holds
+    them (:func:`~okrsync.core.closing.frozen_scores`): a closed KR's history is not rewritten
+    past its close, and what it aligns to rolls up the finals.
 
     The tree is the one a sync would have built (:func:`~okrsync.core.mappers.tree.build_tree`) from the
     issues as they were at the end of the day. It is built again only when the structure moved
@@ -280,7 +287,8 @@ def rebuild(
                 tree = _patched(tree, where, changed, day, ids)
                 where = _positions(tree)
         previous = day
-        yield roll_up(tree, day, policy)
+        ended = {name: c for name, c in (closes or {}).items() if c.period.end < day}
+        yield roll_up(tree, day, policy, frozen=frozen_scores(tree, ended) if ended else None)
 
 
 def _positions(tree: OkrTree) -> dict[str, tuple[int, int]]:

@@ -10,6 +10,8 @@ A one-off for first installs and past periods, in three phases:
 2. **history** — :mod:`okrsync.core.history` (pure) rebuilds the tree of each day from the first day of
    the period (or ``--since``) to today (or the period's end), scores it like a sync, and the
    points are recorded as ``source="backfill"`` rows that never replace a row a sync recorded.
+   A closed OKR period's KRs and objectives (meta ``closed_periods``) keep their final numbers on
+   the days after its end, as a sync holds them: their history is not rewritten past the close.
    Days are recorded a week at a time; the cursor (meta ``backfill``) remembers the last one.
 3. **writes** — the current period: one full sync cycle (:func:`~okrsync.sync.engine.run_sync`),
    after the history, so that stale check-ins see it. A past period: the same plan and apply for
@@ -32,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from okrsync.core.changelog_items import tracked_fields
+from okrsync.core.closing import closes_of
 from okrsync.core.history import (
     IssueHistory,
     days_between,
@@ -42,7 +45,7 @@ from okrsync.core.history import (
 from okrsync.core.periods import BackfillError
 from okrsync.core.plan import WritebackIds
 from okrsync.domain.config import PeriodConfig, Settings
-from okrsync.domain.keys import META_BACKFILL_CURSOR
+from okrsync.domain.keys import META_BACKFILL_CURSOR, META_CLOSED_PERIODS
 from okrsync.domain.records import ProgressPoint
 from okrsync.jira.errors import JiraError
 from okrsync.jira.gateway import JiraGateway
@@ -407,7 +410,13 @@ def _record_history(
     batch: list[ProgressPoint] = []
     batch_days = 0
     scoring = rebuild(
-        cfg, history, scope.ids, days, rollup_policy(cfg), objective_field_id=scope.objective_field_id
+        cfg,
+        history,
+        scope.ids,
+        days,
+        rollup_policy(cfg),
+        objective_field_id=scope.objective_field_id,
+        closes=closes_of(store.get_meta(META_CLOSED_PERIODS)),  # closed KRs keep their finals
     )
     for n, scored in enumerate(scoring, 1):
         report.key_results = len(scored.key_results)

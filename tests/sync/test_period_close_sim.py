@@ -10,7 +10,7 @@ ended, and a run after that writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from okrsync.domain.model import exit_code_of
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.state.store import StateStore
+from okrsync.sync.backfill import run_backfill
 from okrsync.sync.engine import SyncReport, run_sync
 
 LAST_DAY = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)
@@ -245,3 +246,44 @@ def test_a_new_install_after_the_end_scores_now_and_says_so(
     assert "OKRs 2026-Q4, closed 2027-01-08, scored on 2027-01-08, after the period ended" in tree.output
     again = sync(cfg, store, WEEK_LATER + timedelta(minutes=15))
     assert again.writes == 0 and again.planned == 0
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_a_backfill_after_the_close_keeps_the_closed_krs_history(
+    flavor: str, sim_factory: Callable[..., JiraSimulator], store: StateStore, tmp_path: Path
+) -> None:
+    """Work done on a closed KR after its close, then a backfill over days no sync recorded: the
+    closed KR's rebuilt history past its period's end is its final numbers (as a sync holds it),
+    not its progress in Jira; its finals and Jira are untouched."""
+    clock = Clock(LAST_DAY)
+    sim = sim_factory(flavor, okr_fields=True, clock=clock)
+    cfg = two_quarters(sim, tmp_path)
+    sync(cfg, store, LAST_DAY)
+    score = round(hand_progress(sim, FROZEN), 1)
+    clock.now = AFTER
+    closing = sync(cfg, store, AFTER)
+    assert closing.scored is not None
+    final = closing.scored.kr(FROZEN).progress
+    assert final is not None and final < 1.0
+    clock.now = AFTER + timedelta(days=4)
+    for key in children_of(sim, FROZEN):  # Q1's work on a Q4 KR
+        sim.transition(key, "Done", resolution="Done")
+    clock.now = WEEK_LATER
+    with JiraGateway(cfg.jira) as gateway:
+        report = run_backfill(cfg, store=store, gateway=gateway, now=WEEK_LATER, clock=clock)
+    assert report.status == "ok", report.as_dict()
+    after_end = [p for p in store.history([FROZEN]) if p.day > date(2026, 12, 31)]
+    assert [p.day for p in after_end] == [date(2027, 1, d) for d in range(1, 9)]
+    assert [p.progress for p in after_end] == [pytest.approx(final)] * 8
+    q4_end = [p for p in store.history([FROZEN]) if p.day == date(2026, 12, 31)]
+    assert [p.progress for p in q4_end] == [pytest.approx(final)]
+    assert field(sim, FROZEN, "OKR Score") == score
+    assert len(close_comments(sim, FROZEN)) == 1
