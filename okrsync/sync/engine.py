@@ -277,8 +277,10 @@ def _cycle(
     # the mirror first: a crash from here on re-reads nothing it already has
     fetched = state.fetched
     epic_set = set(fetched.kr_epics)
+    # every issue here is a compact record already (the fetch's or the store's)
     store.upsert_issues(
-        _mirror_row(raw, state.scope.ids, epic_set) for raw in _to_mirror(fetched.fresh, merged, mirror)
+        (_mirror_row(raw, state.scope.ids, epic_set) for raw in _to_mirror(fetched.fresh, merged, mirror)),
+        compacted=True,
     )
     if fetched.removed:
         store.delete_issues(fetched.removed)
@@ -300,7 +302,8 @@ def _cycle(
     remember_writes(store, applier.touched, clock())
     # keep what we wrote in the mirror, so that the plan of the next cycle sees it
     store.upsert_issues(
-        _mirror_row(merged[k], state.scope.ids, epic_set) for k in applier.touched if k in merged
+        (_mirror_row(merged[k], state.scope.ids, epic_set) for k in applier.touched if k in merged),
+        compacted=True,
     )
     _record_scores(store, state.scored, now.date())
     if state.checkins is not None:

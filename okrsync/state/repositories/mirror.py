@@ -4,7 +4,7 @@ and the fetch watermarks."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
@@ -20,20 +20,26 @@ LOAD_BATCH: Final = 1000
 """Rows a full load of the mirror fetches at a time."""
 
 
+def _as_is(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    return record
+
+
 class IssueMirror(Repository):
     """Issues as last fetched, by key, and until when each fetch scope is known."""
 
-    def upsert_issues(self, issues: Iterable[MirrorIssue]) -> int:
+    def upsert_issues(self, issues: Iterable[MirrorIssue], *, compacted: bool = False) -> int:
         """Insert or replace mirrored issues, each as its compact record (``raw`` may be the issue as
-        Jira returned it); returns how many distinct issues were written."""
+        Jira returned it; with ``compacted`` every ``raw`` already is a record, as the fetch and this
+        store hand them out, and is stored as it is); returns how many distinct issues were written."""
         by_key = {i.key: i for i in issues}
+        record = _as_is if compacted else compact_issue
         rows = [
             {
                 "key": i.key,
                 "issue_id": i.issue_id,
                 "updated": i.updated,
                 "epic_key": i.epic_key,
-                "record": json.dumps(compact_issue(i.raw), separators=(",", ":"), ensure_ascii=False),
+                "record": json.dumps(record(i.raw), separators=(",", ":"), ensure_ascii=False),
             }
             for i in by_key.values()
         ]
