@@ -19,7 +19,6 @@ value below ``fields`` (and of each string), never sharing an issue's own ``fiel
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -67,21 +66,35 @@ def compact_issue(raw: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
+def sharing_key(value: Any) -> Any:
+    """A hashable key of a JSON value, equal for equal values (equal as JSON text: ``1``, ``1.0``,
+    ``true``, ``0.0`` and ``-0.0`` stay apart; a string is its own key). Cheaper than the value's JSON
+    text: most values are strings, which need no encoding."""
+    kind = type(value)
+    if kind is dict:
+        return ("{", *[(k, v if type(v) is str else sharing_key(v)) for k, v in value.items()])
+    if kind is list:
+        return ("[", *[v if type(v) is str else sharing_key(v) for v in value])
+    if kind is float:
+        return (float, repr(value))  # -0.0 == 0.0 in Python, not as JSON text
+    return (kind, value)  # int, bool, None (and any other scalar) by type and value
+
+
 class RecordSharing:
     """Makes equal values of many records one shared object (for the records of one load).
 
     ``share(record)`` returns the record with its own top-level dict and its own ``fields`` and
     ``properties`` dicts; each value in those that is a JSON object or array is the one object
     shared by every record with an equal value (equal as JSON text: ``1``, ``1.0`` and ``true``
-    stay apart), and each string and dict key is one shared string. Shared values must not be
-    changed in place: nothing in okrsync does (the apply step replaces a field's value in
-    ``fields`` and a property in ``properties``, it never edits the value).
+    stay apart; keyed by :func:`sharing_key`, not by the text itself), and each string and dict
+    key is one shared string. Shared values must not be changed in place: nothing in okrsync does
+    (the apply step replaces a field's value in ``fields`` and a property in ``properties``, it
+    never edits the value).
     """
 
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
-        self._values: dict[str, Any] = {}
-        self._text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
+        self._values: dict[Any, Any] = {}
 
     def share(self, record: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -95,8 +108,9 @@ class RecordSharing:
         return out
 
     def _value(self, value: Any) -> Any:
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str:
             return self._strings.setdefault(value, value)
-        if isinstance(value, dict | list):
-            return self._values.setdefault(self._text(value), value)
+        if kind is dict or kind is list:
+            return self._values.setdefault(sharing_key(value), value)
         return value
