@@ -10,6 +10,9 @@ its Jira issue. :mod:`okrsync.core.digest_render` turns it into chat Markdown, t
 
 Stale follows the coach's rule (:func:`okrsync.core.coach.stale_since`) on the stored history: a KR
 whose progress has not changed for ``stale_after_days`` (its source failing counts too).
+
+A KR or objective of a closed OKR period (``closed`` in the stored tree) is shown as closed with
+its final score, never as needing attention: nothing about it can be acted on any more.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ class Item:
     expected: float | None
     health: Health
     due: str | None = None
+    closed: str | None = None
+    """The OKR period it closed with (its numbers are the final ones); ``None``: live."""
+    score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +108,7 @@ def _health(value: Any) -> Health:
         return Health.NO_DATA
 
 
-def _item(data: Mapping[str, Any], kind: str, site_url: str) -> Item:
+def _item(data: Mapping[str, Any], kind: str, site_url: str, closed: str | None = None) -> Item:
     return Item(
         id=str(data["id"]),
         kind=kind,
@@ -113,7 +119,16 @@ def _item(data: Mapping[str, Any], kind: str, site_url: str) -> Item:
         expected=data.get("expected"),
         health=_health(data.get("health")),
         due=data.get("due"),
+        closed=closed or _closed_with(data),
+        score=data.get("score"),
     )
+
+
+def _closed_with(data: Mapping[str, Any]) -> str | None:
+    closed = data.get("closed")
+    if not isinstance(closed, Mapping):
+        return None
+    return str(closed.get("period") or "its period")
 
 
 def _before(points: Sequence[ProgressPoint], since: date) -> ProgressPoint | None:
@@ -194,8 +209,10 @@ def _facts(
 ) -> _Facts:
     as_of = date.fromisoformat(doc["as_of"])
     start = date.fromisoformat(doc["period"]["start"])
-    objectives = tuple((_item(o, "objective", site_url), o) for o in doc["objectives"])
-    krs = tuple((_item(k, "key_result", site_url), k) for k in doc["key_results"])
+    # a closed period's own tree (digest --period NAME): all of it closed with it
+    closed = str(doc["period"]["name"]) if isinstance(doc.get("closed"), Mapping) else None
+    objectives = tuple((_item(o, "objective", site_url, closed), o) for o in doc["objectives"])
+    krs = tuple((_item(k, "key_result", site_url, closed), k) for k in doc["key_results"])
     moved: dict[str, Move] = {}
     achieved: set[str] = set()
     attention: dict[str, list[Attention]] = {}
@@ -208,6 +225,8 @@ def _facts(
         if item.health == Health.DONE and (before is None or _health(before.health) != Health.DONE):
             achieved.add(item.id)
     for item, data in krs:
+        if item.closed is not None:  # a closed period's KR: final, nothing to act on
+            continue
         found = _attention(item, data, history.get(item.id, ()), as_of, start, days)
         if found:
             attention[item.id] = found

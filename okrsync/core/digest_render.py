@@ -59,6 +59,8 @@ def _sections(d: Digest) -> list[tuple[str, list[tuple[Item, str]]]]:
     """The digest as (heading, [(item, the line's text after the item)]) in message order."""
     objectives = [
         (o, f"{_pct(o.progress)} (expected {_pct(o.expected)}), {o.health.label} · {_owner(o)}")
+        if o.closed is None
+        else (o, f"{_closed(o)}, {_pct(o.progress)} · {_owner(o)}")
         for o in d.objectives
     ]
     moved = [(m.item, f"{_pct(m.before)} → {_pct(m.after)} ({_sign(m)}) · {_owner(m.item)}") for m in d.moved]
@@ -70,6 +72,12 @@ def _sections(d: Digest) -> list[tuple[str, list[tuple[Item, str]]]]:
         ("Achieved 🎉", achieved),
         ("Needs attention", attention),
     ]
+
+
+def _closed(item: Item) -> str:
+    """A closed period's item: "closed with 2026-Q4, final score 0.5"."""
+    score = "no score" if item.score is None else f"final score {float(item.score):.1f}"
+    return f"closed with {item.closed}, {score}"
 
 
 def _attention_line(a: Attention) -> str:

@@ -15,6 +15,9 @@ Schema (every percentage is 0–100 with one decimal, ``null`` where there is no
                       "warnings", "action_plans": [{"key", "summary", "status", "status_category",
                       "cancelled", "points", "owner", "due"}]}],
      "warnings": [...]}
+
+A KR or objective frozen by the close of its OKR period (:mod:`okrsync.core.closing`) also has
+``"closed": {"period": NAME}``: its numbers and ``score`` are the final ones, not live.
 """
 
 from __future__ import annotations
@@ -43,6 +46,13 @@ def _score(s: Score) -> dict[str, Any]:
     }
 
 
+def _closed(s: Score, period: model.Period | None) -> dict[str, Any]:
+    """``closed`` for a node frozen at its period's close (its explanation says so)."""
+    if s.explanation.method != "closed":
+        return {}
+    return {"closed": {"period": period.name if period is not None else None}}
+
+
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -61,6 +71,7 @@ def _checkin(kr: KeyResult) -> dict[str, Any]:
 
 def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
     tree = scored.tree
+    own = objective_periods(tree)
     return {
         "schema": SCHEMA,
         "period": {
@@ -79,6 +90,7 @@ def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
                 "weight": o.weight,
                 "jira_key": o.jira_key,
                 **_score(scored.objective(o.id)),
+                **_closed(scored.objective(o.id), own.get(o.id)),
             }
             for _, o in tree.walk()
         ],
@@ -94,6 +106,7 @@ def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
                 "jira_key": kr.jira_key,
                 "source": kr.source_index,
                 **_score(scored.kr(kr.id)),
+                **_closed(scored.kr(kr.id), kr.periods[-1] if kr.periods else None),
                 "source_error": scored.kr(kr.id).source_error,
                 "stale_since": _day(scored.kr(kr.id).stale_since),
                 "overachievement": pct(scored.kr(kr.id).overachievement),

@@ -84,6 +84,12 @@ def point(node: str, day: date, progress: float | None, health: str = "on_track"
         # its source failing: stale with the reason, and confidence Low
         (kr("I", 30.0, "on_track", source_error="JQL refused", stale_since="2026-11-20", confidence="low"),
          [point("I", date(2026, 11, 22), 0.3)], [], False, ["stale", "low_confidence"]),
+        # a closed period's KR: final numbers, overdue, unmoved for weeks and Low: nothing to act on
+        (kr("J", 40.0, "overdue", closed={"period": "2026-Q3"}, score=0.4, confidence="low"),
+         [point("J", date(2026, 9, 30), 0.4), point("J", SINCE, 0.4)], [], False, []),
+        # moved on its period's last day, after the last digest: that movement still shows
+        (kr("K", 100.0, "done", closed={"period": "2026-Q3"}, score=1.0), [point("K", SINCE, 0.9)],
+         [(90.0, 100.0, 10.0)], True, []),
     ],
 )  # fmt: skip
 def test_what_moved_was_achieved_and_needs_attention(
@@ -197,3 +203,30 @@ def test_the_company_digest_carries_the_alignment_coverage() -> None:
     assert "- PLAT: 80.0 % (8 of 10)" in render_markdown(company)
     assert "WEB-90 Legacy &lt;checkout&gt;: 5" in render_html(company)
     assert "* WEB-90 Legacy <checkout>: 5" in render_text(company)
+
+
+def test_a_closed_objective_shows_its_final_score_not_its_live_health() -> None:
+    closed = {
+        "id": "O9",
+        "title": "Ship the vendor portal",
+        "owner": "Bo Chan",
+        "jira_key": "O9",
+        "progress": 45.0,
+        "expected": 100.0,
+        "health": "overdue",
+        "score": 0.5,
+        "closed": {"period": "2026-Q3"},
+        "aligns_to": None,
+    }
+    live = {**closed, "id": "O1", "title": "Delight", "health": "on_track", "score": None, "expected": 59.0}
+    del live["closed"]
+    item = kr("J", 45.0, "overdue", objective="O9", closed={"period": "2026-Q3"}, score=0.5)
+    [digest] = build_digests(doc(item, objectives=[closed, live]), [], since=SINCE, site_url=SITE)
+    by_id = {o.id: o for o in digest.objectives}
+    assert (by_id["O9"].closed, by_id["O9"].score) == ("2026-Q3", 0.5) and by_id["O1"].closed is None
+    assert digest.attention == ()
+    text = render_text(digest)
+    assert "O9 Ship the vendor portal: closed with 2026-Q3, final score 0.5, 45 % · Bo Chan" in text
+    assert "O1 Delight: 45 % (expected 59 %), On track · Bo Chan" in text
+    assert "closed with 2026-Q3, final score 0.5" in render_markdown(digest)
+    assert "closed with 2026-Q3, final score 0.5" in render_html(digest)

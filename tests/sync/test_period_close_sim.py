@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from okrsync.cli import app as cli_app
 from okrsync.cli.report import load_report_data, render
+from okrsync.daemon.digest_job import compose
 from okrsync.data import DEMO_CONFIG
 from okrsync.domain.config import Settings, load_config
 from okrsync.domain.model import exit_code_of
@@ -287,3 +288,25 @@ def test_a_backfill_after_the_close_keeps_the_closed_krs_history(
     assert [p.progress for p in q4_end] == [pytest.approx(final)]
     assert field(sim, FROZEN, "OKR Score") == score
     assert len(close_comments(sim, FROZEN)) == 1
+
+
+def test_the_digest_shows_a_closed_quarter_as_closed_with_its_final_scores(
+    sim_okr: JiraSimulator, store: StateStore, tmp_path: Path
+) -> None:
+    """After the close the stored tree marks Q4's frozen KRs and objectives closed: the digest shows
+    its objectives with their final scores and asks no one to act on its overdue KRs; the carried
+    KR is live in Q1."""
+    cfg = two_quarters(sim_okr, tmp_path)
+    sync(cfg, store, LAST_DAY)
+    sync(cfg, store, AFTER)
+    doc = load_report_data(store).doc
+    krs = {kr["id"]: kr for kr in doc["key_results"]}
+    assert krs[FROZEN]["closed"] == {"period": "2026-Q4"} and "closed" not in krs[CARRIED]
+    mob_o = {o["id"]: o for o in doc["objectives"]}["MOB-O"]
+    assert mob_o["closed"] == {"period": "2026-Q4"}
+    assert krs[FROZEN]["health"] == "overdue"  # not done when Q4 ended
+    for period in (None, "2026-Q4"):
+        [company] = compose(cfg, store, None, period).messages[:1]
+        assert f"{FROZEN} " not in company.text.split("Needs attention")[1], period
+        line = next(x for x in company.text.splitlines() if x.startswith("* MOB-O "))
+        assert f"closed with 2026-Q4, final score {mob_o['score']:.1f}" in line, period
