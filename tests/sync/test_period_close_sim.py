@@ -27,6 +27,7 @@ from okrsync.domain.config import Settings, load_config
 from okrsync.domain.model import exit_code_of
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.simulator import JiraSimulator
+from okrsync.provision.check import run_check
 from okrsync.state.store import StateStore
 from okrsync.sync.backfill import run_backfill
 from okrsync.sync.engine import SyncReport, run_sync
@@ -310,3 +311,22 @@ def test_the_digest_shows_a_closed_quarter_as_closed_with_its_final_scores(
         assert f"{FROZEN} " not in company.text.split("Needs attention")[1], period
         line = next(x for x in company.text.splitlines() if x.startswith("* MOB-O "))
         assert f"closed with 2026-Q4, final score {mob_o['score']:.1f}" in line, period
+
+
+def test_okrsync_check_does_not_coach_a_closed_quarter(
+    sim_okr: JiraSimulator, store: StateStore, tmp_path: Path
+) -> None:
+    """okrsync check a week into Q1: Q4's KRs are over (no overdue, stale, due date or rhythm
+    finding), the carried KR is coached in Q1; on Q4's last day they were coached as ever."""
+    cfg = two_quarters(sim_okr, tmp_path)
+    progress = {"stale", "overdue", "no_due_date", "no_checkin", "low_confidence", "period_ending_behind"}
+    scored = sync(cfg, store, LAST_DAY).scored
+    assert scored is not None
+    q4 = {kr.id for kr in scored.tree.key_results if kr.id != CARRIED}
+    with JiraGateway(cfg.jira) as gateway:
+        before = run_check(cfg, gateway, as_of=LAST_DAY.date())
+        after = run_check(cfg, gateway, as_of=WEEK_LATER.date())
+    assert before.coached and after.coached
+    assert {f.subject for f in before.findings if f.code in progress} & q4  # e.g. MOB-2 far behind
+    assert not {f.subject for f in after.findings if f.code in progress} & q4
+    assert {f.subject for f in after.findings if f.code in progress} <= {CARRIED}
