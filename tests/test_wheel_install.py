@@ -15,6 +15,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,13 @@ def fresh_venv(tmp_path: Path, wheel: Path) -> Path:
 
 @pytest.mark.slow
 def test_the_wheel_runs_the_demo_from_an_empty_folder(tmp_path: Path) -> None:
-    env_dir = fresh_venv(tmp_path, build_wheel(tmp_path))
+    wheel = build_wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as zf:  # the templates of the HTML report and the status page
+        names = set(zf.namelist())
+    templates = {p.name for p in (ROOT / "okrsync" / "report" / "templates").iterdir() if p.is_file()}
+    assert {"okrsync.css", "filters.js", "tree.html.j2", "report.html.j2", "status.html.j2"} <= templates
+    assert {f"okrsync/report/templates/{n}" for n in templates} <= names
+    env_dir = fresh_venv(tmp_path, wheel)
     empty = tmp_path / "empty"
     empty.mkdir()
     env = clean_env(empty)
@@ -122,6 +129,8 @@ def test_the_wheel_runs_the_demo_from_an_empty_folder(tmp_path: Path) -> None:
     assert "okrsync sync as of" in out.stdout
     assert "KR health" in out.stdout and "at risk" in out.stdout
     assert (empty / "okrsync-demo-report.html").exists()
+    report = (empty / "okrsync-demo-report.html").read_text(encoding="utf-8")
+    assert '<section class="objective' in report and '<form class="filters"' in report  # from the templates
     assert sorted(p.name for p in empty.iterdir()) == ["okrsync-demo-report.html"]  # nothing else left behind
     for command in (["--version"], ["sync", "--help"], ["check", "--help"], ["report", "--help"]):
         ran = subprocess.run(

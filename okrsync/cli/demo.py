@@ -13,7 +13,7 @@ the report is. Nothing keeps running afterwards, and the user's own ``OKRSYNC_*`
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from okrsync.domain.model import OkrsyncError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.provision.setup import run_setup
+from okrsync.report.page import name_mentions
 from okrsync.report.tree import render_tree
 from okrsync.state.store import StateStore
 from okrsync.sync.backfill import run_backfill
@@ -72,10 +73,12 @@ def demo_period(start: date) -> dict[str, str]:
 
 
 def demo_now(as_of: date | None, clock: datetime) -> datetime:
-    """The demo's moment: ``clock`` (the real now), or noon of ``as_of`` when a day is pinned."""
+    """The demo's moment: ``clock`` (the real now); with a day pinned, that day at the real time of
+    day (not noon: the report's "last sync" is when the sync ran, 07:51, not a made-up 12:00)."""
+    now = clock.astimezone(UTC)
     if as_of is None:
-        return clock.astimezone(UTC)
-    return datetime.combine(as_of, time(12, 0), tzinfo=UTC)
+        return now
+    return datetime.combine(as_of, now.time().replace(microsecond=0), tzinfo=UTC)
 
 
 def run_demo(
@@ -147,11 +150,15 @@ def _in_jira(sim: Any, report: SyncReport) -> Table:
     for column in ("epic", "OKR Progress", "OKR Expected", "OKR Status", "comments by okrsync"):
         table.add_column(column)
     ids = {name: sim.field_id(name) for name in ("OKR Progress", "OKR Expected", "OKR Status")}
+    # a mention reads back as @accountId: show the person's name, as Jira does
+    people = {aid: str(u.get("displayName") or aid) for aid, u in sim.store.users.items()}
     keys = [kr.jira_key for kr in report.scored.tree.key_results if kr.jira_key] if report.scored else []
     for key in keys:
         fields = sim.issue(key)["fields"]
         status = fields.get(ids["OKR Status"])
-        comments = [plain_text(c["body"]).splitlines()[0][:60] for c in sim.comments(key)]
+        comments = [
+            name_mentions(plain_text(c["body"]), people).splitlines()[0][:60] for c in sim.comments(key)
+        ]
         table.add_row(
             key,
             f"{fields.get(ids['OKR Progress'])} %",

@@ -12,7 +12,8 @@ import io
 import os
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -25,7 +26,7 @@ from okrsync.core.coverage import Coverage
 from okrsync.core.process_health import ProcessHealth, process_health
 from okrsync.core.stored_tree import META_KEY
 from okrsync.domain.config import Settings
-from okrsync.domain.keys import META_CLOSED_PERIODS, META_COVERAGE
+from okrsync.domain.keys import META_CLOSED_PERIODS, META_COACH_FINDINGS, META_COVERAGE, META_JIRA_SITE
 from okrsync.domain.model import OkrsyncError
 from okrsync.report.csv_export import render_csv
 from okrsync.report.html import render_html
@@ -40,11 +41,13 @@ from okrsync.report.outline import (
     period_of,
     trends_of,
 )
+from okrsync.report.page import TreeView
 from okrsync.report.period_view import closed_trees, period_doc
-from okrsync.report.process_section import as_html, as_markdown, as_text, into_html
+from okrsync.report.process_section import as_html, as_markdown, as_text
 from okrsync.report.tree import render_stored_tree
 from okrsync.state.engine import describe_url
 from okrsync.state.store import StateStore
+from okrsync.sync.report_facts import findings_by_subject
 
 FORMATS: Final = ("tree", "markdown", "html", "json", "csv")
 ALIASES: Final = {"md": "markdown", "text": "tree", "txt": "tree", "htm": "html"}
@@ -69,6 +72,10 @@ class ReportData:
     """The latest alignment coverage, when it is of the period shown."""
     process: ProcessHealth | None = None
     """Process health of the closed periods and the trends across them."""
+    site: str = ""
+    """The Jira site's base URL, for the links to each issue (``<site>/browse/KEY``)."""
+    findings: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    """The coach's findings on the last sync's tree, by subject (KR or objective id)."""
 
 
 def normalize_format(fmt: str) -> str:
@@ -115,6 +122,8 @@ def load_report_data(store: StateStore, period_name: str | None = None) -> Repor
         LastSync.of(store.last_run()),
         coverage,
         _process_health(store, doc),
+        str(store.get_meta(META_JIRA_SITE) or ""),
+        findings_by_subject(store.get_meta(META_COACH_FINDINGS)) if period_name is None else {},
     )
 
 
@@ -137,8 +146,9 @@ def render(fmt: str, data: ReportData, *, width: int = TREE_WIDTH) -> str:
     if fmt == "markdown":
         return render_markdown(data.doc, last_sync=data.last_sync) + as_markdown(data.coverage, data.process)
     if fmt == "html":
-        page = render_html(data.doc, data.history, last_sync=data.last_sync)
-        return into_html(page, as_html(data.coverage, data.process))
+        view = TreeView(site=data.site, findings=data.findings)
+        extra = as_html(data.coverage, data.process)
+        return render_html(data.doc, data.history, last_sync=data.last_sync, view=view, extra=extra)
     if fmt == "json":
         return render_json(data.doc, data.history, last_sync=data.last_sync)
     if fmt == "csv":
@@ -193,6 +203,8 @@ def run_report(
     fmt = normalize_format(fmt)
     with open_existing_store(settings.sync.state_url) as store:
         data = load_report_data(store, period)
+    if not data.site and settings.jira.url:
+        data = replace(data, site=settings.jira.url)
     target = output_path(fmt, output)
     if target is None:
         if fmt == "tree" and console.is_terminal:

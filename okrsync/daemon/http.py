@@ -29,7 +29,9 @@ from okrsync.daemon.readiness import check_last_sync, last_ok_run
 from okrsync.daemon.status_page import render_status_page
 from okrsync.daemon.webhooks import IDENTIFIER_HEADER, RETRY_HEADER, DeliveryOutcome, WebhookReceiver
 from okrsync.domain.config import Settings
+from okrsync.domain.keys import META_COACH_FINDINGS
 from okrsync.state.store import StateStore
+from okrsync.sync.report_facts import findings_by_subject
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +234,7 @@ class _Endpoints:
             self.daemon.info(),
             jira_url=self.daemon.cfg.jira.url,
             now=self.daemon.clock(),
+            findings=findings_by_subject(store.get_meta(META_COACH_FINDINGS)),
         )
         return HTMLResponse(html)
 

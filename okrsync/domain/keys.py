@@ -53,3 +53,10 @@ META_COVERAGE: Final = "coverage"
 """The latest alignment coverage: per OKR project and for the company, the share of issues resolved
 in the period that are action plans of some KR, and the largest unaligned epics
 (``okrsync.core.coverage``, ``okrsync.sync.coverage``)."""
+
+META_COACH_FINDINGS: Final = "coach_findings"
+"""The coach's findings on the last sync's tree (subject, kind, severity, code, message, fix), for
+the report and the status page to show beside the items (``okrsync.sync.report_facts``)."""
+
+META_JIRA_SITE: Final = "jira_site"
+"""The base URL of the Jira site the last sync read (the reports' links ``<site>/browse/KEY``)."""

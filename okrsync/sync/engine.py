@@ -44,6 +44,7 @@ from okrsync.sync.field_schemas import schema_ids, with_health_options
 from okrsync.sync.known_state import known_properties, with_failures
 from okrsync.sync.project_styles import team_managed_projects
 from okrsync.sync.recent_writes import recent_writes, remember_writes
+from okrsync.sync.report_facts import record_report_facts
 from okrsync.sync.run_report import RunReport, record_run
 from okrsync.sync.scope import ReadScope, read_scope
 from okrsync.sync.searched_comments import searched_comments
@@ -306,6 +307,7 @@ def _cycle(
         compacted=True,
     )
     _record_scores(store, state.scored, now.date())
+    record_report_facts(store, cfg, state.scored, now.date())
     if state.checkins is not None:
         record_checkins(store, state.checkins)
     store.set_meta(

@@ -125,7 +125,7 @@ def test_status_page_shows_the_tree_and_the_runs(setup: Setup) -> None:
         )
     ]
     assert order == sorted(order)
-    assert 'data-kr="PLAT-4" data-health="done"' in html
+    assert 'data-health="done" data-kr="PLAT-4"' in html
     assert "16.7 %" in html  # MOB-1: 2 of 12 done
     assert f'href="{setup.sim.url}/browse/MOB-1"' in html
     assert '<tr data-run="1">' in html

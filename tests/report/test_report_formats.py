@@ -30,6 +30,7 @@ from okrsync.report.outline import (
     outline,
     walk,
 )
+from okrsync.report.page import FILTERS_JS
 from okrsync.report.tree import HEALTH_STYLE, render_stored_tree, render_tree
 
 SCORED = scored_tree()
@@ -291,9 +292,16 @@ def test_html_is_self_contained_and_escapes_every_user_string() -> None:
     dom.feed(page)
     assert "http://" not in page and "https://" not in page
     assert all(u.startswith("#") for u in dom.urls), dom.urls
-    assert not {"script", "link", "img", "iframe", "object", "embed"} & set(dom.tags)
+    assert not {"link", "img", "iframe", "object", "embed"} & set(dom.tags)
+    # one script: the filters' own, inline (no src), with no value of the tree in it
+    assert dom.tags.count("script") == 1 and "<script src" not in page
+    script = page.split("<script>", 1)[1].split("</script>", 1)[0]
+    assert script == FILTERS_JS and "alert" not in script
     assert "@import" not in page and "url(" not in page
-    assert page.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") >= 3  # objective, KR, owner
+    # objective, KR, owner (markupsafe writes a quote as &#34;, the SVG's html.escape as &quot;)
+    assert (
+        len(re.findall(r"&lt;script&gt;alert\((?:&#34;|&quot;)x(?:&#34;|&quot;)\)&lt;/script&gt;", page)) >= 3
+    )
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
@@ -414,6 +422,7 @@ def test_an_overdue_kr_is_overdue_in_every_format_and_the_status_page() -> None:
     assert attention.index("MOB-1") < attention.index("MOB-2")  # overdue first, then off track, at risk
 
     status = render_status_page(doc, [], {}, now=datetime(2026, 12, 21, 12, 0))
-    assert "--overdue:" in status
-    assert '<span class="badge health-overdue" style="background:var(--overdue)">Overdue</span>' in status
-    assert 'data-kr="MOB-1" data-health="overdue"' in status
+    assert CSS in status  # the report's stylesheet, colours and all
+    assert '<span class="badge h-overdue">Overdue</span>' in status
+    assert '<span class="due late">due 2026-12-18 — Overdue</span>' in status
+    assert 'data-health="overdue" data-kr="MOB-1"' in status
