@@ -130,9 +130,8 @@ def _as_read(raw: issue_fields.RawIssue) -> issue_fields.RawIssue:
 
 @dataclass
 class _Found:
-    """What one fetch has found so far; ``record`` makes what a search returns what is kept."""
+    """What one fetch has found so far."""
 
-    record: Callable[[issue_fields.RawIssue], issue_fields.RawIssue] = _as_read
     fresh: dict[str, issue_fields.RawIssue] = field(default_factory=dict)
     objective_issues: list[issue_fields.RawIssue] = field(default_factory=list)
     jql_epics: dict[int, list[issue_fields.RawIssue]] = field(default_factory=dict)
@@ -142,8 +141,7 @@ class _Found:
 
     def keep(self, batch: Iterable[issue_fields.RawIssue]) -> list[issue_fields.RawIssue]:
         got = []
-        for read in batch:
-            raw = self.record(read)
+        for raw in batch:
             self.fresh[issue_fields.key_of(raw)] = raw
             got.append(raw)
         return got
@@ -178,14 +176,15 @@ class Fetcher:
         self._gone: set[str] = set()  # upper-cased keys Jira said are gone, this fetch
         self._warnings: list[str] = []
         self._reconcile = Reconciliation()
+        self._record: Callable[[issue_fields.RawIssue], issue_fields.RawIssue] = _as_read
 
     def _search(self, jql: str, reconcile: Sequence[int] = ()) -> list[issue_fields.RawIssue]:
+        """Every issue ``jql`` matches, each made a record as its page arrives (see ``fetch``)."""
         fields = list(self.scope.fields)
-        return list(
-            self.gateway.search(
-                jql, fields, expand=self.expand, properties=self.properties, reconcile=reconcile
-            )
+        issues = self.gateway.search(
+            jql, fields, expand=self.expand, properties=self.properties, reconcile=reconcile
         )
+        return [self._record(raw) for raw in issues]
 
     def _scope_chunks(
         self, fetch_keys: Sequence[str], epics: Sequence[str]
@@ -326,7 +325,8 @@ class Fetcher:
         # fetch's records one shared object: at 100,000 issues a first sync held ~7 KiB an issue of
         # raw JSON, ~1.3 KiB as shared records (bench/README.md). A fetch that expands (a backfill's
         # changelogs) keeps the issues as Jira returned them.
-        found = _Found(record=_as_read if self.expand else partial(_as_record, RecordSharing()))
+        self._record = _as_read if self.expand else partial(_as_record, RecordSharing())
+        found = _Found()
         self._read_sources(found)
         configured = [k.epic for k in self.cfg.key_results if k.epic]
         epics = list(
