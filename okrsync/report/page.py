@@ -47,10 +47,9 @@ from okrsync.report.outline import (
     walk,
 )
 
-_MENTION = re.compile(
-    r"@((?:\d+:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{6}:[\w-]+)"
-)
-"""A mention left as ``@accountId`` in a comment's text (Cloud ids: ``557058:<uuid>`` or a bare hex id)."""
+_MENTION = re.compile(r"@(\d+:[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{24})\b")
+"""A mention left as ``@accountId`` in a comment's text (Cloud ids: ``712020:<uuid>``, or 24 hex
+digits for older accounts)."""
 
 
 FILTERS_JS = (resources.files("okrsync.report") / "templates" / "filters.js").read_text(encoding="utf-8")
