@@ -307,7 +307,9 @@ def _cycle(
         compacted=True,
     )
     _record_scores(store, state.scored, now.date())
-    record_report_facts(store, cfg, state.scored, now.date())
+    record_report_facts(
+        store, cfg, state.scored, now.date(), gateway.fields.get_id(cfg.writeback.fields.confidence)
+    )
     if state.checkins is not None:
         record_checkins(store, state.checkins)
     store.set_meta(

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from okrsync.core.coach import CoachPolicy, Finding, coach
+from okrsync.core.coach_rhythm import RhythmPolicy
 from okrsync.core.rollup import ScoredTree
 from okrsync.domain.config import Settings
 from okrsync.domain.keys import META_COACH_FINDINGS, META_JIRA_SITE
@@ -27,10 +28,17 @@ def finding_doc(f: Finding) -> dict[str, Any]:
     }
 
 
-def record_report_facts(store: StateStore, cfg: Settings, scored: ScoredTree, day: date) -> None:
-    """The findings ``okrsync check`` gives (without the check-in rhythm, which needs Jira's
-    fields), and the site's URL."""
-    policy = CoachPolicy(cfg.policy.stale_after_days, cfg.policy.max_krs_per_objective)
+def record_report_facts(
+    store: StateStore, cfg: Settings, scored: ScoredTree, day: date, confidence_field: str | None
+) -> None:
+    """The findings ``okrsync check`` gives (the check-in rhythm only where the site has the
+    confidence field), and the site's URL."""
+    rhythm = RhythmPolicy(
+        cfg.policy.checkin_days if confidence_field else None,
+        tolerance=cfg.policy.tolerance,
+        off_track_gap=cfg.policy.off_track,
+    )
+    policy = CoachPolicy(cfg.policy.stale_after_days, cfg.policy.max_krs_per_objective, rhythm)
     found = coach(scored.tree, day, policy, scored=scored)
     store.set_meta(META_COACH_FINDINGS, [finding_doc(f) for f in found])
     if store.get_meta(META_JIRA_SITE) != cfg.jira.url:
