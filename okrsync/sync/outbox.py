@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from okrsync.core.plan import CommentRecord, Plan
-from okrsync.domain.keys import META_OUTBOX, META_STATUS_SAID
+from okrsync.domain.keys import COMMENT_PROPERTY, META_OUTBOX, META_STATUS_SAID
 from okrsync.domain.model import Health
 from okrsync.domain.records import AppliedWrite
 from okrsync.jira.errors import JiraError
@@ -150,6 +150,8 @@ class Recovered:
     """Comments that landed but were never recorded: their records."""
     read: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Issue key → its comments, where they were read (the planning and the apply reuse them)."""
+    unmarked: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Comment id → the marker a comment that landed without one gets (a run applying sets it)."""
 
 
 def recover(
@@ -179,13 +181,18 @@ def recover(
                 found.landed[(key, identity)] = CommentRecord(str(comment.get("id")), want)
                 if isinstance(health, str):
                     found.announced[key] = health
-            elif marker_hash(comment) and isinstance(health, str) and said_by(comment) == health:
-                # an update whose body landed and whose marker did not (the run died between the
-                # two requests): it says what the entry says, but its content hash is unknown, so
-                # the record takes none and the next change writes the comment and its marker
-                # again. (A new comment without any marker goes the usual way: the plan posts it,
-                # the apply finds it by its footer and marks it.)
-                found.landed[(key, identity)] = CommentRecord(str(comment.get("id")), "")
+            elif isinstance(health, str) and said_by(comment) == health:
+                comment_id = str(comment.get("id"))
+                if marker_hash(comment):
+                    # an update whose body landed and whose marker did not (the run died between
+                    # the two requests): it says what the entry says, but its content hash is
+                    # unknown, so the record takes none and the next change rewrites it
+                    found.landed[(key, identity)] = CommentRecord(comment_id, "")
+                else:
+                    # a new comment whose marker never came (Data Center: POST, then the property):
+                    # a POST lands whole, so its body is the entry's; it gets its marker
+                    found.landed[(key, identity)] = CommentRecord(comment_id, want)
+                    found.unmarked[comment_id] = {"identity": identity, "hash": want, "health": health}
                 found.announced[key] = health
             break
     return found
@@ -229,6 +236,20 @@ def recover_fresh(
                     found.landed[(key, STATUS)] = CommentRecord(str(comment.get("id")), known)
                 break
     return found
+
+
+def repair_markers(gateway: JiraGateway, recovered: Recovered) -> list[str]:
+    """Give the comments that landed without their marker their marker (a run that applies); the
+    warnings to report. One that fails keeps its footer: the next run tries again."""
+    said: list[str] = []
+    for comment_id, marker in recovered.unmarked.items():
+        try:
+            gateway.set_comment_property(comment_id, COMMENT_PROPERTY, marker)
+        except JiraError as exc:
+            log.warning("could not mark comment %s: %s", comment_id, exc)
+            continue
+        said.append(f"comment {comment_id}'s okrsync marker repaired")
+    return said
 
 
 def settle(store: StateStore, recovered: Recovered, *, run_id: int | None, at: datetime) -> None:
