@@ -273,7 +273,6 @@ def _cycle(
         # before any write: what this run is about to say, and what a dead run's left open was
         if in_jira.recovered is not None:
             outbox.settle(store, in_jira.recovered, run_id=report.run_id, at=clock())
-            report.warnings.extend(outbox.repair_markers(gateway, in_jira.recovered))
         outbox.record_due(store, plan)
     record_closes(store, state.closes)  # before any write: a period is scored once
     # the mirror first: a crash from here on re-reads nothing it already has

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from okrsync.core.plan import CommentRecord, Plan
-from okrsync.domain.keys import COMMENT_PROPERTY, META_OUTBOX, META_STATUS_SAID
+from okrsync.domain.keys import META_OUTBOX, META_STATUS_SAID
 from okrsync.domain.model import Health
 from okrsync.domain.records import AppliedWrite
 from okrsync.jira.errors import JiraError
@@ -108,36 +108,18 @@ def announced(store: StateStore, property_times: Mapping[str, datetime]) -> dict
 _STATUS_TEXT = re.compile(r"OKR status: .+? → (.+?) \(as of")
 
 
-def _marker_says(comment: Mapping[str, Any]) -> str | None:
+def said_by(comment: Mapping[str, Any]) -> str | None:
+    """The health a status comment states: its marker's, else its first line's (a health value)."""
     props = comment.get("properties")
     for prop in props if isinstance(props, list) else ():
         value = prop.get("value") if isinstance(prop, Mapping) else None
         if isinstance(value, Mapping) and isinstance(value.get("health"), str):
             return str(value["health"])
-    return None
-
-
-def _text_says(comment: Mapping[str, Any]) -> str | None:
     m = _STATUS_TEXT.search(plain_text(comment.get("body")))
     if m is None:
         return None
     by_label = {h.label: h.value for h in Health}
     return by_label.get(m.group(1).strip())
-
-
-def said_by(comment: Mapping[str, Any]) -> str | None:
-    """The health a status comment states: its first line's (what people read), else its marker's.
-
-    The two differ only where a run died between an update's body and its marker (two requests):
-    the body is then newer than the marker."""
-    return _text_says(comment) or _marker_says(comment)
-
-
-def _marker_current(comment: Mapping[str, Any]) -> bool:
-    """Whether the comment's marker (its hash) is of the body Jira shows: not when the body states
-    another health than the marker (an update that died before its marker PUT)."""
-    text, marker = _text_says(comment), _marker_says(comment)
-    return text is None or marker is None or text == marker
 
 
 @dataclass
@@ -150,8 +132,6 @@ class Recovered:
     """Comments that landed but were never recorded: their records."""
     read: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Issue key → its comments, where they were read (the planning and the apply reuse them)."""
-    unmarked: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Comment id → the marker a comment that landed without one gets (a run applying sets it)."""
 
 
 def recover(
@@ -175,26 +155,11 @@ def recover(
             continue
         found.read[key] = comments
         for comment in comments:
-            if identity_of(comment) != identity:
-                continue
-            if marker_hash(comment) == want:
+            if identity_of(comment) == identity and marker_hash(comment) == want:
                 found.landed[(key, identity)] = CommentRecord(str(comment.get("id")), want)
                 if isinstance(health, str):
                     found.announced[key] = health
-            elif isinstance(health, str) and said_by(comment) == health:
-                comment_id = str(comment.get("id"))
-                if marker_hash(comment):
-                    # an update whose body landed and whose marker did not (the run died between
-                    # the two requests): it says what the entry says, but its content hash is
-                    # unknown, so the record takes none and the next change rewrites it
-                    found.landed[(key, identity)] = CommentRecord(comment_id, "")
-                else:
-                    # a new comment whose marker never came (Data Center: POST, then the property):
-                    # a POST lands whole, so its body is the entry's; it gets its marker
-                    found.landed[(key, identity)] = CommentRecord(comment_id, want)
-                    found.unmarked[comment_id] = {"identity": identity, "hash": want, "health": health}
-                found.announced[key] = health
-            break
+                break
     return found
 
 
@@ -231,25 +196,9 @@ def recover_fresh(
                 health = said_by(comment)
                 if health is not None:
                     found.announced[key] = health
-                    # a marker older than the body (see said_by) gives no hash: the plan rewrites it
-                    known = marker_hash(comment) if _marker_current(comment) else ""
-                    found.landed[(key, STATUS)] = CommentRecord(str(comment.get("id")), known)
+                    found.landed[(key, STATUS)] = CommentRecord(str(comment.get("id")), marker_hash(comment))
                 break
     return found
-
-
-def repair_markers(gateway: JiraGateway, recovered: Recovered) -> list[str]:
-    """Give the comments that landed without their marker their marker (a run that applies); the
-    warnings to report. One that fails keeps its footer: the next run tries again."""
-    said: list[str] = []
-    for comment_id, marker in recovered.unmarked.items():
-        try:
-            gateway.set_comment_property(comment_id, COMMENT_PROPERTY, marker)
-        except JiraError as exc:
-            log.warning("could not mark comment %s: %s", comment_id, exc)
-            continue
-        said.append(f"comment {comment_id}'s okrsync marker repaired")
-    return said
 
 
 def settle(store: StateStore, recovered: Recovered, *, run_id: int | None, at: datetime) -> None:
