@@ -119,6 +119,46 @@ def test_a_run_that_dies_around_a_status_comment_loses_and_doubles_nothing(
     assert again.comments_posted == again.comments_updated == 0 and len(status_comments(sim, KR)) == 1
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14, open: the recovery cannot tell an update's body that landed without its marker "
+    "from an older comment stating the same health (a first fix broke the kill campaign; reverted)",
+)
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_an_update_whose_marker_never_arrived_is_not_trusted_when_the_health_comes_back(
+    sim_factory: Any, db: Path, tmp_path: Path, flavor: str
+) -> None:
+    """A status comment update is two requests (its body, then its marker): a run that dies
+    between them leaves a body newer than the marker and the record. When the health then returns
+    to what the record says (same day, same numbers: the same text), the comment must still be
+    rewritten, or it would state a health Jira no longer shows (found by the kill campaign)."""
+    sim = sim_factory(flavor, okr_fields=True)
+    cfg = settings(sim, tmp_path)
+    assert sync(cfg, db, NOW).status == "ok"
+    done = ("DATA-30", "DATA-31")
+    for key in done:
+        sim.transition(key, "Done", resolution="Done")
+    assert sync(cfg, db, NOW + timedelta(minutes=15)).comments_posted >= 1
+    (posted,) = status_comments(sim, KR)
+    assert "At risk → On track" in posted
+    for key in done:  # back to At risk: the update's body lands, the run dies before its marker
+        sim.transition(key, "In Progress")
+    with pytest.raises(Died):
+        sync(cfg, db, NOW + timedelta(minutes=30), die_on("set_comment_property", "-", after=False))
+    (updated,) = status_comments(sim, KR)
+    assert "On track → At risk" in updated
+    for key in done:  # and On track again, with the very text the record holds
+        sim.transition(key, "Done", resolution="Done")
+    final = sync(cfg, db, NOW + timedelta(minutes=45))
+    assert final.status == "ok", final.as_dict()
+    assert sim.issue(KR)["fields"][sim.field_id("OKR Status")]["value"] == "On track"
+    (comment,) = status_comments(sim, KR)
+    assert "→ On track" in comment, comment  # what Jira shows, not the dead run's At risk
+    assert marker_of(sim, KR, "status")["health"] == "on_track"
+    again = sync(cfg, db, NOW + timedelta(minutes=60))
+    assert again.comments_posted == again.comments_updated == 0 and len(status_comments(sim, KR)) == 1
+
+
 def lose_answers(method: str, key: str, times: int = 1) -> Callable[[JiraGateway], None]:
     """``gateway.<method>(key, ...)`` reaches Jira, but its answer is lost ``times`` times (a 5xx
     after the write, a dropped connection, a timeout: okrsync cannot tell whether it landed)."""
