@@ -164,26 +164,46 @@ class JiraBulk:
         return str(task_id)
 
     def poll(self, task_id: str, *, deadline: float = POLL_DEADLINE) -> BulkResult:
-        """``GET /rest/api/3/bulk/queue/{taskId}`` until the task is done, waiting 50 ms, then
-        twice as long each time up to 2 s; a task still running after ``deadline`` seconds comes
-        back with its last status (its issues neither done nor failed)."""
-        wait = POLL_FIRST
-        began = self._clock()
-        while True:
-            data = self._client.json(
-                self._client.call(
-                    "GET",
-                    "/rest/api/3/bulk/queue/{id}",
-                    path={"id": task_id},
-                    operation=f"read bulk edit task {task_id}",
-                    permission=BULK_PERMISSION,
-                )
-            )
-            status = str(data.get("status") or "")
-            if status in DONE or self._clock() - began >= deadline:
-                return _result(task_id, status, data)
-            self._sleep(wait)
-            wait = min(wait * 2, POLL_MAX)
+        """``GET /rest/api/3/bulk/queue/{taskId}`` until the task is done (:func:`poll_task`); a
+        task still running after ``deadline`` seconds comes back with its last status (its issues
+        neither done nor failed)."""
+        data = poll_task(
+            self._client,
+            "/rest/api/3/bulk/queue/{id}",
+            task_id,
+            operation=f"read bulk edit task {task_id}",
+            permission=BULK_PERMISSION,
+            sleep=self._sleep,
+            clock=self._clock,
+            deadline=deadline,
+        )
+        return _result(task_id, str(data.get("status") or ""), data)
+
+
+def poll_task(
+    client: JiraClient,
+    template: str,
+    task_id: str,
+    *,
+    operation: str,
+    permission: str,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    deadline: float = POLL_DEADLINE,
+) -> dict[str, Any]:
+    """GET ``template`` (``{id}``: the task) until its ``status`` is one of :data:`DONE`, waiting
+    50 ms, then twice as long each time up to 2 s; after ``deadline`` seconds the last answer as it
+    is. Cloud's bulk edit queue and its long-running tasks (``/task/{taskId}``) both answer so."""
+    wait = POLL_FIRST
+    began = clock()
+    while True:
+        data = client.json(
+            client.call("GET", template, path={"id": task_id}, operation=operation, permission=permission)
+        )
+        if str(data.get("status") or "") in DONE or clock() - began >= deadline:
+            return data
+        sleep(wait)
+        wait = min(wait * 2, POLL_MAX)
 
 
 def _result(task_id: str, status: str, data: Mapping[str, Any]) -> BulkResult:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from okrsync.jira.bulk import DONE, POLL_DEADLINE, POLL_FIRST, POLL_MAX
+from okrsync.jira.bulk import POLL_DEADLINE, poll_task
 from okrsync.jira.client import BROWSE, EDIT, JiraClient
 from okrsync.jira.errors import JiraAuthError, JiraError, JiraUnavailable
 
@@ -102,24 +102,18 @@ class JiraBulkProperties:
         return task_id_of(resp.headers.get("Location") if resp is not None else None)
 
     def poll(self, task_id: str, *, deadline: float = POLL_DEADLINE) -> Mapping[str, Any]:
-        """``GET /rest/api/3/task/{taskId}`` until the task is done (50 ms, doubling to 2 s); after
-        ``deadline`` seconds the last answer as it is."""
-        wait = POLL_FIRST
-        began = self._clock()
-        while True:
-            data = self._client.json(
-                self._client.call(
-                    "GET",
-                    "/rest/api/3/task/{id}",
-                    path={"id": task_id},
-                    operation=f"read task {task_id}",
-                    permission=TASK_PERMISSION,
-                )
-            )
-            if str(data.get("status") or "") in DONE or self._clock() - began >= deadline:
-                return data
-            self._sleep(wait)
-            wait = min(wait * 2, POLL_MAX)
+        """``GET /rest/api/3/task/{taskId}`` until the task is done (:func:`okrsync.jira.bulk.poll_task`);
+        after ``deadline`` seconds the last answer as it is."""
+        return poll_task(
+            self._client,
+            "/rest/api/3/task/{id}",
+            task_id,
+            operation=f"read task {task_id}",
+            permission=TASK_PERMISSION,
+            sleep=self._sleep,
+            clock=self._clock,
+            deadline=deadline,
+        )
 
     def read(self, issue_ids: Sequence[str], keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         """One ``POST /rest/api/3/issue/bulkfetch``: issue id → its properties among ``keys``, for
