@@ -33,6 +33,10 @@ META_BACKFILL_CURSOR: Final = "backfill"
 META_OUTBOX: Final = "comment_outbox"
 """Status comments a run is about to post or update, until their record lands (``okrsync.sync.outbox``)."""
 
+META_PENDING_PROPERTIES: Final = "pending_properties"
+"""Issues whose ``okrsync`` property a run may have written without recording it
+(``okrsync.sync.pending_properties``)."""
+
 META_STATUS_SAID: Final = "status_said"
 """KR epic → the health its last recorded status comment states, and when (``okrsync.sync.outbox``)."""
 

@@ -406,26 +406,46 @@ class JiraGateway:
                 self.set_comment_property(str(created.get("id")), prop, value)
         return created
 
-    def update_comment(self, key: str, comment_id: str, body: Doc, *, notify: bool = True) -> dict[str, Any]:
+    def update_comment(
+        self,
+        key: str,
+        comment_id: str,
+        body: Doc,
+        *,
+        notify: bool = True,
+        properties: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """``PUT /rest/api/{v}/issue/{key}/comment/{id}`` with the new body.
 
         Cloud notifies watchers of an edited comment unless ``notifyUsers=false``
         (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/
         #api-rest-api-3-issue-issueidorkey-comment-id-put); Data Center has no such parameter.
+
+        On Cloud, ``properties`` go in the same request (the ``Comment`` schema: "A list of comment
+        properties. Optional on create and update."), so the body and its marker land together or
+        not at all; on Data Center they are set right after, one PUT each (as for a new comment).
         """
         params = {"notifyUsers": "false"} if not notify and self.flavor == "cloud" else None
-        return self._client.json(
+        payload: dict[str, Any] = {"body": self.render(body)}
+        cloud = self.flavor == "cloud"
+        if properties and cloud:
+            payload["properties"] = [{"key": k, "value": v} for k, v in properties.items()]
+        updated = self._client.json(
             self._client.call(
                 "PUT",
                 "/rest/api/{v}/issue/{key}/comment/{id}",
                 path={"key": key, "id": comment_id},
                 params=params,
-                body={"body": self.render(body)},
+                body=payload,
                 operation=f"update comment {comment_id} on {key}",
                 permission=EDIT_COMMENTS,
                 key=key,
             )
         )
+        if properties and not cloud:
+            for prop, value in properties.items():
+                self.set_comment_property(comment_id, prop, value)
+        return updated
 
     def set_comment_property(self, comment_id: str, prop: str, value: Any) -> None:
         """``PUT /rest/api/{v}/comment/{id}/properties/{prop}``, the body being the raw JSON value."""

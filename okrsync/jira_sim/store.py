@@ -679,6 +679,10 @@ class Store:
         comment.update({"body": text, "adf": doc, "updated": now, "updateAuthor": user})
         if "visibility" in body:
             comment["visibility"] = body["visibility"]
+        # the Comment schema's properties: "Optional on create and update"; set with the body
+        for prop in body.get("properties") or []:
+            if isinstance(prop, dict) and "key" in prop:
+                comment["properties"] = {**comment["properties"], str(prop["key"]): prop.get("value")}
         self.touch()
         self.emit(
             {

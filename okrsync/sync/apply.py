@@ -447,13 +447,18 @@ class Applier:
         marker = _marker_for(change)
         if existing_id is not None:
             try:
-                self.gateway.update_comment(change.issue_key, existing_id, body, notify=self.notify)
+                self.gateway.update_comment(
+                    change.issue_key,
+                    existing_id,
+                    body,
+                    notify=self.notify,
+                    properties={COMMENT_PROPERTY: marker},
+                )
             except JiraNotFound:
                 # someone deleted it: forget it and post it again (a status comment is kept current)
                 self.store.forget_applied(change.issue_key, "comment", change.identity)
                 existing_id = None
             else:
-                self.gateway.set_comment_property(existing_id, COMMENT_PROPERTY, marker)
                 self._record_comment(change, existing_id)
                 outcome.comments_updated += 1
                 return

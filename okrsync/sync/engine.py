@@ -34,7 +34,7 @@ from okrsync.domain.keys import ISSUE_PROPERTY, META_FAILING_SOURCES, META_KR_EP
 from okrsync.domain.records import MirrorIssue, ProgressPoint
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
-from okrsync.sync import outbox
+from okrsync.sync import outbox, pending_properties
 from okrsync.sync.apply import ApplyError
 from okrsync.sync.checkins import CycleCheckins, record_checkins, with_checkins
 from okrsync.sync.closing import CycleCloses, record_closes, score_with_closes
@@ -249,7 +249,7 @@ def _cycle(
     # what Jira shows now: the merged issues (fresh from Jira, or the mirror of what we wrote)
     merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state.fetched.issues.items()}
     step("plan")
-    plan, out_of_scope, in_jira = _plan(cfg, store, gateway, state, merged, mirror)
+    plan, out_of_scope, in_jira, read_back = _plan(cfg, store, gateway, state, merged, mirror)
     report.plan = plan
     report.planned = len(plan.changes)
     report.warnings.extend(plan.warnings)
@@ -274,6 +274,8 @@ def _cycle(
         if in_jira.recovered is not None:
             outbox.settle(store, in_jira.recovered, run_id=report.run_id, at=clock())
         outbox.record_due(store, plan)
+        pending_properties.remember(store, read_back, run_id=report.run_id, at=clock())
+        pending_properties.record_due(store, plan, still_open=read_back.unread)
     record_closes(store, state.closes)  # before any write: a period is scored once
     # the mirror first: a crash from here on re-reads nothing it already has
     fetched = state.fetched
@@ -306,6 +308,8 @@ def _cycle(
         (_mirror_row(merged[k], state.scope.ids, epic_set) for k in applier.touched if k in merged),
         compacted=True,
     )
+    if cfg.writeback.enabled:  # recorded and stored: open only where an answer was lost
+        pending_properties.settle(store, {*read_back.unread, *_unanswered_properties(outcome.errors)})
     _record_scores(store, state.scored, now.date())
     record_report_facts(
         store, cfg, state.scored, now.date(), gateway.fields.get_id(cfg.writeback.fields.confidence)
@@ -340,6 +344,12 @@ def _cycle(
     )
     report.warnings.extend(coverage_warnings)
     report.status = "partial" if report.errors else "ok"
+
+
+def _unanswered_properties(errors: Iterable[ApplyError]) -> set[str]:
+    """Issues whose property write failed without an answer saying it was not applied (a 5xx, a
+    dropped connection, a timeout): it may have landed (:mod:`okrsync.sync.pending_properties`)."""
+    return {e.issue_key for e in errors if e.kind == "property" and (e.status is None or e.status >= 500)}
 
 
 def _property_of(raw: Mapping[str, Any] | None) -> Any:
@@ -441,13 +451,25 @@ def _plan(
     state: _Scored,
     merged: MutableMapping[str, dict[str, Any]],
     mirror: Mapping[str, dict[str, Any]],
-) -> tuple[Plan, list[str], CommentsInJira]:
-    """The changes, the issues that left the scope with okrsync's values still on them, and the
-    comments read from Jira to plan them (the same in a dry run as in the run)."""
+) -> tuple[Plan, list[str], CommentsInJira, pending_properties.ReadBack]:
+    """The changes, the issues that left the scope with okrsync's values still on them, the
+    comments read from Jira to plan them (the same in a dry run as in the run), and the issues
+    whose property a dead run may have written that could not be read back (they stay open)."""
     ids, fetched = state.ids, state.fetched
     known = gateway.search_returns_properties
     if not known and cfg.writeback.enabled:
         known_properties(gateway, state.scored.tree, state.ids.status, merged, mirror)
+    prior = prior_writes(store)
+    read_back = pending_properties.ReadBack()
+    unsure = pending_properties.left_open(store) if cfg.writeback.enabled else []
+    if unsure:  # a dead run's property writes, or lost answers: what Jira holds, read back
+        truth = pending_properties.read_back(
+            gateway, unsure, {**mirror, **merged}, workers=cfg.jira.max_concurrency
+        )
+        hashes = dict(prior.property_hashes)
+        pending_properties.adopt(merged, truth, hashes)
+        prior = replace(prior, property_hashes=hashes)
+        read_back = pending_properties.ReadBack(frozenset(unsure), truth)
     now_in_jira = {k: issue_now(raw, ids, known) for k, raw in merged.items()}
     # keys Jira says are gone (deleted, unbrowsable) cannot be cleared: no futile write
     leaving = [k for k in fetched.removed if k in mirror and k not in fetched.gone]
@@ -457,8 +479,7 @@ def _plan(
         k for k in leaving if any(has_value(now_in_jira[k].fields.get(fid)) for fid in ids.present())
     ]
     if not cfg.writeback.enabled:
-        return Plan(()), out_of_scope, CommentsInJira()
-    prior = prior_writes(store)
+        return Plan(()), out_of_scope, CommentsInJira(), read_back
     # status comments a dead run may have left said but unrecorded (see okrsync.sync.outbox)
     recovered = outbox.recover(store, gateway, prior.comments)
     if not prior.comments:  # a new or lost state database: what the status comments in Jira say
@@ -507,7 +528,7 @@ def _plan(
         workers=cfg.jira.max_concurrency,
     )
     in_jira = replace(in_jira, recovered=recovered)
-    return with_health_options(cfg, gateway, ids, plan), out_of_scope, in_jira
+    return with_health_options(cfg, gateway, ids, plan), out_of_scope, in_jira, read_back
 
 
 def _record_scores(store: StateStore, scored: ScoredTree, day: date) -> None:

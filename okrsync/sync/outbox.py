@@ -109,17 +109,37 @@ _STATUS_TEXT = re.compile(r"OKR status: .+? → (.+?) \(as of")
 
 
 def said_by(comment: Mapping[str, Any]) -> str | None:
-    """The health a status comment states: its marker's, else its first line's (a health value)."""
-    props = comment.get("properties")
-    for prop in props if isinstance(props, list) else ():
-        value = prop.get("value") if isinstance(prop, Mapping) else None
-        if isinstance(value, Mapping) and isinstance(value.get("health"), str):
-            return str(value["health"])
+    """The health a status comment states: its first line's (what people read), else its marker's.
+
+    The two differ only where a body landed without its marker (Data Center sets the marker in a
+    second request; a run died between them): the text is then the newer of the two."""
+    return stated_in_text(comment) or _marker_health(comment)
+
+
+def stated_in_text(comment: Mapping[str, Any]) -> str | None:
+    """The health a status comment's text states ("OKR status: X → Y (as of …)": Y), if it says one."""
     m = _STATUS_TEXT.search(plain_text(comment.get("body")))
     if m is None:
         return None
     by_label = {h.label: h.value for h in Health}
     return by_label.get(m.group(1).strip())
+
+
+def _marker_health(comment: Mapping[str, Any]) -> str | None:
+    props = comment.get("properties")
+    for prop in props if isinstance(props, list) else ():
+        value = prop.get("value") if isinstance(prop, Mapping) else None
+        if isinstance(value, Mapping) and isinstance(value.get("health"), str):
+            return str(value["health"])
+    return None
+
+
+def body_ahead_of_marker(comment: Mapping[str, Any]) -> str | None:
+    """The health a comment's text states where its marker does not say it (none, or another
+    health): a body landed and its marker did not (Data Center sets the marker in a second request
+    after a post or an update; a run died between them). ``None`` otherwise."""
+    text = stated_in_text(comment)
+    return text if text is not None and text != _marker_health(comment) else None
 
 
 @dataclass
@@ -132,6 +152,9 @@ class Recovered:
     """Comments that landed but were never recorded: their records."""
     read: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Issue key → its comments, where they were read (the planning and the apply reuse them)."""
+    markers: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    """Issue key → (comment id, marker) of a comment whose body landed without its marker: the
+    marker to set (the apply step repairs it, as a missing one)."""
 
 
 def recover(
@@ -155,10 +178,25 @@ def recover(
             continue
         found.read[key] = comments
         for comment in comments:
-            if identity_of(comment) == identity and marker_hash(comment) == want:
+            if identity_of(comment) != identity:
+                continue
+            if marker_hash(comment) == want:
                 found.landed[(key, identity)] = CommentRecord(str(comment.get("id")), want)
                 if isinstance(health, str):
                     found.announced[key] = health
+                break
+            ahead = body_ahead_of_marker(comment) if identity == STATUS else None
+            if ahead is not None:
+                # its text states a health its own marker does not: a post's or an update's body
+                # landed and its marker did not (Data Center sets it in a second request). What people read
+                # is the text, so the plan goes on from it; where it states the dead run's health,
+                # it is the dead run's content: recorded as landed, and its marker repaired
+                found.announced[key] = ahead
+                if ahead == health:
+                    comment_id = str(comment.get("id"))
+                    found.landed[(key, identity)] = CommentRecord(comment_id, want)
+                    marker = {"identity": identity, "hash": want, "health": health}
+                    found.markers[key] = (comment_id, marker)
                 break
     return found
 
@@ -196,7 +234,9 @@ def recover_fresh(
                 health = said_by(comment)
                 if health is not None:
                     found.announced[key] = health
-                    found.landed[(key, STATUS)] = CommentRecord(str(comment.get("id")), marker_hash(comment))
+                    # a body ahead of its marker is not the marker's content: its hash is unknown
+                    known = "" if body_ahead_of_marker(comment) else marker_hash(comment)
+                    found.landed[(key, STATUS)] = CommentRecord(str(comment.get("id")), known)
                 break
     return found
 

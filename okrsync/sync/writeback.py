@@ -200,6 +200,13 @@ def apply_plan(
                     repaired.append(f"{a.issue_key}: comment {a.comment_id}'s okrsync marker repaired")
                 except JiraError as exc:  # known by its footer still; the next run tries again
                     log.warning("could not repair the marker of comment %s: %s", a.comment_id, exc)
+    recovered = in_jira.recovered.markers if in_jira.recovered is not None else {}
+    for key, (comment_id, marker) in sorted(recovered.items()):
+        try:  # a body that landed without its marker (okrsync.sync.outbox.recover)
+            gateway.set_comment_property(comment_id, COMMENT_PROPERTY, marker)
+            repaired.append(f"{key}: comment {comment_id}'s okrsync marker repaired")
+        except JiraError as exc:  # its record is right; the text is what the next recovery reads
+            log.warning("could not repair the marker of comment %s: %s", comment_id, exc)
     total = len(plan.changes)
     applied = 0
 

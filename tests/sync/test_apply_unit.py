@@ -65,7 +65,9 @@ class StubGateway:
         if self.edit_error is not None:
             raise self.edit_error
 
-    def update_comment(self, key: str, comment_id: str, body: Any, *, notify: bool = True) -> dict[str, Any]:
+    def update_comment(
+        self, key: str, comment_id: str, body: Any, *, notify: bool = True, properties: Any = None
+    ) -> dict[str, Any]:
         self.calls.append(("update", key))
         if self.update_error is not None:
             raise self.update_error

@@ -119,19 +119,24 @@ def test_a_run_that_dies_around_a_status_comment_loses_and_doubles_nothing(
     assert again.comments_posted == again.comments_updated == 0 and len(status_comments(sim, KR)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14, open: the recovery cannot tell an update's body that landed without its marker "
-    "from an older comment stating the same health (a first fix broke the kill campaign; reverted)",
+@pytest.mark.parametrize("lost_db", [False, True], ids=["same-db", "db-lost"])
+@pytest.mark.parametrize(
+    ("flavor", "method", "after"),
+    [
+        # Cloud sends the marker with the body, in one PUT: it dies after both landed
+        ("cloud", "update_comment", True),
+        # Data Center sets the marker in a second request: it dies between the two
+        ("datacenter", "set_comment_property", False),
+    ],
+    ids=["cloud", "datacenter"],
 )
-@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
 def test_an_update_whose_marker_never_arrived_is_not_trusted_when_the_health_comes_back(
-    sim_factory: Any, db: Path, tmp_path: Path, flavor: str
+    sim_factory: Any, db: Path, tmp_path: Path, flavor: str, method: str, after: bool, lost_db: bool
 ) -> None:
-    """A status comment update is two requests (its body, then its marker): a run that dies
-    between them leaves a body newer than the marker and the record. When the health then returns
-    to what the record says (same day, same numbers: the same text), the comment must still be
-    rewritten, or it would state a health Jira no longer shows (found by the kill campaign)."""
+    """A status comment update whose run died before its record: on Data Center its marker may
+    not have arrived either (a body newer than the marker and the record). When the health then
+    returns to what the record says (same day, same numbers: the same text), the comment must still
+    be rewritten, or it would state a health Jira no longer shows (found by the kill campaign)."""
     sim = sim_factory(flavor, okr_fields=True)
     cfg = settings(sim, tmp_path)
     assert sync(cfg, db, NOW).status == "ok"
@@ -141,22 +146,46 @@ def test_an_update_whose_marker_never_arrived_is_not_trusted_when_the_health_com
     assert sync(cfg, db, NOW + timedelta(minutes=15)).comments_posted >= 1
     (posted,) = status_comments(sim, KR)
     assert "At risk → On track" in posted
-    for key in done:  # back to At risk: the update's body lands, the run dies before its marker
+    for key in done:  # back to At risk: the update's body lands, the run dies before its record
         sim.transition(key, "In Progress")
     with pytest.raises(Died):
-        sync(cfg, db, NOW + timedelta(minutes=30), die_on("set_comment_property", "-", after=False))
+        sync(cfg, db, NOW + timedelta(minutes=30), die_on(method, "-" if not after else KR, after=after))
     (updated,) = status_comments(sim, KR)
     assert "On track → At risk" in updated
+    assert marker_of(sim, KR, "status")["health"] == ("at_risk" if flavor == "cloud" else "on_track")
+    if lost_db:
+        db.unlink()
     for key in done:  # and On track again, with the very text the record holds
         sim.transition(key, "Done", resolution="Done")
     final = sync(cfg, db, NOW + timedelta(minutes=45))
     assert final.status == "ok", final.as_dict()
     assert sim.issue(KR)["fields"][sim.field_id("OKR Status")]["value"] == "On track"
     (comment,) = status_comments(sim, KR)
-    assert "→ On track" in comment, comment  # what Jira shows, not the dead run's At risk
+    assert "At risk → On track" in comment, comment  # what Jira shows, not the dead run's At risk
     assert marker_of(sim, KR, "status")["health"] == "on_track"
     again = sync(cfg, db, NOW + timedelta(minutes=60))
     assert again.comments_posted == again.comments_updated == 0 and len(status_comments(sim, KR)) == 1
+
+
+def test_cloud_updates_a_status_comment_and_its_marker_in_one_request(
+    sim_factory: Any, db: Path, tmp_path: Path
+) -> None:
+    """Cloud's comment update takes the properties with the body ("Optional on create and update"):
+    one PUT, no comment-property request, so the two cannot part."""
+    sim = sim_factory("cloud", okr_fields=True)
+    cfg = settings(sim, tmp_path)
+    assert sync(cfg, db, NOW).status == "ok"
+    for key in ("DATA-30", "DATA-31"):
+        sim.transition(key, "Done", resolution="Done")
+    assert sync(cfg, db, NOW + timedelta(minutes=15)).comments_posted == 1
+    for key in ("DATA-30", "DATA-31"):
+        sim.transition(key, "In Progress")
+    sim.reset_counters()
+    assert sync(cfg, db, NOW + timedelta(minutes=30)).comments_updated == 1
+    counts = sim.requests()["counts"]
+    assert "PUT /rest/api/{ver}/comment/{id}/properties/{propertyKey}" not in counts, counts
+    assert sum(v for k, v in counts.items() if k.startswith("PUT") and "comment" in k) == 1, counts
+    assert marker_of(sim, KR, "status")["health"] == "at_risk"
 
 
 def lose_answers(method: str, key: str, times: int = 1) -> Callable[[JiraGateway], None]:
@@ -291,3 +320,51 @@ def test_a_run_another_process_leads_is_not_ended(db: Path) -> None:
         assert run is not None and run.status == "running"
         leader.release_leader()
         assert other.end_interrupted_runs(NOW) == 1
+
+
+def kr_property(sim: JiraSimulator, key: str) -> Any:
+    return (sim.store.issues[key].get("properties") or {}).get("okrsync")
+
+
+@pytest.mark.parametrize(
+    ("method", "after", "lost"),
+    [
+        ("set_issue_property", True, False),  # the write landed, the run died before its record
+        ("set_issue_property", False, True),  # the write landed, its answer was lost (the run stops)
+    ],
+    ids=["died-after-write", "answer-lost"],
+)
+def test_a_property_write_okrsync_never_learned_of_is_read_back_before_it_is_trusted(
+    sim_okr: JiraSimulator, db: Path, tmp_path: Path, method: str, after: bool, lost: bool
+) -> None:
+    """The kill campaign's "property one write behind": a property write lands, okrsync does not
+    learn of it (the run dies, or the answer is lost), then the value goes back to what okrsync
+    knows. Without a read-back no plan writes it again, and Jira keeps the dead run's value."""
+    sim = sim_okr
+    cfg = settings(sim, tmp_path)
+    assert sync(cfg, db, NOW).status == "ok"
+    known = kr_property(sim, KR)
+    before = sim.issue("DATA-30")["fields"]["status"]["name"]
+    sim.transition("DATA-30", "Done", resolution="Done")  # the KR's counts move (its health does not)
+    if lost:
+        report = sync(cfg, db, NOW + timedelta(minutes=15), lose_answers(method, KR))
+        assert report.status != "ok"
+    else:
+        with pytest.raises(Died):
+            sync(cfg, db, NOW + timedelta(minutes=15), die_on(method, KR, after=after))
+    assert kr_property(sim, KR) != known  # Jira holds the new value; okrsync does not know it
+    sim.transition("DATA-30", before)  # and the value goes back to what okrsync knows
+    sim.reset_counters()
+    final = sync(cfg, db, NOW + timedelta(minutes=30))
+    assert final.status == "ok", final.as_dict()
+    assert kr_property(sim, KR)["explanation"] == known["explanation"]
+    counts = sim.requests()["counts"]
+    reads = {k: v for k, v in counts.items() if "bulkfetch" in k or ("GET" in k and "properties" in k)}
+    assert sum(reads.values()) == 1, " ".join(
+        e["path"] for e in sim.requests()["log"]
+    )  # one read-back, of the one property in doubt
+    sim.reset_counters()
+    again = sync(cfg, db, NOW + timedelta(minutes=45))
+    assert again.status == "ok" and again.properties == 0
+    counts = sim.requests()["counts"]
+    assert not [k for k in counts if "bulkfetch" in k or ("GET" in k and "properties" in k)], counts

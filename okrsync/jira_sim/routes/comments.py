@@ -1,8 +1,9 @@
 """Comments (v2 string bodies, v3 ADF bodies) and comment properties.
 
-A comment's properties come only from the comment-property operations and, on Cloud, from
-``POST /comment/list?expand=properties``; ``GET /issue/{key}/comment`` documents ``renderedBody`` as
-its only expand (both dialects) and never returns them.
+A comment's properties are set by the comment-property operations and with the comment's create or
+update (the ``Comment`` schema's ``properties``); they are read only from the comment-property
+operations and, on Cloud, from ``POST /comment/list?expand=properties``: ``GET /issue/{key}/comment``
+documents ``renderedBody`` as its only expand (both dialects) and never returns them.
 """
 
 from __future__ import annotations
