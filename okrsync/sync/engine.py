@@ -274,8 +274,10 @@ def _cycle(
         if in_jira.recovered is not None:
             outbox.settle(store, in_jira.recovered, run_id=report.run_id, at=clock())
         outbox.record_due(store, plan)
-        pending_properties.remember(store, read_back, run_id=report.run_id, at=clock())
-        pending_properties.record_due(store, plan, still_open=read_back.unread)
+        pending_properties.remember(store, read_back)
+        pending_properties.record_due(
+            store, plan, still_open=read_back.unread, run_id=report.run_id, at=clock()
+        )
     record_closes(store, state.closes)  # before any write: a period is scored once
     # the mirror first: a crash from here on re-reads nothing it already has
     fetched = state.fetched
@@ -309,7 +311,12 @@ def _cycle(
         compacted=True,
     )
     if cfg.writeback.enabled:  # recorded and stored: open only where an answer was lost
-        pending_properties.settle(store, {*read_back.unread, *_unanswered_properties(outcome.errors)})
+        pending_properties.settle(
+            store,
+            {*read_back.unread, *_unanswered_properties(outcome.errors)},
+            run_id=report.run_id,
+            at=clock(),
+        )
     _record_scores(store, state.scored, now.date())
     record_report_facts(
         store, cfg, state.scored, now.date(), gateway.fields.get_id(cfg.writeback.fields.confidence)
@@ -461,15 +468,15 @@ def _plan(
         known_properties(gateway, state.scored.tree, state.ids.status, merged, mirror)
     prior = prior_writes(store)
     read_back = pending_properties.ReadBack()
-    unsure = pending_properties.left_open(store) if cfg.writeback.enabled else []
+    unsure = pending_properties.left_open(store) if cfg.writeback.enabled else {}
     if unsure:  # a dead run's property writes, or lost answers: what Jira holds, read back
         truth = pending_properties.read_back(
-            gateway, unsure, {**mirror, **merged}, workers=cfg.jira.max_concurrency
+            gateway, list(unsure), {**mirror, **merged}, workers=cfg.jira.max_concurrency
         )
-        hashes = dict(prior.property_hashes)
-        pending_properties.adopt(merged, truth, hashes)
-        prior = replace(prior, property_hashes=hashes)
-        read_back = pending_properties.ReadBack(frozenset(unsure), truth)
+        read_back = pending_properties.ReadBack(unsure, truth, prior.property_hashes)
+        hashes, times = dict(prior.property_hashes), dict(prior.property_times)
+        pending_properties.adopt(merged, read_back, hashes, times)
+        prior = replace(prior, property_hashes=hashes, property_times=times)
     now_in_jira = {k: issue_now(raw, ids, known) for k, raw in merged.items()}
     # keys Jira says are gone (deleted, unbrowsable) cannot be cleared: no futile write
     leaving = [k for k in fetched.removed if k in mirror and k not in fetched.gone]

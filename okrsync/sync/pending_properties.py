@@ -41,21 +41,49 @@ ABSENT: Any = None
 """What a read answers for an issue that has no ``okrsync`` property."""
 
 
-def left_open(store: StateStore) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """When a run recorded an issue's property write as due: the write, if it landed, is later."""
+
+    run_id: int | None
+    at: datetime
+
+
+def left_open(store: StateStore) -> dict[str, Opened]:
     """The issues whose property a run before this one may have written without okrsync knowing."""
     raw = store.get_meta(META_PENDING_PROPERTIES)
-    return sorted({str(k) for k in raw}) if isinstance(raw, list) else []
+    out: dict[str, Opened] = {}
+    for key, entry in raw.items() if isinstance(raw, Mapping) else ():
+        try:
+            at = datetime.fromisoformat(str(entry.get("at")))
+        except (AttributeError, ValueError):
+            continue
+        run = entry.get("run")
+        out[str(key)] = Opened(run if isinstance(run, int) else None, at)
+    return out
 
 
-def record_due(store: StateStore, plan: Plan, still_open: Iterable[str] = ()) -> None:
-    """Before any write: the issues whose property this plan writes (and those still unknown)."""
-    keys = {c.issue_key for c in plan.changes if isinstance(c, PropertySet)} | set(still_open)
-    store.set_meta(META_PENDING_PROPERTIES, sorted(keys))
+def _store(store: StateStore, entries: Mapping[str, Opened]) -> None:
+    store.set_meta(
+        META_PENDING_PROPERTIES,
+        {k: {"run": e.run_id, "at": e.at.isoformat()} for k, e in sorted(entries.items())},
+    )
 
 
-def settle(store: StateStore, unsure: Iterable[str]) -> None:
+def record_due(
+    store: StateStore, plan: Plan, *, still_open: Mapping[str, Opened], run_id: int | None, at: datetime
+) -> None:
+    """Before any write: the issues whose property this plan writes, and those still unknown (an
+    entry keeps its first time: an unknown write may date from then)."""
+    now = Opened(run_id, at)
+    entries = {c.issue_key: now for c in plan.changes if isinstance(c, PropertySet)}
+    _store(store, {**entries, **still_open})
+
+
+def settle(store: StateStore, unsure: Iterable[str], *, run_id: int | None, at: datetime) -> None:
     """After the apply and the mirror are stored: only the writes whose answer was lost stay open."""
-    store.set_meta(META_PENDING_PROPERTIES, sorted(set(unsure)))
+    before = left_open(store)
+    _store(store, {k: before.get(k, Opened(run_id, at)) for k in set(unsure)})
 
 
 def read_back(
@@ -101,24 +129,30 @@ def read_back(
 
 @dataclass(frozen=True, slots=True)
 class ReadBack:
-    """What a cycle learned of the properties left open: the keys, and each one's value as read."""
+    """What a cycle learned of the properties left open: each one's entry, and its value as read."""
 
-    keys: frozenset[str] = frozenset()
+    opened: Mapping[str, Opened] = field(default_factory=dict)
     truth: Mapping[str, Any] = field(default_factory=dict)
+    recorded: Mapping[str, str] = field(default_factory=dict)
+    """Issue key → the hash of the value the state store recorded, before the read."""
 
     @property
-    def unread(self) -> frozenset[str]:
-        """The keys whose read failed: they stay open."""
-        return self.keys - set(self.truth)
+    def unread(self) -> dict[str, Opened]:
+        """The entries whose read failed: they stay open."""
+        return {k: e for k, e in self.opened.items() if k not in self.truth}
 
 
 def adopt(
-    issues: MutableMapping[str, dict[str, Any]], truth: Mapping[str, Any], hashes: MutableMapping[str, str]
+    issues: MutableMapping[str, dict[str, Any]],
+    read: ReadBack,
+    hashes: MutableMapping[str, str],
+    times: MutableMapping[str, datetime],
 ) -> None:
     """Plan from what was read: each issue's property as read (a copy of its raw issue: the mirror's
-    own stays as it was, so the new value is stored), and its hash as the last one written (Data
-    Center compares with that); an issue without one has no hash."""
-    for key, value in truth.items():
+    own stays as it was, so the new value is stored); where it is not the recorded one, its hash as
+    the last one written (Data Center compares with that) and its time as its entry's (see
+    :func:`remember`); an issue without one has neither."""
+    for key, value in read.truth.items():
         raw = issues.get(key)
         if raw is not None:
             props = dict(raw.get("properties") or {})
@@ -127,18 +161,36 @@ def adopt(
             else:
                 props[ISSUE_PROPERTY] = value
             issues[key] = {**raw, "properties": props}
-        if isinstance(value, Mapping):
-            hashes[key] = value_hash(value)
-        else:
-            hashes.pop(key, None)
+    for key, (digest, at) in _changed(read).items():
+        hashes[key], times[key] = digest, at
+    for key in _absent(read):
+        hashes.pop(key, None)
+        times.pop(key, None)
 
 
-def remember(store: StateStore, read: ReadBack, *, run_id: int | None, at: datetime) -> None:
-    """Before the apply: what was read is what okrsync knows Jira holds (the state store's record,
-    which Data Center's plans compare with); the plan's own writes replace it as they land."""
-    known = {k: v for k, v in read.truth.items() if isinstance(v, Mapping)}
+def _changed(read: ReadBack) -> dict[str, tuple[str, datetime]]:
+    """Key → (hash, time) of each value read back that is not the one recorded."""
+    out: dict[str, tuple[str, datetime]] = {}
+    for key, value in read.truth.items():
+        if isinstance(value, Mapping) and key in read.opened:
+            digest = value_hash(value)
+            if read.recorded.get(key) != digest:
+                out[key] = (digest, read.opened[key].at)
+    return out
+
+
+def _absent(read: ReadBack) -> list[str]:
+    return sorted(k for k, v in read.truth.items() if not isinstance(v, Mapping) and k in read.recorded)
+
+
+def remember(store: StateStore, read: ReadBack) -> None:
+    """Before the apply: a value read back that is not the one recorded was written by the run
+    that opened its entry, after it opened it: recorded so (its time matters: the plan takes
+    whichever okrsync wrote last, a status comment or the property, :func:`okrsync.sync.outbox.
+    announced`); one that matches the record changes nothing. The plan's writes replace it."""
     store.record_applied(
-        AppliedWrite(k, "property", ISSUE_PROPERTY, value_hash(v), None, run_id, at) for k, v in known.items()
+        AppliedWrite(k, "property", ISSUE_PROPERTY, digest, None, read.opened[k].run_id, at)
+        for k, (digest, at) in _changed(read).items()
     )
-    for key in sorted(set(read.truth) - set(known)):
+    for key in _absent(read):
         store.forget_applied(key, "property", ISSUE_PROPERTY)
