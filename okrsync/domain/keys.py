@@ -24,6 +24,10 @@ META_LAST_TREE: Final = "last_tree"
 META_KR_EPICS: Final = "kr_epics"
 """The KR epics the last complete cycle found (what the next incremental cycle reads below)."""
 
+META_SOURCE_EPICS: Final = "source_epics"
+"""``key_results[i]`` given by JQL → its JQL and the epics it matched, as of the last complete cycle
+(``okrsync.sync.source_reads``)."""
+
 META_FAILING_SOURCES: Final = "failing_sources"
 """KR id → the first day its source failed, while it fails (``okrsync.core.stale``)."""
 

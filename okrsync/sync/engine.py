@@ -30,7 +30,7 @@ from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.core.stored_tree import stored_tree_of
 from okrsync.core.team_managed import tree_issue_keys
 from okrsync.domain.config import Settings
-from okrsync.domain.keys import ISSUE_PROPERTY, META_FAILING_SOURCES, META_KR_EPICS
+from okrsync.domain.keys import ISSUE_PROPERTY, META_FAILING_SOURCES, META_KR_EPICS, META_SOURCE_EPICS
 from okrsync.domain.records import MirrorIssue, ProgressPoint
 from okrsync.jira.gateway import JiraGateway
 from okrsync.state.store import StateStore
@@ -48,6 +48,7 @@ from okrsync.sync.report_facts import record_report_facts
 from okrsync.sync.run_report import RunReport, record_run
 from okrsync.sync.scope import ReadScope, read_scope
 from okrsync.sync.searched_comments import searched_comments
+from okrsync.sync.source_reads import members_from
 from okrsync.sync.writeback import (
     CommentsInJira,
     apply_plan,
@@ -336,6 +337,7 @@ def _cycle(
         report.warnings.append("stopped before every change was applied; the next cycle continues")
         return
     store.set_meta(KR_EPICS_META, list(fetched.epics_to_remember or fetched.kr_epics))
+    store.set_meta(META_SOURCE_EPICS, {str(i): m.as_json() for i, m in fetched.source_members.items()})
     store.set_watermark("default", now)
     if full:
         store.set_last_full_reconcile(now)
@@ -411,6 +413,7 @@ def _read_and_score(
         previous_epic_of={k: m.epic_key for k, m in mirror_rows.items() if m.epic_key},
         refresh_keys=refresh_keys,
         recently_written=recently_written,
+        source_members=members_from(store.get_meta(META_SOURCE_EPICS)),
     )
     report.issues_read = len(fetched.fresh)
     report.issues_in_scope = len(fetched.issues)

@@ -4,8 +4,9 @@ Searches per cycle (besides serverInfo, the field list and, for incremental cycl
 the user's time zone — all once per gateway):
 
 * objectives kept in Jira, if configured: one search (they are few);
-* each KR source given by JQL: one search for its epics (few), so that epics joining or leaving
-  a source are seen at once;
+* the KR sources given by JQL: each searched whole the first time, on a full reconcile, or when its
+  JQL changed or calls a function; afterwards one search for all the others together, of the epics
+  that joined or changed since the watermark (:mod:`okrsync.sync.source_reads`);
 * the configured epics and every KR epic's children: ``key in (...) OR parent in (...)``, in full
   the first time (or with an empty mirror), afterwards only ``AND updated >= watermark - skew``,
   plus the full children of epics that are new to the scope;
@@ -55,6 +56,7 @@ from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.jql import batch_values, jql_quote, split_order_by
 from okrsync.sync.reconcile import Reconciliation
 from okrsync.sync.scope import ReadScope
+from okrsync.sync.source_reads import Members, is_stable, read_incrementally
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,9 @@ class FetchResult:
     epics_to_remember: tuple[str, ...] = ()
     """The KR epics the next cycle should know: ``kr_epics``, plus, while a source fails, the known
     epics it could not confirm (so that they are cleared if the source is later removed)."""
+    source_members: Mapping[int, Members] = field(default_factory=dict)
+    """``key_results[i]`` given by JQL that was read this cycle → its JQL and the epics it matched
+    (what the next cycle reads incrementally: :mod:`okrsync.sync.source_reads`)."""
 
 
 def jql_datetime(at: datetime, time_zone: str | None) -> str:
@@ -138,6 +143,7 @@ class _Found:
     sources_failed: bool = False
     failed_sources: dict[int, str] = field(default_factory=dict)
     removed: set[str] = field(default_factory=set)
+    members: dict[int, Members] = field(default_factory=dict)
 
     def keep(self, batch: Iterable[issue_fields.RawIssue]) -> list[issue_fields.RawIssue]:
         got = []
@@ -309,6 +315,7 @@ class Fetcher:
         previous_epic_of: Mapping[str, str] | None = None,
         refresh_keys: Iterable[str] = (),
         recently_written: Sequence[str] = (),
+        source_members: Mapping[int, Members] | None = None,
     ) -> FetchResult:
         """Read this cycle's issues; ``refresh_keys`` (e.g. from webhooks) are re-read by key, so an
         issue moved out of scope or deleted is noticed at once, not only at the next full reconcile.
@@ -327,7 +334,10 @@ class Fetcher:
         # changelogs) keeps the issues as Jira returned them.
         self._record = _as_read if self.expand else partial(_as_record, RecordSharing())
         found = _Found()
-        self._read_sources(found)
+        incremental = since is not None and bool(mirror) and not full
+        self._read_sources(
+            found, mirror, since if incremental else None, (source_members or {}) if incremental else {}
+        )
         configured = [k.epic for k in self.cfg.key_results if k.epic]
         epics = list(
             dict.fromkeys(
@@ -370,19 +380,42 @@ class Fetcher:
         result = self._result(
             found, mirror, epics, gone, "full" if first or full else "incremental", previous_epic_of
         )
-        return replace(result, failed_sources=dict(found.failed_sources), epics_to_remember=tuple(remember))
+        return replace(
+            result,
+            failed_sources=dict(found.failed_sources),
+            epics_to_remember=tuple(remember),
+            source_members=dict(found.members),
+        )
 
-    def _read_sources(self, found: _Found) -> None:
-        """The JQL sources: objectives kept in Jira, and the epics of KRs given by JQL."""
+    def _read_sources(
+        self,
+        found: _Found,
+        mirror: Mapping[str, issue_fields.RawIssue],
+        since: datetime | None,
+        known: Mapping[int, Members],
+    ) -> None:
+        """The JQL sources: objectives kept in Jira, and the epics of KRs given by JQL (those with a
+        stable JQL incrementally, after ``since``: :mod:`okrsync.sync.source_reads`)."""
         cfg = self.cfg
         if cfg.objectives_from_jira is not None:
             objectives = self._source_search(cfg.objectives_from_jira.jql, "objectives_from_jira.jql")
             found.sources_failed |= objectives is None
             found.objective_issues = found.keep(objectives or [])
-        for index, source in enumerate(cfg.key_results):
-            if not source.jql:
+        jqls = {index: source.jql for index, source in enumerate(cfg.key_results) if source.jql}
+        stable = {
+            index: jql
+            for index, jql in jqls.items()
+            if since is not None
+            and index in known
+            and known[index].jql == jql
+            and is_stable(jql)
+            and all(k in mirror for k in known[index].epics)
+        }
+        done = self._read_stable(found, mirror, since, stable, known) if stable and since else set()
+        for index, jql_text in jqls.items():
+            if index in done:
                 continue
-            where, order = split_order_by(source.jql)
+            where, order = split_order_by(jql_text)
             jql = f"({where})" + (f" {order}" if order else "")
             matched = self._source_search(jql, f"key_results[{index}].jql", found.failed_sources, index)
             if matched is None:
@@ -390,11 +423,55 @@ class Fetcher:
                 continue
             kept = found.keep(matched)
             found.jql_epics[index] = [e for e in kept if issue_fields.is_epic(e)]
+            found.members[index] = Members(
+                jql_text, tuple(issue_fields.key_of(e) for e in found.jql_epics[index])
+            )
             skipped = len(kept) - len(found.jql_epics[index])
             if skipped:
                 self._warnings.append(
                     f"key_results[{index}]: the JQL matched {skipped} issue(s) that are not epics"
                 )
+
+    def _read_stable(
+        self,
+        found: _Found,
+        mirror: Mapping[str, issue_fields.RawIssue],
+        since: datetime,
+        stable: Mapping[int, str],
+        known: Mapping[int, Members],
+    ) -> set[int]:
+        """The stable sources, read incrementally; the indexes done (none if a search failed or
+        warned: they are searched whole then, and that search says which source Jira refused)."""
+        mark = self.gateway.search_warning_mark()
+        try:
+            now, read = read_incrementally(
+                lambda jql: self._search(jql, self._reconcile.for_search(any_epic=True)),
+                stable,
+                known,
+                self._changed_since(since),
+                max_values=self.gateway.max_in_values,
+                max_chars=self.gateway.max_jql_chars,
+            )
+        except JiraError as exc:
+            log.info("the KR sources could not be read incrementally, whole instead: %s", exc)
+            return set()
+        if list(self.gateway.search_warnings_since(mark)):
+            return set()
+        found.keep(read)
+        for index, keys in now.items():
+            epics = [found.fresh.get(k) or mirror[k] for k in keys]
+            found.jql_epics[index] = [e for e in epics if issue_fields.is_epic(e)]
+            found.members[index] = Members(
+                stable[index], tuple(issue_fields.key_of(e) for e in found.jql_epics[index])
+            )
+        return set(now)
+
+    def _changed_since(self, since: datetime) -> str:
+        """``since`` less the skew, as a JQL date-time in the user's time zone (without it, widened by
+        the largest UTC offset there is)."""
+        tz = self._time_zone()
+        slack = timedelta(minutes=self.cfg.sync.skew_minutes) + (timedelta(0) if tz else timedelta(hours=14))
+        return jql_datetime(since - slack, tz)
 
     def _read_changed(
         self,
@@ -407,10 +484,7 @@ class Fetcher:
         known: set[str],
     ) -> None:
         """A later cycle: what changed since ``since``; a full reconcile also lists the scope's keys."""
-        tz = self._time_zone()
-        # without the user's time zone, widen the window by the largest UTC offset there is
-        slack = timedelta(minutes=self.cfg.sync.skew_minutes) + (timedelta(0) if tz else timedelta(hours=14))
-        changed_since = jql_datetime(since - slack, tz)
+        changed_since = self._changed_since(since)
         into_fresh = found.search_into(self._search)
         new_epics = [e for e in epics if e not in known]
         if full:
