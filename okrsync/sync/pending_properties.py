@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from okrsync.core.plan import Plan, PropertySet
@@ -168,14 +168,21 @@ def adopt(
         times.pop(key, None)
 
 
+UNKNOWN_AGE = datetime(1970, 1, 1, tzinfo=UTC)
+"""The time of a value read back where the state store recorded none (a new or lost database): it
+may be of any age, so it is taken as older than anything okrsync recorded since (a status comment
+read from Jira says more: :func:`okrsync.sync.outbox.recover_fresh`)."""
+
+
 def _changed(read: ReadBack) -> dict[str, tuple[str, datetime]]:
-    """Key → (hash, time) of each value read back that is not the one recorded."""
+    """Key → (hash, time) of each value read back that is not the one recorded: written by the run
+    that opened its entry, after it did, where there was a record; of unknown age where none."""
     out: dict[str, tuple[str, datetime]] = {}
     for key, value in read.truth.items():
         if isinstance(value, Mapping) and key in read.opened:
             digest = value_hash(value)
             if read.recorded.get(key) != digest:
-                out[key] = (digest, read.opened[key].at)
+                out[key] = (digest, read.opened[key].at if key in read.recorded else UNKNOWN_AGE)
     return out
 
 

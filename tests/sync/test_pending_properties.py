@@ -77,6 +77,20 @@ def test_what_is_read_back_is_recorded_with_the_time_it_can_date_from(
     assert hashes.get("A-1") == expect_hash and times.get("A-1") == expect_at
 
 
+def test_a_value_read_back_with_no_record_is_of_unknown_age(store: StateStore) -> None:
+    """A new or lost database: the value may be older than any status comment okrsync recorded
+    since (read back from Jira), so it must not look newer than them."""
+    opened = {"A-1": pp.Opened(1, NOW)}
+    read = pp.ReadBack(opened, {"A-1": NEW}, {})
+    hashes: dict[str, str] = {}
+    times: dict[str, datetime] = {}
+    pp.adopt({}, read, hashes, times)
+    pp.remember(store, read)
+    row = recorded(store, "A-1")
+    assert row is not None and row.applied_at == pp.UNKNOWN_AGE and times["A-1"] == pp.UNKNOWN_AGE
+    assert hashes["A-1"] == value_hash(NEW)
+
+
 def test_a_read_that_failed_stays_open(store: StateStore) -> None:
     opened = {"A-1": pp.Opened(2, NOW), "B-1": pp.Opened(2, NOW)}
     read = pp.ReadBack(opened, {"A-1": OLD})
