@@ -33,6 +33,7 @@ from okrsync.jira.client import ADD_COMMENTS, BROWSE, EDIT, EDIT_COMMENTS, JiraC
 from okrsync.jira.fields import FieldRegistry
 from okrsync.jira.history import JiraHistory
 from okrsync.jira.jql import MAX_IN_VALUES, MAX_JQL_CHARS
+from okrsync.jira.jql_match import JqlMatch, match_jql
 from okrsync.jira.markup import Doc, plain_text, to_adf, to_wiki
 from okrsync.jira.search import JiraSearch
 from okrsync.jira.stats import RequestStats
@@ -200,6 +201,15 @@ class JiraGateway:
     def count(self, jql: str) -> int:
         """How many issues match ``jql``: one request (see :meth:`JiraSearch.count`)."""
         return self._search.count(jql)
+
+    @property
+    def matches_jql(self) -> bool:
+        """Whether :meth:`match_jql` is there (Cloud's ``POST /rest/api/3/jql/match``)."""
+        return self.flavor == "cloud"
+
+    def match_jql(self, issue_ids: Sequence[int], jqls: Sequence[str]) -> list[JqlMatch]:
+        """Which of ``issue_ids`` each of ``jqls`` matches (:mod:`okrsync.jira.jql_match`; Cloud)."""
+        return match_jql(self._client, issue_ids, jqls)
 
     @property
     def search_returns_properties(self) -> bool:

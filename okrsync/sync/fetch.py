@@ -451,6 +451,7 @@ class Fetcher:
                 self._changed_since(since),
                 max_values=self.gateway.max_in_values,
                 max_chars=self.gateway.max_jql_chars,
+                match=self._match if self.gateway.matches_jql else None,
             )
         except JiraError as exc:
             log.info("the KR sources could not be read incrementally, whole instead: %s", exc)
@@ -465,6 +466,23 @@ class Fetcher:
                 stable[index], tuple(issue_fields.key_of(e) for e in found.jql_epics[index])
             )
         return set(now)
+
+    def _match(self, issues: Sequence[issue_fields.RawIssue], jqls: Sequence[str]) -> list[set[str]]:
+        """Which of ``issues`` each of ``jqls`` matches, by key (Cloud's ``jql/match``); a query Jira
+        reports in error is a ``JiraBadRequest`` (the sources are then searched whole)."""
+        keys = {
+            int(str(raw.get("id"))): issue_fields.key_of(raw)
+            for raw in issues
+            if str(raw.get("id")).isdigit()
+        }
+        if len(keys) < len(issues):
+            raise JiraBadRequest("an issue without an id cannot be matched", path="/rest/api/3/jql/match")
+        out = []
+        for found in self.gateway.match_jql(list(keys), list(jqls)):
+            if found.errors:
+                raise JiraBadRequest("; ".join(found.errors), path="/rest/api/3/jql/match")
+            out.append({keys[i] for i in found.matched if i in keys})
+        return out
 
     def _changed_since(self, since: datetime) -> str:
         """``since`` less the skew, as a JQL date-time in the user's time zone (without it, widened by

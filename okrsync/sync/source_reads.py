@@ -8,9 +8,10 @@ asks once, for every source whose JQL is *stable* (its result changes only when 
 
 which returns the epics that joined a source and the member epics that changed (and may have left).
 Nothing changed: that one request is the whole read (10 sources searched whole were 10 requests a
-cycle at 100,000 issues: bench/README.md). Something changed: each stable source is asked which of
-those epics it matches (``(jql i) AND key in (...)``, one request a source), and its members are
-the ones it kept and the ones that joined; the others are the mirror's copies.
+cycle at 100,000 issues: bench/README.md). Something changed: the sources are asked which of those
+epics each matches (on Cloud all at once, ``POST /rest/api/3/jql/match``; on Data Center
+``(jql i) AND key in (...)``, one search a source), and each one's members are the ones it kept and
+the ones that joined; the others are the mirror's copies.
 
 A JQL is not stable when it calls a function (``now()``, ``currentUser()``, ``openSprints()``,
 ``membersOf()``...) or names a relative date (``-7d``, ``"2w"``): its result moves with the clock
@@ -94,6 +95,10 @@ def members_from(raw: object) -> dict[int, Members]:
 Search = Callable[[str], list[issue_fields.RawIssue]]
 """Runs one search (its JQL) and returns every issue it matches, as records."""
 
+Match = Callable[[Sequence[issue_fields.RawIssue], Sequence[str]], list[set[str]]]
+"""Which of some issues each of some JQL queries matches (their keys), in one request where Jira
+can (Cloud's ``jql/match``: :mod:`okrsync.jira.jql_match`)."""
+
 
 def read_incrementally(
     search: Search,
@@ -103,11 +108,13 @@ def read_incrementally(
     *,
     max_values: int,
     max_chars: int,
+    match: Match | None = None,
 ) -> tuple[dict[int, list[str]], list[issue_fields.RawIssue]]:
     """Each source's epics now (index → keys, in the order kept) and the issues read to tell.
 
-    ``sources``: the stable ones (index → JQL), each with its ``known`` members. Raises what a search
-    raises (the caller then searches them whole)."""
+    ``sources``: the stable ones (index → JQL), each with its ``known`` members. Which of the changed
+    epics each source matches: ``match`` (one request for all of them) where given, else one search
+    a source. Raises what a search raises (the caller then searches them whole)."""
     wheres = {i: split_order_by(jql)[0] for i, jql in sources.items()}
     members = list(dict.fromkeys(k for i in sources for k in known[i].epics))
     read: dict[str, issue_fields.RawIssue] = {}
@@ -118,15 +125,21 @@ def read_incrementally(
     if not read:
         return now, []
     changed = sorted(read, key=issue_fields.key_order)
-    for index, where in wheres.items():
-        matched: set[str] = set()
-        for chunk in batch_values(
-            changed, max_values=max_values, max_chars=max(200, max_chars - len(where) - 40)
-        ):
-            matched |= {
+    order = list(wheres)
+    if match is not None:
+        matches = dict(zip(order, match([read[k] for k in changed], [wheres[i] for i in order]), strict=True))
+    else:
+        room = max(200, max_chars - max(len(w) for w in wheres.values()) - 40)
+        matches = {
+            index: {
                 issue_fields.key_of(raw)
-                for raw in search(f"({where}) AND key in ({_in(chunk)}) ORDER BY key ASC")
+                for chunk in batch_values(changed, max_values=max_values, max_chars=room)
+                for raw in search(f"({wheres[index]}) AND key in ({_in(chunk)}) ORDER BY key ASC")
             }
+            for index in order
+        }
+    for index in order:
+        matched = matches[index]
         kept = [k for k in known[index].epics if k not in read or k in matched]
         joined = [k for k in changed if k in matched and k not in set(kept)]
         now[index] = [*kept, *joined]

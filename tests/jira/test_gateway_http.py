@@ -299,3 +299,20 @@ def test_bulk_changelogs_keep_entries_whose_created_is_a_number(
     got = make_gateway("cloud").history.changelogs(["10001"])
     assert [h["created"] for h in got["10001"]] == [1492070429, 1651316514000, "2026-10-05T09:30:00.000+0000"]
     assert len(rsps.calls) == 1
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_update_comment_with_properties_sends_them_in_the_put_on_cloud_after_it_on_data_center(
+    rsps: responses.RequestsMock, make_gateway: GatewayFactory, flavor: str
+) -> None:
+    v = api(flavor)
+    rsps.put(f"{BASE}/rest/api/{v}/issue/PLAT-1/comment/100", json={"id": "100"})
+    if flavor == "datacenter":
+        rsps.put(f"{BASE}/rest/api/{v}/comment/100/properties/okrsync", status=200)
+    marker = {"identity": "status", "hash": "abc"}
+    make_gateway(flavor).update_comment("PLAT-1", "100", Doc(Paragraph("x")), properties={"okrsync": marker})
+    sent = body_of(rsps.calls[0])
+    if flavor == "cloud":  # the Comment schema's properties: "Optional on create and update"
+        assert sent["properties"] == [{"key": "okrsync", "value": marker}] and len(rsps.calls) == 1
+    else:
+        assert "properties" not in sent and body_of(rsps.calls[1]) == marker

@@ -97,7 +97,7 @@ def write_requests(sim: JiraSimulator) -> Counter[str]:
         method, _, path = route.partition(" ")
         # the POSTs that only read: searches, and Cloud's comment/list (okrsync's comment properties)
         if method == "GET" or path.endswith(
-            ("/search", "/search/jql", "/approximate-count", "/comment/list")
+            ("/search", "/search/jql", "/approximate-count", "/comment/list", "/jql/match")
         ):
             continue
         kinds[f"{method} {path.split('/rest/api/')[-1].split('/', 1)[-1]}"] += count

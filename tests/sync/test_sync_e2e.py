@@ -43,7 +43,9 @@ def writes_in(sim: JiraSimulator) -> dict[str, int]:
     return {
         k: v
         for k, v in sim.requests()["counts"].items()
-        if not k.startswith(("GET", "POST /rest/api/3/search", "POST /rest/api/2/search"))
+        if not k.startswith(
+            ("GET", "POST /rest/api/3/search", "POST /rest/api/2/search", "POST /rest/api/3/jql/match")
+        )
     }
 
 
