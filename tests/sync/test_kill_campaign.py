@@ -104,14 +104,6 @@ def okr_values(sim: JiraSimulator) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "issue 14 is open again: with today's request order some kill points leave a status "
-        "comment stating a health Jira no longer shows, or a property one write behind (see "
-        "test_exactly_once's xfail test and the session 4 closing note)"
-    ),
-)
 @pytest.mark.parametrize("lose_db", [False, True], ids=["same-db", "db-deleted-once"])
 @pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
 def test_thirty_kills_then_one_clean_run_equal_a_run_never_killed(
