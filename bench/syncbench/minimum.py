@@ -1,7 +1,9 @@
 """The fewest requests a scenario needs (pure): the ``minimum`` and ``÷ min`` columns.
 
 reads  = 1 serverInfo + 1 field list (+ 1 myself on a re-sync: the user's time zone for the JQL
-         date) + Σ over JQL sources max(1, ⌈epics it matches ÷ P⌉) + max(1, ⌈N ÷ P⌉), where N =
+         date) + the JQL sources: on a first sync Σ over them max(1, ⌈epics it matches ÷ P⌉), on a
+         re-sync 1 (one search for the epics that joined or changed in any of them; asking which
+         source matches a changed epic is not in the minimum) + max(1, ⌈N ÷ P⌉), where N =
          every in-scope issue not returned by a JQL-source search on a first sync, and the issues
          users changed since the previous sync on a re-sync; P = the page Jira grants a search with
          fields: 100 on Cloud, 1000 on Data Center.
@@ -46,7 +48,9 @@ def min_reads(
         "serverInfo": 1,
         "fields": 1,
         "myself": 0 if first else 1,
-        "jql_sources": sum(max(1, math.ceil(n / page)) for n in jql_epic_counts),
+        "jql_sources": sum(max(1, math.ceil(n / page)) for n in jql_epic_counts)
+        if first
+        else int(bool(jql_epic_counts)),
         "scope_pages": max(1, math.ceil(scope / page)),
     }
 

@@ -59,9 +59,11 @@ def test_min_writes(
     ("first", "page", "scope", "changed", "jql", "total"),
     [
         (True, 100, 10_100, 0, [50, 50], 2 + 2 + 101),  # Cloud first sync, 10,200 issues
-        (False, 100, 10_100, 0, [50, 50], 3 + 2 + 1),  # an unchanged re-sync: 6
-        (False, 1000, 10_100, 102, [50, 50], 3 + 2 + 1),
-        (False, 100, 99_500, 0, [50] * 10, 3 + 10 + 1),  # 100,000 issues, 10 JQL sources: 14
+        # a re-sync: one search for what changed in every JQL source
+        (False, 100, 10_100, 0, [50, 50], 3 + 1 + 1),  # an unchanged re-sync: 5
+        (False, 1000, 10_100, 102, [50, 50], 3 + 1 + 1),
+        (False, 100, 99_500, 0, [50] * 10, 3 + 1 + 1),  # 100,000 issues, 10 JQL sources: 5
+        (False, 100, 99_500, 0, [], 3 + 0 + 1),  # no JQL source
         (True, 1000, 99_500, 0, [50] * 10, 2 + 10 + 100),
     ],
 )
