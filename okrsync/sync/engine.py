@@ -311,7 +311,9 @@ def _cycle(
         (_mirror_row(merged[k], state.scope.ids, epic_set) for k in applier.touched if k in merged),
         compacted=True,
     )
-    if cfg.writeback.enabled:  # recorded and stored: open only where an answer was lost
+    # recorded and stored: open only where an answer was lost; an apply that stopped (Jira down, a
+    # bulk task left unread) keeps every entry it opened, read back by the next run
+    if cfg.writeback.enabled and not outcome.stopped:
         pending_properties.settle(
             store,
             {*read_back.unread, *_unanswered_properties(outcome.errors)},
