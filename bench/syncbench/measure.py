@@ -79,9 +79,14 @@ def current_rss_mib() -> float:
     return _status_mib("VmRSS") or 0.0
 
 
+READING_POSTS = ("/search", "/jql/match", "/comment/list", "/issue/bulkfetch", "/changelog/bulkfetch")
+"""POSTs that only read: searches and counts, Cloud's jql/match, comments by id, bulk issue and
+changelog reads."""
+
+
 def is_read(endpoint: str) -> bool:
     method, _, path = endpoint.partition(" ")
-    return method == "GET" or (method == "POST" and "/search" in path)
+    return method == "GET" or (method == "POST" and any(p in path for p in READING_POSTS))
 
 
 def measured(run: Run, sim: SimProcess, body: Callable[[], None], *, use_tracemalloc: bool) -> None:

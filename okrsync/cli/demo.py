@@ -29,7 +29,7 @@ from okrsync.domain.model import OkrsyncError
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira.markup import plain_text
 from okrsync.provision.setup import run_setup
-from okrsync.report.page import name_mentions
+from okrsync.report.people import name_mentions
 from okrsync.report.tree import render_tree
 from okrsync.state.store import StateStore
 from okrsync.sync.backfill import run_backfill

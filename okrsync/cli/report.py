@@ -26,7 +26,13 @@ from okrsync.core.coverage import Coverage
 from okrsync.core.process_health import ProcessHealth, process_health
 from okrsync.core.stored_tree import META_KEY
 from okrsync.domain.config import Settings
-from okrsync.domain.keys import META_CLOSED_PERIODS, META_COACH_FINDINGS, META_COVERAGE, META_JIRA_SITE
+from okrsync.domain.keys import (
+    META_CHECKINS,
+    META_CLOSED_PERIODS,
+    META_COACH_FINDINGS,
+    META_COVERAGE,
+    META_JIRA_SITE,
+)
 from okrsync.domain.model import OkrsyncError
 from okrsync.report.csv_export import render_csv
 from okrsync.report.html import render_html
@@ -42,6 +48,7 @@ from okrsync.report.outline import (
     trends_of,
 )
 from okrsync.report.page import TreeView
+from okrsync.report.people import people_for, with_named_mentions
 from okrsync.report.period_view import closed_trees, period_doc
 from okrsync.report.process_section import as_html, as_markdown, as_text
 from okrsync.report.tree import render_stored_tree
@@ -76,6 +83,8 @@ class ReportData:
     """The Jira site's base URL, for the links to each issue (``<site>/browse/KEY``)."""
     findings: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     """The coach's findings on the last sync's tree, by subject (KR or objective id)."""
+    people: Mapping[str, str] = field(default_factory=dict)
+    """The accounts the check-in notes mention → display names (:mod:`okrsync.report.people`)."""
 
 
 def normalize_format(fmt: str) -> str:
@@ -124,6 +133,16 @@ def load_report_data(store: StateStore, period_name: str | None = None) -> Repor
         _process_health(store, doc),
         str(store.get_meta(META_JIRA_SITE) or ""),
         findings_by_subject(store.get_meta(META_COACH_FINDINGS)) if period_name is None else {},
+        people_of(store, doc),
+    )
+
+
+def people_of(store: StateStore, doc: Mapping[str, Any]) -> dict[str, str]:
+    """Who the check-in notes of ``doc`` mention, from the recorded check-ins and the mirror."""
+    return people_for(
+        doc,
+        store.get_meta(META_CHECKINS),
+        lambda keys: [issue.raw for issue in store.issues(keys).values()],
     )
 
 
@@ -143,16 +162,18 @@ def _process_health(store: StateStore, doc: dict[str, Any]) -> ProcessHealth | N
 def render(fmt: str, data: ReportData, *, width: int = TREE_WIDTH) -> str:
     """The report in ``fmt`` as text (the tree without colours)."""
     fmt = normalize_format(fmt)
+    if fmt in ("tree", "markdown", "html"):  # for people: mentions by name (json, csv: as stored)
+        data = replace(data, doc=with_named_mentions(data.doc, data.people))
     if fmt == "markdown":
         return render_markdown(data.doc, last_sync=data.last_sync) + as_markdown(data.coverage, data.process)
     if fmt == "html":
-        view = TreeView(site=data.site, findings=data.findings)
+        view = TreeView(site=data.site, findings=data.findings, people=data.people)
         extra = as_html(data.coverage, data.process)
         return render_html(data.doc, data.history, last_sync=data.last_sync, view=view, extra=extra)
     if fmt == "json":
-        return render_json(data.doc, data.history, last_sync=data.last_sync)
+        return render_json(data.doc, data.history, last_sync=data.last_sync, coverage=data.coverage)
     if fmt == "csv":
-        return render_csv(data.doc)
+        return render_csv(data.doc, data.coverage)
     buffer = io.StringIO()
     Console(file=buffer, width=width, no_color=True, force_terminal=False, highlight=False).print(
         render_stored_tree(data.doc, action_plans=True, last_sync=data.last_sync)
@@ -208,7 +229,8 @@ def run_report(
     target = output_path(fmt, output)
     if target is None:
         if fmt == "tree" and console.is_terminal:
-            console.print(render_stored_tree(data.doc, action_plans=True, last_sync=data.last_sync))
+            doc = with_named_mentions(data.doc, data.people)
+            console.print(render_stored_tree(doc, action_plans=True, last_sync=data.last_sync))
         else:
             sys.stdout.write(render(fmt, data))
             sys.stdout.flush()

@@ -23,13 +23,14 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from okrsync.core.coverage import Coverage
 from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.daemon.metrics import CONTENT_TYPE, Metrics
 from okrsync.daemon.readiness import check_last_sync, last_ok_run
-from okrsync.daemon.status_page import render_status_page
+from okrsync.daemon.status_page import render_status_page, status_people
 from okrsync.daemon.webhooks import IDENTIFIER_HEADER, RETRY_HEADER, DeliveryOutcome, WebhookReceiver
 from okrsync.domain.config import Settings
-from okrsync.domain.keys import META_COACH_FINDINGS
+from okrsync.domain.keys import META_COACH_FINDINGS, META_COVERAGE
 from okrsync.state.store import StateStore
 from okrsync.sync.report_facts import findings_by_subject
 
@@ -235,6 +236,8 @@ class _Endpoints:
             jira_url=self.daemon.cfg.jira.url,
             now=self.daemon.clock(),
             findings=findings_by_subject(store.get_meta(META_COACH_FINDINGS)),
+            people=status_people(store, snapshot),
+            coverage=Coverage.of_json(store.get_meta(META_COVERAGE)),
         )
         return HTMLResponse(html)
 

@@ -1,9 +1,12 @@
-"""The OKR report as CSV: one row per objective, key result and action plan.
+"""The OKR report as CSV: one row per objective, key result and action plan, then the alignment
+coverage.
 
-Pure: snapshot document → text (RFC 4180: comma-separated, double-quoted where needed, CRLF line
-ends, UTF-8). The columns and their order are stable (see ``docs/report-formats.md``); new columns
-are only ever added at the end. Rows come in tree order: an objective, its key results each
-followed by its action plans, then the objectives aligned to it.
+Pure: snapshot document (+ coverage) → text (RFC 4180: comma-separated, double-quoted where needed,
+CRLF line ends, UTF-8). The columns and their order are stable (see ``docs/report-formats.md``);
+new columns are only ever added at the end. Rows come in tree order: an objective, its key results
+each followed by its action plans, then the objectives aligned to it; after the tree, with a
+coverage of the period, one ``coverage`` row for the company, one per OKR project, and one
+``unaligned_epic`` row per largest unaligned epic (:mod:`okrsync.core.coverage`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import io
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
+from okrsync.core.coverage import Coverage, ProjectCoverage
+from okrsync.core.team_managed import project_of
 from okrsync.report.outline import TreeDoc, ap_state, outline, walk
 
 
@@ -53,8 +58,12 @@ COLUMNS: Final = (
     "checkin_day",
     "checkin_note",
     "checkin_author",
+    "resolved",
+    "aligned",
+    "coverage",
 )
-"""The CSV header, in order. ``kind`` is objective, key_result or action_plan."""
+"""The CSV header, in order. ``kind`` is objective, key_result, action_plan, coverage or
+unaligned_epic."""
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -132,10 +141,60 @@ def _kr_rows(kr: Mapping[str, Any], depth: int) -> Iterator[dict[str, Any]]:
         }
 
 
-def render_csv(doc: TreeDoc) -> str:
+def _share(share: float | None) -> float | None:
+    """A coverage share as the other percentages of the report: 0–100, one decimal."""
+    return None if share is None else round(share * 100, 1)
+
+
+def _project_row(p: ProjectCoverage, company: str) -> dict[str, Any]:
+    return {
+        "kind": "coverage",
+        "level": "project",
+        "depth": 1,
+        "id": p.project,
+        "parent": company,
+        "title": f"{p.project} (team-managed: epic children only)" if p.team_managed else p.project,
+        "resolved": p.resolved,
+        "aligned": p.aligned,
+        "coverage": _share(p.share),
+    }
+
+
+def coverage_rows(coverage: Coverage | None) -> Iterator[dict[str, Any]]:
+    """The alignment coverage as rows: the company (``id`` the period's name), each project, the
+    largest unaligned epics (``resolved``: their issues resolved in the period, none aligned)."""
+    if coverage is None:
+        return
+    company = coverage.period.name
+    yield {
+        "kind": "coverage",
+        "level": "company",
+        "depth": 0,
+        "id": company,
+        "title": f"Alignment coverage {company}",
+        "resolved": coverage.resolved,
+        "aligned": coverage.aligned,
+        "coverage": _share(coverage.share),
+    }
+    for p in coverage.projects:
+        yield _project_row(p, company)
+    for epic in coverage.unaligned_epics:
+        yield {
+            "kind": "unaligned_epic",
+            "depth": 2,
+            "id": epic.key,
+            "parent": project_of(epic.key) or company,
+            "title": epic.summary or None,
+            "jira_key": epic.key,
+            "resolved": epic.issues,
+            "aligned": 0,
+        }
+
+
+def render_csv(doc: TreeDoc, coverage: Coverage | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for row in rows(doc):
+    for row in (*rows(doc), *coverage_rows(coverage)):
         writer.writerow([_cell(row.get(c)) for c in COLUMNS])
     return out.getvalue()

@@ -48,6 +48,20 @@ def badge(health: Health) -> str:
     return f'<span class="badge h-{health.value}">{e(health.label)}</span>'
 
 
+def closed_badge(item: Mapping[str, Any], period: str | None) -> str:
+    """The badge of a KR or objective whose period closed: its final state, not a live health
+    ("Closed · achieved" at 100 %, else "Closed · score 0.4"); its final health in the title."""
+    health, score, progress = health_in(item), item.get("score"), item.get("progress")
+    if health is Health.DONE or (progress is not None and float(progress) >= 100):
+        text, cls = "Closed · achieved", " h-done"
+    else:
+        text, cls = ("Closed" if score is None else f"Closed · score {float(score):.1f}"), ""
+    title = f"closed with {period or 'its period'}; final health {health.label}"
+    return (
+        f'<span class="badge closed{cls}" data-final="{e(health.value)}" title="{e(title)}">{e(text)}</span>'
+    )
+
+
 def progress_bar(item: Mapping[str, Any], *, large: bool = False) -> str:
     """A bar filled to the progress in the health's colour, with a tick at the expected progress."""
     health = health_in(item)

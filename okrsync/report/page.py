@@ -9,7 +9,6 @@ report opens the same offline. Links go to the Jira site (``<site>/browse/KEY``)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +21,7 @@ from jinja2 import ChainableUndefined, Environment, PackageLoader
 from markupsafe import Markup
 
 from okrsync import __version__
+from okrsync.core.coverage import Coverage
 from okrsync.domain.model import Health
 from okrsync.domain.records import RunRecord
 from okrsync.report import html_parts as parts
@@ -46,11 +46,7 @@ from okrsync.report.outline import (
     trend,
     walk,
 )
-
-_MENTION = re.compile(r"@(\d+:[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{24})\b")
-"""A mention left as ``@accountId`` in a comment's text (Cloud ids: ``712020:<uuid>``, or 24 hex
-digits for older accounts)."""
-
+from okrsync.report.people import name_mentions
 
 FILTERS_JS = (resources.files("okrsync.report") / "templates" / "filters.js").read_text(encoding="utf-8")
 """The pages' one script: the filters by owner, objective and health (``templates/filters.js``)."""
@@ -93,6 +89,7 @@ def environment() -> Environment:
         health_in=health_in,
         health_counts=health_counts,
         fmt_pct=fmt_pct,
+        share_pct=lambda share: fmt_pct(None if share is None else share * 100),
         checkin_note=checkin_note,
         stale_note=stale_note,
         ap_state=ap_state,
@@ -118,6 +115,26 @@ def is_final(doc: TreeDoc) -> bool:
     return (isinstance(closed, Mapping) and bool(closed.get("on"))) or as_of(doc) > period_of(doc).end
 
 
+def closed_with(doc: TreeDoc, item: Mapping[str, Any]) -> str | None:
+    """The period a KR or objective closed with (``""``: a period not named), ``None`` while live:
+    the node's own ``closed`` (frozen by a close), or the whole document's (a closed period's tree)."""
+    own = item.get("closed")
+    if isinstance(own, Mapping):
+        return str(own.get("period") or "")
+    whole = doc.get("closed")
+    if isinstance(whole, Mapping) and whole.get("on"):
+        return str(doc["period"]["name"])
+    return None
+
+
+def state_badge(doc: TreeDoc, item: Mapping[str, Any]) -> Markup:
+    """A node's badge: its health while live; once its period closed, closed and its final state."""
+    period = closed_with(doc, item)
+    if period is None:
+        return Markup(parts.badge(health_in(item)))  # noqa: S704 - parts escape every value
+    return Markup(parts.closed_badge(item, period or None))  # noqa: S704 - parts escape every value
+
+
 def score_of(item: Mapping[str, Any], final: bool) -> Score:
     """The final score after the period; while it runs, the score its progress projects."""
     if item.get("score") is not None:
@@ -134,11 +151,6 @@ def _display(people: Mapping[str, str]) -> Callable[[Any], str]:
         return people.get(text, text)
 
     return display
-
-
-def name_mentions(text: str, people: Mapping[str, str]) -> str:
-    """``text`` with each ``@accountId`` of a known account as ``@Display Name`` (unknown ids stay)."""
-    return _MENTION.sub(lambda m: "@" + people.get(m.group(1), m.group(1)), text)
 
 
 def _mentions(people: Mapping[str, str]) -> Callable[[str], str]:
@@ -172,7 +184,7 @@ def tree_context(
     krs = list(doc["key_results"])
     owners = sorted({display(kr.get("owner")) for kr in krs if kr.get("owner")}, key=str.casefold)
     worst_first = (Health.OVERDUE, Health.OFF_TRACK, Health.AT_RISK)
-    attention = [kr for kr in krs if health_in(kr) in worst_first]
+    attention = [kr for kr in krs if health_in(kr) in worst_first and closed_with(doc, kr) is None]
     attention.sort(key=lambda kr: (worst_first.index(health_in(kr)), kr.get("progress") or 0.0))
 
     def chart(node: _Node) -> Markup:
@@ -190,6 +202,8 @@ def tree_context(
         "mentions": _mentions(view.people),
         "findings": view.findings,
         "score_of": lambda item: score_of(item, final),
+        "state": lambda item: state_badge(doc, item),
+        "closed_with": lambda item: closed_with(doc, item),
         "charts": charts,
         "chart": chart,
         "owners": owners,
@@ -242,14 +256,18 @@ def render_status_document(
     *,
     now: datetime,
     view: TreeView | None = None,
+    coverage: Coverage | None = None,
 ) -> str:
-    """The daemon's status page: the same tree, the last runs, who leads."""
+    """The daemon's status page: the same tree, the alignment coverage of its period (one of
+    another period is left out), the last runs, who leads."""
     view = view or TreeView()
     ctx: dict[str, Any]
     if isinstance(snapshot, Mapping) and snapshot.get("objectives") is not None:
         ctx = tree_context(snapshot, view, charts=False)
         period = snapshot.get("period") or {}
         heading = f"OKRs {period.get('name') or ''}"
+        if coverage is not None and coverage.period.name == period.get("name"):
+            ctx["coverage"] = coverage
         sub = f"as of {snapshot.get('as_of') or ''} · period {period.get('start')} → {period.get('end')}"
     else:
         ctx = {"roots": (), "site": view.site.rstrip("/")}

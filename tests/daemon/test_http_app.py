@@ -13,10 +13,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from simkit import SimFactory, ticking_clock
 from starlette.testclient import TestClient
 
+from okrsync.core.coverage import Coverage
 from okrsync.daemon.http import create_app
 from okrsync.daemon.service import Daemon
 from okrsync.daemon.webhook_checks import sign
 from okrsync.domain.config import load_config
+from okrsync.domain.keys import META_COVERAGE
 from okrsync.jira.gateway import JiraGateway
 from okrsync.jira_sim.datasets.demo import AS_OF
 from okrsync.jira_sim.simulator import JiraSimulator
@@ -130,6 +132,17 @@ def test_status_page_shows_the_tree_and_the_runs(setup: Setup) -> None:
     assert f'href="{setup.sim.url}/browse/MOB-1"' in html
     assert '<tr data-run="1">' in html
     assert "http://" not in html.replace(setup.sim.url, "")  # nothing loaded from elsewhere
+    # the alignment coverage the cycle counted, as the store keeps it (and /metrics shows it)
+    coverage = Coverage.of_json(setup.daemon.store.get_meta(META_COVERAGE))
+    assert coverage is not None and coverage.resolved > 0 and coverage.share is not None
+    section = html.split('<section class="coverage"', 1)[1].split("</section>", 1)[0]
+    assert f'<b class="share">{coverage.share * 100:.1f} %</b>' in section
+    assert f"({coverage.aligned} of {coverage.resolved})" in section
+    for p in coverage.projects:
+        assert (
+            f'<tr data-project="{p.project}"><td>{p.project}</td><td>{p.resolved}</td><td>{p.aligned}</td>'
+            in section
+        )
 
 
 def test_a_signed_webhook_is_accepted_once(setup: Setup) -> None:

@@ -12,7 +12,8 @@ from reportkit import scored_tree, stored_snapshot
 
 from okrsync.daemon.status_page import render_status_page
 from okrsync.report.html import render_html
-from okrsync.report.page import Score, TreeView, browse_url, is_final, name_mentions, score_of
+from okrsync.report.page import Score, TreeView, browse_url, is_final, score_of
+from okrsync.report.people import name_mentions
 from okrsync.sync.report_facts import findings_by_subject
 
 DOC = stored_snapshot(scored_tree())

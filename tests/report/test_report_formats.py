@@ -70,7 +70,7 @@ KR_KEYS = {
 PLAN_KEYS = {"key", "summary", "status", "status_category", "cancelled", "points", "owner", "due"}
 
 
-def test_json_is_the_documented_snapshot_plus_history_and_last_sync() -> None:
+def test_json_is_the_documented_snapshot_plus_history_last_sync_and_coverage() -> None:
     out = json.loads(render_json(DOC, HISTORY))
     assert set(out) == {
         "schema",
@@ -81,11 +81,12 @@ def test_json_is_the_documented_snapshot_plus_history_and_last_sync() -> None:
         "warnings",
         "history",
         "last_sync",
+        "coverage",
     }
     assert out["schema"] == SCHEMA == "okrsync.tree/1"
     assert out["period"] == {"name": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}
     assert out["as_of"] == "2026-11-26"
-    assert out["last_sync"] is None
+    assert out["last_sync"] is None and out["coverage"] is None
     for obj in out["objectives"]:
         assert set(obj) == OBJECTIVE_KEYS
     for kr in out["key_results"]:
@@ -112,6 +113,7 @@ DOCUMENTED_COLUMNS = [
     "kind", "level", "depth", "id", "parent", "title", "owner", "measure", "weight", "points",
     "progress", "expected", "health", "score", "status", "cancelled", "due", "jira_key",
     "stale_since", "source_error", "confidence", "checkin_day", "checkin_note", "checkin_author",
+    "resolved", "aligned", "coverage",
 ]  # fmt: skip
 
 
