@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -89,6 +89,7 @@ def environment() -> Environment:
         health_in=health_in,
         health_counts=health_counts,
         fmt_pct=fmt_pct,
+        stamp=stamp,
         share_pct=lambda share: fmt_pct(None if share is None else share * 100),
         checkin_note=checkin_note,
         stale_note=stale_note,
@@ -102,6 +103,17 @@ def environment() -> Environment:
         path_of=lambda node: " ".join(node.path),
     )
     return env
+
+
+def stamp(iso: str) -> str:
+    """An ISO timestamp for people, in UTC: ``2026-11-26 12:00 UTC`` (unreadable: as it is)."""
+    try:
+        at = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC)
+    return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def browse_url(site: str, key: str) -> str:

@@ -22,6 +22,7 @@ from okrsync.domain.keys import META_COVERAGE
 from okrsync.domain.model import Period
 from okrsync.report.csv_export import COLUMNS, render_csv
 from okrsync.report.json_export import render_json
+from okrsync.report.page import stamp
 from okrsync.state.store import StateStore
 
 DOC = stored_snapshot(scored_tree())
@@ -102,6 +103,7 @@ def test_the_status_page_shows_the_periods_coverage() -> None:
     page = render_status_page(DOC, [], {}, jira_url=SITE, now=NOW, coverage=COVERAGE)
     section = _section(page)
     assert 'data-share="0.44"' in section
+    assert f"counted {AS_OF.isoformat()} 09:00 UTC" in section  # the cycle's time for people
     assert (
         '<b class="share">44.0 %</b> of the issues resolved in 2026-Q4 serve a key result (11 of 25)'
         in section
@@ -119,6 +121,19 @@ def test_the_status_page_shows_the_periods_coverage() -> None:
     assert section.index("WEB-40") < section.index("DATA-7")  # most first
     # the tree comes first, the runs after
     assert page.index('data-kr="MOB-1"') < page.index('class="coverage"') < page.index("<h2>Last runs</h2>")
+
+
+@pytest.mark.parametrize(
+    ("iso", "shown"),
+    [
+        ("2026-11-26T09:00:00+00:00", "2026-11-26 09:00 UTC"),
+        ("2026-11-26T10:30:00+01:00", "2026-11-26 09:30 UTC"),
+        ("2026-11-26T09:00:00", "2026-11-26 09:00 UTC"),
+        ("not a time", "not a time"),
+    ],
+)
+def test_when_the_coverage_was_counted_reads_in_utc(iso: str, shown: str) -> None:
+    assert stamp(iso) == shown
 
 
 def test_the_status_page_leaves_out_a_coverage_of_another_period_or_none() -> None:

@@ -67,7 +67,12 @@ def data(demo_store: DemoStore) -> ReportData:
 def pages(data: ReportData, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("pages")
     status = render_status_page(
-        data.doc, [], {"leader": True}, jira_url=SITE, now=datetime(2026, 11, 26, 12, tzinfo=UTC)
+        data.doc,
+        [],
+        {"leader": True},
+        jira_url=SITE,
+        now=datetime(2026, 11, 26, 12, tzinfo=UTC),
+        coverage=data.coverage,  # its section at 360 px too
     )
     out = {}
     for name, page in (("report", render("html", data)), ("status", status)):
