@@ -185,6 +185,21 @@ def _nodes(roots: Iterable[ObjectiveNode], above: tuple[str, ...] = ()) -> tuple
     return tuple(_Node(n, (*above, n.id), _nodes(n.children, (*above, n.id))) for n in roots)
 
 
+@dataclass(frozen=True)
+class Distribution:
+    """One line of the health summary: its items, the live ones by health, how many closed."""
+
+    name: str
+    items: Sequence[Mapping[str, Any]]
+    counts: Mapping[Health, int]
+    closed: int
+
+
+def _distribution(doc: TreeDoc, name: str, items: Sequence[Mapping[str, Any]]) -> Distribution:
+    live = [i for i in items if closed_with(doc, i) is None]
+    return Distribution(name, items, health_counts(live), len(items) - len(live))
+
+
 def tree_context(
     doc: TreeDoc, view: TreeView, history: Trends | None = None, *, charts: bool
 ) -> dict[str, Any]:
@@ -195,6 +210,7 @@ def tree_context(
     objectives = [n.data for n in walk(outline(doc))]
     krs = list(doc["key_results"])
     owners = sorted({display(kr.get("owner")) for kr in krs if kr.get("owner")}, key=str.casefold)
+    both = (("Key results", krs), ("Objectives", objectives))
     worst_first = (Health.OVERDUE, Health.OFF_TRACK, Health.AT_RISK)
     attention = [kr for kr in krs if health_in(kr) in worst_first and closed_with(doc, kr) is None]
     attention.sort(key=lambda kr: (worst_first.index(health_in(kr)), kr.get("progress") or 0.0))
@@ -220,7 +236,8 @@ def tree_context(
         "chart": chart,
         "owners": owners,
         "objectives": objectives,
-        "distributions": (("Key results", krs), ("Objectives", objectives)),
+        "distributions": (dists := [_distribution(doc, name, items) for name, items in both]),
+        "any_closed": any(d.closed for d in dists),
         "attention": attention,
         "period": period,
         "day": day,

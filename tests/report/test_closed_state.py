@@ -128,3 +128,21 @@ def test_objectives_closed_by_a_real_close_and_a_closed_periods_tree() -> None:
     for kr in period["key_results"]:
         assert "Closed" in _text(_row(page, kr["id"]).split('class="badge', 1)[1]), kr["id"]
     assert 'class="attention"' not in page  # nothing of a closed period needs attention
+
+
+def _chips(page: str, name: str) -> dict[str, int]:
+    dist = page.split(f'<div class="dist-name">{name} ', 1)[1].split("</ul>", 1)[0]
+    return {h: int(n) for h, n in re.findall(r'data-health="([a-z_]+)">.*?<b class="count">(\d+)</b>', dist)}
+
+
+def test_the_health_summary_and_the_filter_count_closed_nodes_apart() -> None:
+    live, closed = render_html(DOC), render_html(_closed_kr(DOC, "MOB-1"))  # MOB-1 is off track live
+    before, after = _chips(live, "Key results"), _chips(closed, "Key results")
+    assert "closed" not in before and after["closed"] == 1
+    assert after["off_track"] == before["off_track"] - 1  # not counted by its last health
+    assert sum(after.values()) == sum(before.values()) == len(DOC["key_results"])
+    assert 'title="Closed: 1"' in closed  # its share of the stacked bar
+    row = closed.split('id="kr-MOB-1"', 1)[1].split(">", 1)[0]
+    assert 'data-health="closed"' in row  # the health filter finds it under Closed
+    assert '<option value="closed">Closed</option>' in closed
+    assert '<option value="closed">' not in live  # no closed node: no such choice

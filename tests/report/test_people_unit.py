@@ -1,6 +1,6 @@
 """Check-in notes' mentions by display name: the forms a mention takes in a text field, where the
-report learns who an account is (recorded check-ins, the mirror's user fields), and that an
-unknown account stays as it is written."""
+report learns who an account is (recorded check-ins, the mirror's user fields), that an unknown
+account stays as it is written, and a note set in the simulator's Jira through a sync."""
 
 from __future__ import annotations
 
@@ -19,8 +19,12 @@ from reportkit import scored_tree, stored_snapshot
 from okrsync.cli.report import load_report_data, render
 from okrsync.core.stored_tree import META_KEY
 from okrsync.daemon.status_page import render_status_page, status_people
+from okrsync.data import DEMO_CONFIG
+from okrsync.domain.config import load_config
 from okrsync.domain.keys import META_CHECKINS
 from okrsync.domain.records import MirrorIssue
+from okrsync.jira.gateway import JiraGateway
+from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.report.people import (
     mentioned,
     name_mentions,
@@ -31,6 +35,7 @@ from okrsync.report.people import (
     with_named_mentions,
 )
 from okrsync.state.store import StateStore
+from okrsync.sync.engine import run_sync
 
 ANN = "712020:a1ce0000-0000-4000-8000-000000000011"
 BOB = "712020:b0b00000-0000-4000-8000-000000000012"
@@ -206,3 +211,38 @@ def test_no_people_leave_the_document_as_it_is_and_named_mentions_copy_it() -> N
     note = {k["id"]: (k.get("checkin") or {}).get("note") for k in named["key_results"]}
     assert note["MOB-1"] == "@Alice Chen"
     assert next(k for k in doc["key_results"] if k["id"] == "MOB-1")["checkin"]["note"] == f"@{ANN}"
+
+
+# -------------------------------------------------------------------- end to end, over the simulator
+
+GRACE = "712020:91ace000-0000-4000-8000-000000000017"  # Grace Kim: owns DATA-3 in the demo company
+
+
+def test_a_check_in_note_from_jira_names_who_it_mentions_in_the_report_and_on_the_status_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Farid checks in on WEB-2 in Jira mentioning Grace (wiki markup) and someone okrsync never
+    saw; a sync later the report and the status page show Grace's name, the other id as written."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    note = f"pricing waits for [~accountid:{GRACE}] and @{NOBODY}"
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)  # the demo company's day (its period is 2026-Q4)
+    with JiraSimulator("cloud", okr_fields=True) as sim:
+        for name, value in (("URL", sim.url), ("PAT", "demo-pat"), ("REQUESTS_PER_SECOND", "1000")):
+            monkeypatch.setenv(f"OKRSYNC_JIRA__{name}", value)
+        monkeypatch.setenv("OKRSYNC_SYNC__STATE_URL", url)
+        cfg = load_config(DEMO_CONFIG)
+        sim.set_fields(
+            "WEB-2", {"OKR Confidence": {"value": "Low"}, "OKR Check-in": note}, by="farid.haddad@example.com"
+        )
+        with StateStore.open(url) as store, JiraGateway(cfg.jira) as gateway:
+            report = run_sync(cfg, store=store, gateway=gateway, now=now, full=True)
+            assert report.status == "ok", report.as_dict()
+            data = load_report_data(store)
+            snapshot = store.get_meta(META_KEY)
+            status = render_status_page(snapshot, [], {}, now=now, people=status_people(store, snapshot))
+    kr = next(k for k in data.doc["key_results"] if k["id"] == "WEB-2")
+    assert kr["checkin"]["note"] == note  # stored as Jira holds it
+    assert data.people == {GRACE: "Grace Kim"}  # from the user fields of the tree's issues
+    named = f"pricing waits for @Grace Kim and @{NOBODY}"
+    assert named in render("html", data) and named in status
+    assert named in render("markdown", data)
