@@ -42,8 +42,9 @@ from okrsync.jira.gateway import JiraGateway
 from okrsync.state.engine import DriverError, describe_url
 from okrsync.state.store import StateStore
 from okrsync.sync.checkins import stored_checkins
-from okrsync.sync.engine import moved_days, rollup_policy
+from okrsync.sync.engine import rollup_policy
 from okrsync.sync.field_schemas import read_health_options, schema_ids
+from okrsync.sync.plan_step import moved_days
 from okrsync.sync.project_styles import team_managed_projects
 from okrsync.sync.read import read_tree
 

@@ -401,7 +401,7 @@ def test_hostile_titles_stay_text() -> None:
 
 def test_moved_days_ignore_the_first_recorded_day() -> None:
     from okrsync.domain.records import ProgressPoint
-    from okrsync.sync.engine import moved_days
+    from okrsync.sync.plan_step import moved_days
 
     def p(day: int, node: str, progress: float | None) -> ProgressPoint:
         return ProgressPoint(date(2026, 11, day), node, "key_result", progress, 0.5, "on_track")
