@@ -210,7 +210,8 @@ def test_a_failing_cycle_is_retried_with_backoff_and_never_kills_the_daemon(
         sim.clear_faults()
         ok = wait_for("a successful retry", lambda: [r for r in runs(db) if r.status == "ok"], timeout=20)
         assert ok
-        assert d.get("/readyz").status_code == 200
+        # the run's record lands inside the cycle; the daemon's readiness follows when it returns
+        assert wait_for("ready again", lambda: d.get("/readyz").status_code == 200, timeout=10)
         assert d.stop() == 0
     retries = [json.loads(ln) for ln in d.log().splitlines() if '"event": "retry"' in ln]
     delays = [r["delay_seconds"] for r in retries]
