@@ -63,14 +63,16 @@ def checkin_notes(doc: Mapping[str, Any]) -> dict[str, str]:
 
 def people_in_records(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """Every user object in the ``fields`` of ``records`` (raw issues or mirror records): its
-    ``accountId`` (Cloud), ``name`` and ``key`` (Data Center) → its ``displayName``."""
+    ``accountId`` (Cloud), ``name`` and ``key`` (Data Center) and, where Jira shows it, its
+    ``emailAddress`` → its ``displayName``."""
     out: dict[str, str] = {}
 
     def visit(value: Any) -> None:
         if isinstance(value, Mapping):
             display = value.get("displayName")
             if isinstance(display, str) and display:
-                for ident in (value.get("accountId"), value.get("name"), value.get("key")):
+                idents = ("accountId", "name", "key", "emailAddress")
+                for ident in (value.get(k) for k in idents):
                     if isinstance(ident, str) and ident:
                         out.setdefault(ident, display)
             for v in value.values():
@@ -107,17 +109,29 @@ def record_keys(doc: Mapping[str, Any], krs: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(k for k in keys if isinstance(k, str) and k))
 
 
+def owner_addresses(doc: Mapping[str, Any]) -> set[str]:
+    """The owners given by e-mail address (an objective's owner in the configuration): shown by the
+    display name of the Jira user with that address, where a record of the tree shows one."""
+    nodes = [*(doc.get("objectives") or ()), *(doc.get("key_results") or ())]
+    return {
+        owner
+        for node in nodes
+        if isinstance(owner := node.get("owner"), str) and "@" in owner and " " not in owner.strip()
+    }
+
+
 def people_for(
     doc: Mapping[str, Any],
     checkins: Any,
     read_records: Callable[[Sequence[str]], Iterable[Mapping[str, Any]]],
 ) -> dict[str, str]:
-    """The accounts the check-in notes of ``doc`` mention → their display names, as far as known.
+    """The accounts the check-in notes of ``doc`` mention, and the owners it gives by e-mail address
+    → their display names, as far as known.
 
     ``checkins``: the meta value ``checkins``; ``read_records``: the mirror records of the issues
     given (called once, only when a mention is not known from the check-ins)."""
     notes = checkin_notes(doc)
-    wanted = mentioned(notes.values())
+    wanted = mentioned(notes.values()) | owner_addresses(doc)
     if not wanted:
         return {}
     people = {k: v for k, v in people_in_checkins(checkins).items() if k in wanted}

@@ -28,6 +28,7 @@ from okrsync.jira_sim.simulator import JiraSimulator
 from okrsync.report.people import (
     mentioned,
     name_mentions,
+    owner_addresses,
     people_for,
     people_in_checkins,
     people_in_records,
@@ -124,7 +125,16 @@ def _with_note(doc: Mapping[str, Any], kr_id: str, note: str) -> dict[str, Any]:
     return out
 
 
-DOC = stored_snapshot(scored_tree())
+def _without_email_owners(doc: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dict(doc))
+    for node in [*out["objectives"], *out["key_results"]]:
+        if "@" in str(node.get("owner") or ""):
+            node["owner"] = None
+    return out
+
+
+WITH_EMAILS = stored_snapshot(scored_tree())
+DOC = _without_email_owners(WITH_EMAILS)  # the mentions alone
 
 
 class Reader:
@@ -242,7 +252,25 @@ def test_a_check_in_note_from_jira_names_who_it_mentions_in_the_report_and_on_th
             status = render_status_page(snapshot, [], {}, now=now, people=status_people(store, snapshot))
     kr = next(k for k in data.doc["key_results"] if k["id"] == "WEB-2")
     assert kr["checkin"]["note"] == note  # stored as Jira holds it
-    assert data.people == {GRACE: "Grace Kim"}  # from the user fields of the tree's issues
+    # from the user fields of the tree's issues: who the note mentions, and the owners the
+    # configuration gives by e-mail address
+    assert data.people[GRACE] == "Grace Kim"
+    assert {k for k in data.people if "@" not in k} == {GRACE}
     named = f"pricing waits for @Grace Kim and @{NOBODY}"
     assert named in render("html", data) and named in status
     assert named in render("markdown", data)
+
+
+def test_owners_given_by_address_show_the_display_name_jira_has_for_that_address() -> None:
+    addresses = owner_addresses(WITH_EMAILS)
+    assert addresses and all("@" in a for a in addresses)
+    known = next(iter(sorted(addresses)))
+    record = {
+        "key": "MOB-1",
+        "fields": {"assignee": {"accountId": ANN, "displayName": "A. Person", "emailAddress": known}},
+    }
+    reader = Reader([record])
+    people = people_for(WITH_EMAILS, None, reader)
+    assert people == {known: "A. Person"}  # only the address Jira shows; the others stay as written
+    assert len(reader.asked) == 1
+    assert owner_addresses(DOC) == set() and people_for(DOC, None, Reader([record])) == {}
