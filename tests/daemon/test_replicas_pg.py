@@ -71,8 +71,12 @@ def test_exactly_one_replica_syncs_and_a_follower_takes_over(
         assert len(events(a, "leader")) == 1
         with StateStore.open(pg_url) as store:
             run_ids = {r.run_id for r in store.runs(500) if not r.running}
-        a_runs = {c["run_id"] for c in events(a, "cycle")}
-        assert run_ids <= a_runs, "every run was A's"
+        # A logs a cycle once its run is recorded: wait for the lines of the runs the store has
+        wait_for(
+            "every run to be A's (its cycle lines)",
+            lambda: run_ids <= {c["run_id"] for c in events(a, "cycle")},
+            timeout=10,
+        )
         assert "okrsync_leader 1.0" in a.get("/metrics").text
         assert "okrsync_leader 0.0" in b.get("/metrics").text
         assert f"leader: pid {a.pid}" in b.get("/").text  # the follower's page names the leader
