@@ -79,11 +79,7 @@ class PeriodClose:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "period": {
-                "name": self.period.name,
-                "start": self.period.start.isoformat(),
-                "end": self.period.end.isoformat(),
-            },
+            "period": self.period.as_json(),
             "closed_on": self.closed_on.isoformat(),
             "finals": {
                 f.id: {

@@ -98,11 +98,7 @@ class Coverage:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "period": {
-                "name": self.period.name,
-                "start": self.period.start.isoformat(),
-                "end": self.period.end.isoformat(),
-            },
+            "period": self.period.as_json(),
             "computed_at": self.computed_at,
             "resolved": self.resolved,
             "aligned": self.aligned,

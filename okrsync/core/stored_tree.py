@@ -74,11 +74,7 @@ def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
     own = objective_periods(tree)
     return {
         "schema": SCHEMA,
-        "period": {
-            "name": tree.period.name,
-            "start": tree.period.start.isoformat(),
-            "end": tree.period.end.isoformat(),
-        },
+        "period": tree.period.as_json(),
         "as_of": scored.as_of.isoformat(),
         "objectives": [
             {

@@ -139,6 +139,10 @@ class Period:
             return 1.0
         return ((as_of - self.start).days + 1) / self.days
 
+    def as_json(self) -> dict[str, str]:
+        """``{"name", "start", "end"}``, the days in ISO form (how stored documents name a period)."""
+        return {"name": self.name, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
 
 @dataclass(frozen=True, slots=True)
 class ActionPlan:

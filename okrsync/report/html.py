@@ -11,7 +11,6 @@ or on an intranet; with the Jira site known, every KR, objective and action plan
 from __future__ import annotations
 
 from okrsync.report.html_parts import COLOURS, EXPECTED_COLOUR, anchor, badge, e, progress_bar, trend_svg
-from okrsync.report.outline import LastSync, TreeDoc, Trends
 from okrsync.report.page import TreeView, render_report_page
 
 __all__ = [
@@ -27,14 +26,5 @@ __all__ = [
 ]
 
 
-def render_html(
-    doc: TreeDoc,
-    history: Trends | None = None,
-    *,
-    last_sync: LastSync | None = None,
-    view: TreeView | None = None,
-    extra: str = "",
-) -> str:
-    """The whole report as one self-contained HTML document (``extra``: escaped HTML sections
-    after the tree, e.g. :func:`okrsync.report.process_section.as_html`)."""
-    return render_report_page(doc, history, last_sync=last_sync, view=view, extra=extra)
+render_html = render_report_page
+"""The whole report as one self-contained HTML document (:func:`okrsync.report.page.render_report_page`)."""

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from daemonkit import PG_URL
+from daemonkit import pg_schema
 from digestkit import Mailbox, WebhookReceiver, parts, smtp_server, webhook_receiver
 from prometheus_client import generate_latest
 from simkit import SimFactory
@@ -213,20 +211,8 @@ def test_a_failing_channel_is_retried_on_the_next_tick_and_never_blocks_the_othe
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    schema = f"okrsync_digest_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL, connect_args={"connect_timeout": 5})
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {exc.orig}", pytrace=False)
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema("okrsync_digest") as url:
+        yield url
 
 
 @pytest.mark.postgres

@@ -22,6 +22,17 @@ SYNC_DAYS = (date(2026, 10, 15), date(2026, 11, 1), date(2026, 11, 15), date(202
 PLAT2_CURRENT = (760, 680, 600, 520)  # p95 ms, from 800 towards 300: 8, 24, 40, 56 %
 
 
+@pytest.fixture(scope="module")
+def browser() -> str:
+    """Debian's Chromium (installed where missing and possible), or the test is skipped."""
+    from reportkit import find_browser
+
+    path = find_browser()
+    if path is None:
+        pytest.skip("no Chromium found and apt-get install -y chromium was not possible here")
+    return path
+
+
 @dataclass(frozen=True)
 class DemoStore:
     path: Path

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 from conftest import DemoStore
-from reportkit import chromium, find_browser
+from reportkit import chromium
 
 from okrsync.cli.report import ReportData, load_report_data, render
 from okrsync.daemon.status_page import render_status_page
@@ -44,14 +44,6 @@ PROBE = """<script>(function () {
     hostile: document.body.textContent.indexOf("<script>document.title") >= 0
   }));
 })();</script>"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> str:
-    path = find_browser()
-    if path is None:
-        pytest.skip("no Chromium found and apt-get install -y chromium was not possible here")
-    return path
 
 
 @pytest.fixture(scope="module")

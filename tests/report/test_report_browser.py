@@ -14,20 +14,12 @@ from pathlib import Path
 
 import pytest
 from conftest import DemoStore
-from reportkit import chromium, find_browser, pct_text
+from reportkit import chromium, pct_text
 
 from okrsync.cli.report import load_report_data, render
 from okrsync.state.store import StateStore
 
 pytestmark = pytest.mark.slow  # real subprocesses and waits: seconds each
-
-
-@pytest.fixture(scope="module")
-def browser() -> str:
-    path = find_browser()
-    if path is None:
-        pytest.skip("no Chromium found and apt-get install -y chromium was not possible here")
-    return path
 
 
 @pytest.fixture(scope="module")
