@@ -16,7 +16,7 @@ writes nothing into Jira).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,6 @@ from okrsync.core.coverage import (
     project_coverage,
 )
 from okrsync.core.cycles import active_period
-from okrsync.core.team_managed import styles_of_issues
 from okrsync.domain.keys import META_COVERAGE
 from okrsync.domain.model import OkrTree
 from okrsync.jira.errors import JiraError
@@ -55,11 +54,13 @@ def compute_coverage(
     *,
     key_result_field: str,
     epic_link_field: str | None,
-    issues: Iterable[Mapping[str, Any]] = (),
+    project_styles: Mapping[str, bool] | None = None,
 ) -> Coverage:
-    """Count and search (see the module's docstring); raises the gateway's errors."""
+    """Count and search (see the module's docstring); raises the gateway's errors.
+    ``project_styles``: project key → team-managed, as the cycle's issues say
+    (:func:`~okrsync.core.team_managed.styles_of_issues`)."""
     period = active_period(tree.periods, now.date()) or tree.period
-    team_managed = {p for p, tm in styles_of_issues(issues).items() if tm}
+    team_managed = {p for p, tm in (project_styles or {}).items() if tm}
     queries = coverage_queries(tree, period, now.date(), key_result_field, team_managed)
     before = int(gateway.stats.snapshot()["requests"])
     counts: dict[str, tuple[int, int]] = {}
@@ -91,7 +92,7 @@ def record_coverage(
     full: bool,
     key_result_field: str | None,
     epic_link_field: str | None,
-    issues: Iterable[Mapping[str, Any]] = (),
+    project_styles: Mapping[str, bool] | None = None,
 ) -> tuple[Coverage | None, list[str]]:
     """The coverage, computed when due and stored; with the run's warnings about it."""
     previous = stored_coverage(store)
@@ -107,7 +108,7 @@ def record_coverage(
             now,
             key_result_field=key_result_field,
             epic_link_field=epic_link_field,
-            issues=issues,
+            project_styles=project_styles,
         )
     except Exception as exc:  # it writes nothing into Jira: never the cycle's failure
         if not isinstance(exc, JiraError | ValueError):

@@ -16,7 +16,7 @@ from typing import Any, cast
 from okrsync.core.clear_guard import ClearGuardError, check_clearing
 from okrsync.core.coverage import Coverage
 from okrsync.core.mappers import children, issue_fields
-from okrsync.core.mappers.tree import build_tree
+from okrsync.core.mappers.tree import RawTree, build_tree
 from okrsync.core.plan import (
     WritebackIds,
 )
@@ -24,6 +24,7 @@ from okrsync.core.rollup import RollupPolicy, ScoredTree
 from okrsync.core.stale import failing_sources
 from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
 from okrsync.core.stored_tree import stored_tree_of
+from okrsync.core.team_managed import styles_of_issues
 from okrsync.domain.config import Settings
 from okrsync.domain.keys import ISSUE_PROPERTY, META_FAILING_SOURCES, META_KR_EPICS, META_SOURCE_EPICS
 from okrsync.domain.records import MirrorIssue, ProgressPoint
@@ -34,7 +35,7 @@ from okrsync.sync.apply import ApplyError
 from okrsync.sync.checkins import record_checkins, with_checkins
 from okrsync.sync.closing import record_closes, score_with_closes
 from okrsync.sync.coverage import record_coverage
-from okrsync.sync.fetch import Fetcher
+from okrsync.sync.fetch import Fetcher, FetchResult
 from okrsync.sync.field_schemas import schema_ids
 from okrsync.sync.known_state import with_failures
 from okrsync.sync.plan_step import Scored as _Scored
@@ -197,21 +198,25 @@ def _cycle(
     step = _stepper(store, report.run_id, now)
     step("read")
     mirror_rows = store.issues()
+    epic_of = {k: m.epic_key for k, m in mirror_rows.items() if m.epic_key}
+    managed = len(mirror_rows)
     # the store's compact records, as they are (``merged`` below is the copy the apply step edits)
     mirror = {k: cast(dict[str, Any], m.raw) for k, m in mirror_rows.items()}
+    del mirror_rows
     state = _read_and_score(
         cfg,
         store,
         gateway,
         now,
         report,
-        mirror_rows,
+        epic_of,
         mirror,
         full,
         refresh_keys,
         on_progress,
         recently_written=recent_writes(store, clock()),
     )
+    _forget_reread(mirror, state.fetched)
     # what Jira shows now: the merged issues (fresh from Jira, or the mirror of what we wrote)
     merged: dict[str, dict[str, Any]] = {k: dict(v) for k, v in state.fetched.issues.items()}
     step("plan")
@@ -224,8 +229,8 @@ def _cycle(
         report.clearing = len(out_of_scope)
         guard = check_clearing(
             out_of_scope,
-            {k: m.epic_key for k, m in mirror_rows.items() if m.epic_key},
-            managed=len(mirror_rows),
+            epic_of,
+            managed=managed,
             max_clear=cfg.sync.max_clear,
         )
         if guard.over and not allow_clear:
@@ -285,6 +290,13 @@ def _cycle(
             run_id=report.run_id,
             at=clock(),
         )
+    # what the rest needs of the cycle's issues; then they are given up (at 100,000 issues the
+    # records were ~120 MiB still held while the stored tree was built: bench/README.md)
+    styles = styles_of_issues(merged.values())
+    remember = list(fetched.epics_to_remember or fetched.kr_epics)
+    members = {str(i): m.as_json() for i, m in fetched.source_members.items()}
+    del merged, mirror, applier, fetched, in_jira, read_back
+    state = replace(state, fetched=_without_issues(state.fetched))
     _record_scores(store, state.scored, now.date())
     record_report_facts(
         store, cfg, state.scored, now.date(), gateway.fields.get_id(cfg.writeback.fields.confidence)
@@ -303,8 +315,8 @@ def _cycle(
         report.status = "partial"
         report.warnings.append("stopped before every change was applied; the next cycle continues")
         return
-    store.set_meta(KR_EPICS_META, list(fetched.epics_to_remember or fetched.kr_epics))
-    store.set_meta(META_SOURCE_EPICS, {str(i): m.as_json() for i, m in fetched.source_members.items()})
+    store.set_meta(KR_EPICS_META, remember)
+    store.set_meta(META_SOURCE_EPICS, members)
     store.set_watermark("default", now)
     if full:
         store.set_last_full_reconcile(now)
@@ -316,10 +328,34 @@ def _cycle(
         full=full,
         key_result_field=state.ids.key_result,
         epic_link_field=state.scope.ids.epic_link,
-        issues=merged.values(),
+        project_styles=styles,
     )
     report.warnings.extend(coverage_warnings)
     report.status = "partial" if report.errors else "ok"
+
+
+def _without_issues(fetched: FetchResult) -> FetchResult:
+    """``fetched`` without its issues (what the cycle keeps once it has written them)."""
+    return replace(fetched, snapshot=RawTree(kr_epics=()), issues={}, fresh={})
+
+
+def _forget_reread(mirror: dict[str, dict[str, Any]], fetched: FetchResult) -> None:
+    """The mirror's copies of the issues this cycle read again, given up: the fresh ones replace
+    them (at 100,000 issues, the cycle after a first sync re-reads every issue it wrote: two copies
+    of each were ~80 MiB of its peak, bench/README.md). What the plan still reads of an old copy
+    stays: its ``okrsync`` property (Data Center's searches return none,
+    :func:`~okrsync.sync.known_state.known_properties`). The copies of issues that left the scope
+    stay whole (they are cleared from them)."""
+    removed = set(fetched.removed)
+    for key in fetched.fresh:
+        old = mirror.get(key)
+        if old is None or key in removed:
+            continue
+        prop = _property_of(old)
+        if prop is None:
+            del mirror[key]
+        else:
+            mirror[key] = {"properties": {ISSUE_PROPERTY: prop}}
 
 
 def _unanswered_properties(errors: Iterable[ApplyError]) -> set[str]:
@@ -359,7 +395,7 @@ def _read_and_score(
     gateway: JiraGateway,
     now: datetime,
     report: SyncReport,
-    mirror_rows: Mapping[str, MirrorIssue],
+    epic_of: Mapping[str, str],
     mirror: Mapping[str, dict[str, Any]],
     full: bool,
     refresh_keys: tuple[str, ...],
@@ -377,7 +413,7 @@ def _read_and_score(
         since=store.watermark(),
         full=full,
         known_epics=store.get_meta(KR_EPICS_META) or [],
-        previous_epic_of={k: m.epic_key for k, m in mirror_rows.items() if m.epic_key},
+        previous_epic_of=epic_of,
         refresh_keys=refresh_keys,
         recently_written=recently_written,
         source_members=members_from(store.get_meta(META_SOURCE_EPICS)),

@@ -28,6 +28,7 @@ from okrsync.sync.scope import ReadScope
 from okrsync.sync.searched_comments import searched_comments
 from okrsync.sync.writeback import (
     CommentsInJira,
+    IssuesNow,
     comment_policy,
     issue_now,
     plan_with_jira_comments,
@@ -89,7 +90,7 @@ def plan_cycle(
         hashes, times = dict(prior.property_hashes), dict(prior.property_times)
         pending_properties.adopt(merged, read_back, hashes, times)
         prior = replace(prior, property_hashes=hashes, property_times=times)
-    now_in_jira = {k: issue_now(raw, ids, known) for k, raw in merged.items()}
+    now_in_jira = IssuesNow(merged, ids, known)  # made per issue as the plan asks
     # keys Jira says are gone (deleted, unbrowsable) cannot be cleared: no futile write
     leaving = [k for k in fetched.removed if k in mirror and k not in fetched.gone]
     for key in leaving:

@@ -10,7 +10,7 @@ values built here and apply with :func:`apply_plan`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,6 +45,41 @@ def issue_now(raw: fields.RawIssue, ids: WritebackIds, properties_known: bool) -
         prop if isinstance(prop, Mapping) else None,
         properties_known,
     )
+
+
+class IssuesNow(Mapping[str, IssueNow]):
+    """What Jira shows on each issue of ``issues`` (raw issues by key), as :func:`issue_now` makes
+    it when asked, not held for every issue at once: at 100,000 issues a dict of them all was ~40 MiB
+    beside the records they are read from (bench/README.md). A value set here (``now[key] = ...``)
+    replaces the one made from ``issues``, also for a key ``issues`` lacks. The records must not
+    change while the plan reads this (the apply step runs after the plan)."""
+
+    __slots__ = ("_ids", "_issues", "_known", "_set")
+
+    def __init__(self, issues: Mapping[str, fields.RawIssue], ids: WritebackIds, properties_known: bool):
+        self._issues = issues
+        self._ids = ids
+        self._known = properties_known
+        self._set: dict[str, IssueNow] = {}
+
+    def __getitem__(self, key: str) -> IssueNow:
+        found = self._set.get(key)
+        if found is not None:
+            return found
+        return issue_now(self._issues[key], self._ids, self._known)
+
+    def __setitem__(self, key: str, value: IssueNow) -> None:
+        self._set[key] = value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._set or key in self._issues
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._issues
+        yield from (k for k in self._set if k not in self._issues)
+
+    def __len__(self) -> int:
+        return len(self._issues) + sum(1 for k in self._set if k not in self._issues)
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,7 +149,6 @@ def raw_issue(n: int, *, status: str = "In Progress", category: str = "indetermi
             {"id": 4, "key": "new", "name": "In Progress"},
         ),
         (("fields", "customfield_10016"), 4.0),
-        (("fields", "resolution"), None),
         (("fields", "labels"), ["okr", "q1"]),
         (("properties",), {"okrsync": {"v": 1, "progress": 0.5, "health": "on_track"}}),
         (("key",), "PLAT-1"),
@@ -164,6 +163,16 @@ def test_a_record_keeps_what_okrsync_reads(path: tuple[str, ...], expected: Any)
     assert value == expected
 
 
+def test_a_record_leaves_out_the_fields_jira_shows_empty() -> None:
+    raw = raw_issue(1)
+    assert "resolution" in raw["fields"] and raw["fields"]["resolution"] is None
+    raw["fields"]["customfield_10102"] = None
+    fields = compact_issue(raw)["fields"]
+    assert "resolution" not in fields and "customfield_10102" not in fields
+    assert fields.get("resolution") is None  # how every reader reads a field
+    assert fields["labels"] == ["okr", "q1"] and fields["customfield_10016"] == 4.0
+
+
 def test_a_record_keeps_okrsyncs_property_as_it_is() -> None:
     raw = raw_issue(1)
     raw["properties"]["okrsync"]["explanation"] = {"self": "x", "description": "y", "summary": "z"}
@@ -176,7 +185,8 @@ def test_a_record_drops_the_top_level_rest_and_leaves_the_raw_issue_alone() -> N
     record = compact_issue(raw)
     assert set(record) == {"id", "key", "fields", "properties"}
     assert raw == before
-    assert set(record["fields"]) == set(raw["fields"])  # every field okrsync asked for stays
+    # every field okrsync asked for stays, but those Jira shows empty
+    assert set(record["fields"]) == {k for k, v in raw["fields"].items() if v is not None}
 
 
 READERS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from statekit import Backend
 
 from okrsync.domain.hashing import value_hash
+from okrsync.domain.mirror_record import compact_issue
 from okrsync.state import AppliedWrite, MirrorIssue, ProgressPoint, StateStore, StateStoreError
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -60,14 +62,16 @@ def test_mirror_upsert_update_delete_10000_issues(store: StateStore, backend: Ba
     started = time.perf_counter()
     assert store.upsert_issues(changed) == N // 2
     update_seconds = time.perf_counter() - started
-    expected = {i.key: i for i in issues} | {i.key: i for i in changed}
+    # kept as records: the story points version 1 empties are left out (compact_issue)
+    expected = {i.key: i for i in issues} | {i.key: replace(i, raw=compact_issue(i.raw)) for i in changed}
+    assert "customfield_10016" not in expected["PLAT-2"].raw["fields"]
     assert store.issues() == expected
     assert store.issues(["PLAT-2", "PLAT-3", "NOPE-1"]) == {
         "PLAT-2": expected["PLAT-2"],
         "PLAT-3": expected["PLAT-3"],
     }
     assert store.issues([]) == {}
-    assert store.issues()["PLAT-2"].raw["fields"]["customfield_10016"] is None
+    assert store.issues()["PLAT-2"].raw["fields"].get("customfield_10016") is None
     assert store.issues(["PLAT-1"])["PLAT-1"].updated == T0 + timedelta(minutes=1)
 
     gone = [f"PLAT-{i}" for i in range(0, N, 3)]
@@ -84,7 +88,8 @@ def test_mirror_upsert_update_delete_10000_issues(store: StateStore, backend: Ba
 
 def test_mirror_duplicate_keys_in_one_batch_last_wins(store: StateStore) -> None:
     assert store.upsert_issues([_issue(1), _issue(1, version=5)]) == 1
-    assert store.issues()["PLAT-1"] == _issue(1, version=5)
+    last = _issue(1, version=5)
+    assert store.issues()["PLAT-1"] == replace(last, raw=compact_issue(last.raw))
 
 
 def test_mirror_issue_without_updated_or_epic(store: StateStore) -> None:

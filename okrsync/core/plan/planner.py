@@ -38,6 +38,7 @@ from okrsync.core.plan.issue_property import explain_kr, explain_objective, prop
 from okrsync.core.plan.source_comment import source_failure_comment
 from okrsync.core.rollup import ScoredTree
 from okrsync.core.team_managed import project_of, sync_warning, team_managed_issues
+from okrsync.domain.mirror_record import sharing_key
 from okrsync.domain.model import Health, Objective, OkrTree
 
 
@@ -156,7 +157,8 @@ def _tree_field_edits(
             wanted.append((kr.jira_key or kr.id, fields))
         if kr.id in closing.frozen:
             continue
-        wanted.extend((plan.key, action_plan_fields(kr, obj, ids)) for plan in kr.action_plans)
+        serves = action_plan_fields(kr, obj, ids)  # the same for each of them
+        wanted.extend((plan.key, serves) for plan in kr.action_plans)
     for obj in tree.objectives:
         s = scored.objectives[obj.id]
         if obj.jira_key:
@@ -166,7 +168,35 @@ def _tree_field_edits(
                 fields = {**fields, ids.score: ("number", closing.shown[obj.id][1].score)}
             wanted.append((obj.jira_key, fields))
     edits = (field_edit(key, now.get(key, IssueNow()), fields, ids.formats) for key, fields in wanted)
-    return [e for e in edits if e is not None]
+    return _sharing_values(e for e in edits if e is not None)
+
+
+def _sharing_values(edits: Iterable[FieldEdit]) -> list[FieldEdit]:
+    """``edits`` where each edit equal in values to the one before it (the action plans of one KR,
+    as a first sync or a renamed objective has them) shares that one's dicts: at 100,000 action
+    plans two dicts each were ~40 MiB of a cycle's peak (bench/README.md). Edits are never changed
+    in place."""
+    out: list[FieldEdit] = []
+    last: FieldEdit | None = None
+    for made in edits:
+        edit = made
+        if (
+            last is not None
+            and _same_values(made.fields, last.fields)
+            and _same_values(made.before, last.before)
+        ):
+            edit = FieldEdit(made.issue_key, last.fields, last.before)
+        out.append(edit)
+        last = edit
+    return out
+
+
+def _same_values(a: Mapping[str, object], b: Mapping[str, object]) -> bool:
+    """The same keys with values equal as JSON (``1``, ``1.0`` and ``True`` are equal in Python,
+    not in an edit: :func:`~okrsync.domain.mirror_record.sharing_key`)."""
+    return len(a) == len(b) and all(
+        k in b and (b[k] is v or sharing_key(b[k]) == sharing_key(v)) for k, v in a.items()
+    )
 
 
 def _with_out_of_scope_cleared(

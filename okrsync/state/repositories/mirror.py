@@ -33,19 +33,23 @@ class IssueMirror(Repository):
         store hand them out, and is stored as it is); returns how many distinct issues were written."""
         by_key = {i.key: i for i in issues}
         record = _as_is if compacted else compact_issue
-        rows = [
-            {
-                "key": i.key,
-                "issue_id": i.issue_id,
-                "updated": i.updated,
-                "epic_key": i.epic_key,
-                "record": json.dumps(record(i.raw), separators=(",", ":"), ensure_ascii=False),
-            }
-            for i in by_key.values()
-        ]
+        dump = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+        # serialized a chunk at a time: at 100,000 issues the rows of every record at once were
+        # ~100 MiB of JSON text beside the records themselves (bench/README.md)
         with self._tx(write=True) as conn:
-            self._upsert(conn, s.issues_table, rows, ["key"])
-        return len(rows)
+            for chunk in chunks(list(by_key.values())):
+                rows = [
+                    {
+                        "key": i.key,
+                        "issue_id": i.issue_id,
+                        "updated": i.updated,
+                        "epic_key": i.epic_key,
+                        "record": dump(record(i.raw)),
+                    }
+                    for i in chunk
+                ]
+                self._upsert(conn, s.issues_table, rows, ["key"])
+        return len(by_key)
 
     def issues(self, keys: Iterable[str] | None = None) -> dict[str, MirrorIssue]:
         """The mirrored issues (all, or those of ``keys``), ``raw`` their compact records; equal
