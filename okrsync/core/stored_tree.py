@@ -22,6 +22,7 @@ A KR or objective frozen by the close of its OKR period (:mod:`okrsync.core.clos
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -29,6 +30,7 @@ from okrsync.core.cycles import active_period, objective_periods
 from okrsync.core.plan import pct
 from okrsync.core.rollup import Score, ScoredTree
 from okrsync.domain import model
+from okrsync.domain.encoded_json import EncodedJSON
 from okrsync.domain.keys import META_LAST_TREE
 from okrsync.domain.model import KeyResult
 
@@ -70,9 +72,30 @@ def _checkin(kr: KeyResult) -> dict[str, Any]:
 
 
 def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
+    """The document, as Python values."""
+    front, back = _head(scored)
+    krs = [{**_kr_doc(scored, kr), "action_plans": _plans(kr)} for kr in scored.tree.key_results]
+    return {**front, "key_results": krs, **back}
+
+
+def stored_tree_json(scored: ScoredTree) -> EncodedJSON:
+    """The same document as JSON text, made one KR at a time: at 100,000 action plans their
+    dicts all at once and ``json.dumps``' pieces were ~60 MiB of a cycle's peak, the text is ~16
+    MiB (bench/README.md)."""
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    front, back = (dumps(part) for part in _head(scored))
+    krs = ",".join(
+        f'{dumps(_kr_doc(scored, kr))[:-1]},"action_plans":{dumps(_plans(kr))}}}'
+        for kr in scored.tree.key_results
+    )
+    return EncodedJSON(f'{front[:-1]},"key_results":[{krs}],{back[1:]}')  # back has "warnings"
+
+
+def _head(scored: ScoredTree) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Everything but the KRs: what comes before them, and after."""
     tree = scored.tree
     own = objective_periods(tree)
-    return {
+    front = {
         "schema": SCHEMA,
         "period": tree.period.as_json(),
         "as_of": scored.as_of.isoformat(),
@@ -90,43 +113,47 @@ def stored_tree_of(scored: ScoredTree) -> dict[str, Any]:
             }
             for _, o in tree.walk()
         ],
-        "key_results": [
-            {
-                "id": kr.id,
-                "objective": kr.objective_id,
-                "title": kr.title,
-                "measure": kr.measure.value,
-                "owner": kr.owner,
-                "due": kr.due.isoformat() if kr.due else None,
-                "weight": kr.weight,
-                "jira_key": kr.jira_key,
-                "source": kr.source_index,
-                **_score(scored.kr(kr.id)),
-                **_closed(scored.kr(kr.id), kr.periods[-1] if kr.periods else None),
-                "source_error": scored.kr(kr.id).source_error,
-                "stale_since": _day(scored.kr(kr.id).stale_since),
-                "overachievement": pct(scored.kr(kr.id).overachievement),
-                "warnings": list(scored.kr(kr.id).warnings),
-                **_checkin(kr),
-                "action_plans": [
-                    {
-                        "key": p.key,
-                        "summary": p.summary,
-                        "status": p.status,
-                        "status_category": p.status_category.value,
-                        "cancelled": p.cancelled,
-                        "points": p.points,
-                        "owner": p.owner,
-                        "due": p.due.isoformat() if p.due else None,
-                    }
-                    for p in kr.action_plans
-                ],
-            }
-            for kr in tree.key_results
-        ],
-        "warnings": list(scored.warnings),
-        **_cycles(scored),
     }
+    return front, {"warnings": list(scored.warnings), **_cycles(scored)}
+
+
+def _kr_doc(scored: ScoredTree, kr: KeyResult) -> dict[str, Any]:
+    """One KR without its action plans (never empty: it has an ``id``)."""
+    s = scored.kr(kr.id)
+    return {
+        "id": kr.id,
+        "objective": kr.objective_id,
+        "title": kr.title,
+        "measure": kr.measure.value,
+        "owner": kr.owner,
+        "due": kr.due.isoformat() if kr.due else None,
+        "weight": kr.weight,
+        "jira_key": kr.jira_key,
+        "source": kr.source_index,
+        **_score(s),
+        **_closed(s, kr.periods[-1] if kr.periods else None),
+        "source_error": s.source_error,
+        "stale_since": _day(s.stale_since),
+        "overachievement": pct(s.overachievement),
+        "warnings": list(s.warnings),
+        **_checkin(kr),
+    }
+
+
+def _plans(kr: KeyResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": p.key,
+            "summary": p.summary,
+            "status": p.status,
+            "status_category": p.status_category.value,
+            "cancelled": p.cancelled,
+            "points": p.points,
+            "owner": p.owner,
+            "due": p.due.isoformat() if p.due else None,
+        }
+        for p in kr.action_plans
+    ]
 
 
 def _period(p: model.Period) -> dict[str, str]:

@@ -20,6 +20,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from okrsync.domain import encoded_json
 from okrsync.state.errors import StateStoreError
 
 DriverError = SQLAlchemyError
@@ -205,7 +206,12 @@ def _sqlite_engine(url: URL, display: str) -> tuple[Engine, Path | None, bool]:
     in_memory = _sqlite_in_memory(url)
     path: Path | None = None
     if in_memory:
-        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+            json_serializer=encoded_json.dumps,
+        )
     else:
         path = Path(database).expanduser().absolute()
         if not path.parent.is_dir():
@@ -216,7 +222,9 @@ def _sqlite_engine(url: URL, display: str) -> tuple[Engine, Path | None, bool]:
         if path.is_dir():
             raise StateStoreError(f"The state store {display} points at a directory, not a file. {URL_HELP}")
         engine = create_engine(
-            url.set(database=str(path)), connect_args={"check_same_thread": False, "timeout": 30}
+            url.set(database=str(path)),
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_serializer=encoded_json.dumps,
         )
 
     @event.listens_for(engine, "connect")
@@ -248,7 +256,9 @@ def _postgres_engine(url: URL, schema: str | None) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = 10
-    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_engine(
+        url, pool_pre_ping=True, connect_args=connect_args, json_serializer=encoded_json.dumps
+    )
     if schema is not None:
         setter: Callable[[DBAPIConnection, ConnectionPoolEntry], None]
 

@@ -23,7 +23,7 @@ from okrsync.core.plan import (
 from okrsync.core.rollup import RollupPolicy, ScoredTree
 from okrsync.core.stale import failing_sources
 from okrsync.core.stored_tree import META_KEY as SNAPSHOT_KEY
-from okrsync.core.stored_tree import stored_tree_of
+from okrsync.core.stored_tree import stored_tree_json
 from okrsync.core.team_managed import styles_of_issues
 from okrsync.domain.config import Settings
 from okrsync.domain.keys import ISSUE_PROPERTY, META_FAILING_SOURCES, META_KR_EPICS, META_SOURCE_EPICS
@@ -475,4 +475,4 @@ def _record_scores(store: StateStore, scored: ScoredTree, day: date) -> None:
             ),
         ]
     )
-    store.set_meta(SNAPSHOT_KEY, stored_tree_of(scored))
+    store.set_meta(SNAPSHOT_KEY, stored_tree_json(scored))  # the document, encoded a KR at a time
