@@ -39,6 +39,22 @@ def digest(value: Any) -> str:
     return hashlib.sha1(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def compared(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What changed in Jira between two fingerprints, as ``measure.fill_minimum_writes`` takes it."""
+    from syncbench.minimum import value_groups
+
+    def changed(kind: str) -> int:
+        return sum(1 for k, v in after[kind].items() if before[kind].get(k) != v)
+
+    return {
+        "groups": value_groups(before["values"], after["values"]),
+        "properties": changed("properties"),
+        "comments": changed("comments"),
+        "values_digest": digest(after["values"]),
+        "properties_digest": digest(after["properties"]),
+    }
+
+
 def serve_sim(args: argparse.Namespace) -> None:
     """Child process: a simulator on a free port; JSON commands on stdin, one JSON answer a line."""
     from okrsync.jira_sim import server
@@ -87,6 +103,7 @@ def serve_sim(args: argparse.Namespace) -> None:
             }
         return {"values": values, "properties": props, "comments": comments}
 
+    marked: list[dict[str, Any]] = [{"values": {}, "properties": {}, "comments": {}}]
     for line in sys.stdin:
         cmd = json.loads(line)
         op = cmd["op"]
@@ -97,6 +114,11 @@ def serve_sim(args: argparse.Namespace) -> None:
             reply({"changed": change_issues(sim, kids, float(cmd["share"]), int(cmd["seed"]))})
         elif op == "fingerprint":
             reply(fingerprint())
+        elif op == "mark":  # the state before a run, kept here: not in the measured client's memory
+            marked[0] = fingerprint()
+            reply({})
+        elif op == "compare":  # what changed since "mark": the counts the minimum needs
+            reply(compared(marked[0], fingerprint()))
         elif op == "stop":
             break
     sim.stop()

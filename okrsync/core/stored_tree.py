@@ -82,13 +82,14 @@ def stored_tree_json(scored: ScoredTree) -> EncodedJSON:
     """The same document as JSON text, made one KR at a time: at 100,000 action plans their
     dicts all at once and ``json.dumps``' pieces were ~60 MiB of a cycle's peak, the text is ~16
     MiB (bench/README.md)."""
-    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    dumps = json.JSONEncoder(separators=(",", ":")).encode  # ASCII: one byte a character
     front, back = (dumps(part) for part in _head(scored))
-    krs = ",".join(
-        f'{dumps(_kr_doc(scored, kr))[:-1]},"action_plans":{dumps(_plans(kr))}}}'
-        for kr in scored.tree.key_results
-    )
-    return EncodedJSON(f'{front[:-1]},"key_results":[{krs}],{back[1:]}')  # back has "warnings"
+    parts = [front[:-1], ',"key_results":[']
+    for n, kr in enumerate(scored.tree.key_results):
+        parts += [",", dumps(_kr_doc(scored, kr))[:-1]] if n else [dumps(_kr_doc(scored, kr))[:-1]]
+        parts += [',"action_plans":', dumps(_plans(kr)), "}"]
+    parts += ["],", back[1:]]  # back has "warnings": never empty
+    return EncodedJSON("".join(parts))  # one copy of the text, no more
 
 
 def _head(scored: ScoredTree) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -91,7 +91,6 @@ class Daemon:
         self.leadership = Leadership(store, self.metrics, clock)
         self.failures = 0
         self.started_at = clock()
-        self.last_report: SyncReport | None = None
         self.last_success_at: datetime | None = None
         self.identity: Identity | None = None
         self.epic_link_id: str | None = None
@@ -271,7 +270,8 @@ class Daemon:
             log_crashed_cycle(reason, exc)
             self._failed(reason)
             return None
-        self.last_report = report
+        # the report is not kept: its plan and scored tree (at 100,000 issues tens of MiB) would
+        # stay in memory through the next cycle
         self.site_facts.after(report)
         self.metrics.observe_cycle(report, finished_at=self.clock().timestamp())
         log_cycle(reason, report, affected)

@@ -475,4 +475,5 @@ def _record_scores(store: StateStore, scored: ScoredTree, day: date) -> None:
             ),
         ]
     )
-    store.set_meta(SNAPSHOT_KEY, stored_tree_json(scored))  # the document, encoded a KR at a time
+    # the document, encoded a KR at a time, written when it changed
+    store.set_meta_if_changed(SNAPSHOT_KEY, stored_tree_json(scored))

@@ -3,6 +3,7 @@ okrsync.core.stored_tree.stored_tree_json): the same document as the values, on 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from typing import Any
@@ -26,6 +27,7 @@ from okrsync.domain.model import (
     StatusCategory,
 )
 from okrsync.state import StateStore
+from okrsync.state.repositories.meta import text_digest
 
 AS_OF = date(2026, 11, 15)
 Q1 = Period("2027-Q1", date(2027, 1, 1), date(2027, 3, 31))
@@ -113,3 +115,21 @@ def test_invalid_text_is_refused_by_postgresql_and_kept_out(store: StateStore) -
     with pytest.raises(DataError):  # the driver's: a bug of okrsync, not a user error
         store.set_meta("k", EncodedJSON("{not json"))
     assert store.get_meta("k") == {"kept": True}
+
+
+def test_an_unchanged_tree_is_not_written_again(store: StateStore) -> None:
+    scored = _scored(_tree(3, 20))
+    assert store.set_meta_if_changed(META_KEY, stored_tree_json(scored)) is True
+    assert store.set_meta_if_changed(META_KEY, stored_tree_json(scored)) is False
+    assert store.get_meta(META_KEY) == _as_stored(stored_tree_of(scored))
+    later = _scored(_tree(3, 21))  # one more action plan: written
+    assert store.set_meta_if_changed(META_KEY, stored_tree_json(later)) is True
+    assert store.get_meta(META_KEY) == _as_stored(stored_tree_of(later))
+    store.delete_meta(META_KEY)  # the value gone, its digest left: written again
+    assert store.set_meta_if_changed(META_KEY, stored_tree_json(later)) is True
+    assert store.get_meta(META_KEY) == _as_stored(stored_tree_of(later))
+
+
+@pytest.mark.parametrize("text", ["", "a", "é" * 3, "x" * 5_000_000, "目標" * 700_000])
+def test_the_digest_is_the_texts_sha256(text: str) -> None:
+    assert text_digest(text, chunk=1 << 20) == hashlib.sha256(text.encode()).hexdigest()
