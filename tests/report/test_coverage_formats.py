@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import DemoStore
 from corekit import Q4
+from demostore import DemoStore
 from reportkit import AS_OF, scored_tree, stored_snapshot
 
 from okrsync.cli.report import load_report_data, render

@@ -1,6 +1,6 @@
 """The HTML report and the status page, one renderer, in headless Chromium at 360 px and 1400 px.
 
-The demo company as synced on four days (conftest's demo store), with the Jira site known and one
+The demo company as synced on four days (demostore's demo store), with the Jira site known and one
 KR's title hostile. Chromium's window is at least 500 px wide, so each page opens in an iframe of
 the width under test (its own viewport); a probe script in it reports to the host page. In the browser: no horizontal overflow (``scrollWidth <= innerWidth``), a link
 into Jira for every KR, objective and action plan, the hostile title as text, and the filters
@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import DemoStore
+from demostore import DemoStore
 from reportkit import chromium
 
 from okrsync.cli.report import ReportData, load_report_data, render

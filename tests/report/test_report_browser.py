@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import DemoStore
+from demostore import DemoStore
 from reportkit import chromium, pct_text
 
 from okrsync.cli.report import load_report_data, render

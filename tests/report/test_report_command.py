@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import DEMO_CONFIG, ROOT, SYNC_DAYS, DemoStore
+from demostore import DEMO_CONFIG, ROOT, SYNC_DAYS, DemoStore
 from reportkit import pct_text
 
 from okrsync.cli import main
