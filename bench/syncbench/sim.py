@@ -5,7 +5,8 @@ The child serves the generated site over real HTTP with ``latency_ms`` slept on 
 holding no lock: the server is a ``ThreadingHTTPServer``, so concurrent requests wait their latency
 side by side; ``tests/bench/test_sync_bench_sim.py`` checks it). JSON commands on stdin, one JSON
 answer a line on stdout: ``advance`` (the clock offset), ``change`` (1 % of the issues, as users
-would), ``fingerprint`` (Jira's okrsync state), ``stop``.
+would), ``mark`` (keep a fingerprint of Jira's okrsync state here, in the simulator's process),
+``compare`` (what changed since the mark: the counts the minimum needs, and digests), ``stop``.
 """
 
 from __future__ import annotations
@@ -112,8 +113,6 @@ def serve_sim(args: argparse.Namespace) -> None:
             reply({"now": clock().isoformat()})
         elif op == "change":
             reply({"changed": change_issues(sim, kids, float(cmd["share"]), int(cmd["seed"]))})
-        elif op == "fingerprint":
-            reply(fingerprint())
         elif op == "mark":  # the state before a run, kept here: not in the measured client's memory
             marked[0] = fingerprint()
             reply({})

@@ -86,8 +86,9 @@ def stored_tree_json(scored: ScoredTree) -> EncodedJSON:
     front, back = (dumps(part) for part in _head(scored))
     parts = [front[:-1], ',"key_results":[']
     for n, kr in enumerate(scored.tree.key_results):
-        parts += [",", dumps(_kr_doc(scored, kr))[:-1]] if n else [dumps(_kr_doc(scored, kr))[:-1]]
-        parts += [',"action_plans":', dumps(_plans(kr)), "}"]
+        if n:
+            parts.append(",")
+        parts += [dumps(_kr_doc(scored, kr))[:-1], ',"action_plans":', dumps(_plans(kr)), "}"]
     parts += ["],", back[1:]]  # back has "warnings": never empty
     return EncodedJSON("".join(parts))  # one copy of the text, no more
 
